@@ -1,0 +1,37 @@
+// Bias add and bias gradient for row-major [rows, cols] f32 matrices.
+// Rows start at arbitrary 4-byte offsets when cols % 4 != 0; v128 loads and
+// stores do not require alignment, so each row runs a 4-lane body + tail.
+
+/** y[r, c] += b[c] for r < rows, c < cols. */
+export function bias_add(y: usize, b: usize, rows: i32, cols: i32): void {
+  if (rows <= 0 || cols <= 0) return;
+  const c4 = <usize>(cols & ~3) << 2;
+  const cb = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = y + <usize>r * cb;
+    let o: usize = 0;
+    for (; o < c4; o += 16) {
+      v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(b + o)));
+    }
+    for (; o < cb; o += 4) store<f32>(row + o, load<f32>(row + o) + load<f32>(b + o));
+  }
+}
+
+/**
+ * db[c] = Σ_r dy[r, c] (overwrites db). Each column is an f32 sum starting at
+ * +0 and adding rows in order r = 0..rows−1, so the result is fixed bit for bit.
+ */
+export function bias_grad(dy: usize, db: usize, rows: i32, cols: i32): void {
+  const c4 = <usize>(cols & ~3) << 2;
+  const cb = <usize>cols << 2;
+  if (cols <= 0) return;
+  memory.fill(db, 0, cb);
+  for (let r = 0; r < rows; r++) {
+    const row = dy + <usize>r * cb;
+    let o: usize = 0;
+    for (; o < c4; o += 16) {
+      v128.store(db + o, f32x4.add(v128.load(db + o), v128.load(row + o)));
+    }
+    for (; o < cb; o += 4) store<f32>(db + o, load<f32>(db + o) + load<f32>(row + o));
+  }
+}

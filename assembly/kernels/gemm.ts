@@ -1,0 +1,154 @@
+// GEMM operator: C (+)= op(A)·op(B) for the three products training needs
+// (A·B, A·Bᵀ, Aᵀ·B). BLIS loop order around one 4x8 SIMD128 micro-kernel:
+//   for each KC block of k:  pack op(B)[KC × N] into 8-column panels
+//     for each MC block of rows:  pack op(A)[MC × KC] into 4-row panels
+//       for each 8-column panel (stays in L1), for each 4-row panel (L2): ukernel
+// Edges are zero-padded in the packs; partial tiles go through a scratch tile.
+// When N is much narrower than M (the 10-class output layer), the product is
+// computed transposed, Cᵀ = op(B)ᵀ·op(A)ᵀ, so that less of each tile is padding.
+// Summation order over k is fixed (k ascending within and across KC blocks),
+// so results are bit-identical for any run of the same shapes.
+// @ts-nocheck
+import { gemm_ukernel_4x8 } from "./gemm/ukernel_4x8";
+import { pack_panels, MR, NR } from "./gemm/pack";
+
+const KC: i32 = 256;
+const MC: i32 = 128;
+
+let packA: usize = 0;
+let packACap: usize = 0;
+let packB: usize = 0;
+let packBCap: usize = 0;
+let tile: usize = 0;
+
+function ensure(buf: usize, cap: usize, need: usize): usize {
+  if (cap >= need) return buf;
+  if (buf) heap.free(buf);
+  return heap.alloc(need);
+}
+
+@inline function paddedTo(x: i32, m: i32): i32 {
+  return (x + m - 1) / m * m;
+}
+
+/**
+ * General strided form: op(A)(i,k) = A[i*rsa + k*csa], op(B)(k,j) = B[k*rsb + j*csb],
+ * C(i,j) = C[i*rsc + j*csc]. accumulate = 0 overwrites C, 1 adds to it.
+ */
+export function gemm_strided(
+  m: i32, n: i32, k: i32,
+  a: usize, rsa: i32, csa: i32,
+  b: usize, rsb: i32, csb: i32,
+  c: usize, rsc: i32, csc: i32,
+  accumulate: i32,
+): void {
+  if (m <= 0 || n <= 0) return;
+  // Choose orientation by padded work: tiles are MR rows × NR columns.
+  const work = <i64>paddedTo(m, MR) * paddedTo(n, NR);
+  const workT = <i64>paddedTo(n, MR) * paddedTo(m, NR);
+  if (workT * 10 < work * 9) {
+    gemm_core(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc, accumulate);
+  } else {
+    gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate);
+  }
+}
+
+// Packing pays when a panel is reused many times; a narrow product (few row
+// panels) or an operand already laid out k-major is read in place instead.
+// policy: -1 auto, 0 never pack, 1 always pack (bench and tests only).
+let policyA: i32 = -1;
+let policyB: i32 = -1;
+const DIRECT_B_MAX_M: i32 = 64;
+const DIRECT_A_MAX_N: i32 = 64;
+
+/** Tuning hook for bench/ and tests: force (1) or forbid (0) packing, -1 = auto. */
+export function gemm_set_policy(packAPolicy: i32, packBPolicy: i32): void {
+  policyA = packAPolicy;
+  policyB = packBPolicy;
+}
+
+function gemm_core(
+  m: i32, n: i32, k: i32,
+  a: usize, rsa: i32, csa: i32,
+  b: usize, rsb: i32, csb: i32,
+  c: usize, rsc: i32, csc: i32,
+  accumulate: i32,
+): void {
+  if (k <= 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) store<f32>(c + <usize>(i * rsc + j * csc) * 4, 0);
+    return;
+  }
+  // A panel can be read in place when 4 consecutive rows are adjacent (rs = 1);
+  // a B panel when 8 consecutive columns are (cs = 1).
+  const doPackA = rsa != 1 || (policyA < 0 ? n > DIRECT_A_MAX_N : policyA == 1);
+  const doPackB = csb != 1 || (policyB < 0 ? m > DIRECT_B_MAX_M : policyB == 1);
+  const np = paddedTo(n, NR);
+  const kcMax = min(k, KC);
+  const needB = <usize>(kcMax * (doPackB ? np : NR)) * 4;
+  packB = ensure(packB, packBCap, needB);
+  packBCap = max(packBCap, needB);
+  const needA = <usize>(kcMax * (doPackA ? MC : MR)) * 4;
+  packA = ensure(packA, packACap, needA);
+  packACap = max(packACap, needA);
+  if (!tile) tile = heap.alloc(MR * NR * 4);
+  const direct = csc == 1;
+  const nFull = n - n % NR;
+  const mcMax = doPackA ? MC : m;
+
+  for (let p = 0; p < k; p += KC) {
+    const kc = min(KC, k - p);
+    const acc = p > 0 ? 1 : accumulate;
+    // op(B) block, packed with its column index j as the panel row; in place,
+    // only a ragged last panel is packed (zero-padded to NR columns).
+    if (doPackB) pack_panels(b, csb, rsb, 0, n, p, kc, NR, packB);
+    else if (nFull < n) pack_panels(b, csb, rsb, nFull, n - nFull, p, kc, NR, packB);
+    for (let ic = 0; ic < m; ic += mcMax) {
+      const mc = min(mcMax, m - ic);
+      const mFull = mc - mc % MR;
+      if (doPackA) pack_panels(a, rsa, csa, ic, mc, p, kc, MR, packA);
+      else if (mFull < mc) pack_panels(a, rsa, csa, ic + mFull, mc - mFull, p, kc, MR, packA);
+      for (let jr = 0; jr < n; jr += NR) {
+        const nr = min(NR, n - jr);
+        let bp: usize, bstep: usize;
+        if (doPackB) { bp = packB + <usize>(jr * kc) * 4; bstep = NR * 4; }
+        else if (nr < NR) { bp = packB; bstep = NR * 4; }
+        else { bp = b + <usize>(p * rsb + jr) * 4; bstep = <usize>rsb * 4; }
+        for (let ir = 0; ir < mc; ir += MR) {
+          const mr = min(MR, mc - ir);
+          const i = ic + ir;
+          let ap: usize, astep: usize;
+          if (doPackA) { ap = packA + <usize>(ir * kc) * 4; astep = MR * 4; }
+          else if (mr < MR) { ap = packA; astep = MR * 4; }
+          else { ap = a + <usize>(i + p * csa) * 4; astep = <usize>csa * 4; }
+          if (direct && mr == MR && nr == NR) {
+            gemm_ukernel_4x8(kc, ap, astep, bp, bstep, c + <usize>(i * rsc + jr) * 4, <usize>rsc, acc);
+          } else {
+            gemm_ukernel_4x8(kc, ap, astep, bp, bstep, tile, <usize>NR, 0);
+            for (let r = 0; r < mr; r++) {
+              for (let q = 0; q < nr; q++) {
+                const cp = c + <usize>((i + r) * rsc + (jr + q) * csc) * 4;
+                const v = load<f32>(tile + <usize>(r * NR + q) * 4);
+                store<f32>(cp, acc ? load<f32>(cp) + v : v);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** C[m×n] (+)= A[m×k]·B[k×n], row-major with leading dimensions (elements). */
+export function gemm_nn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  gemm_strided(m, n, k, a, lda, 1, b, ldb, 1, c, ldc, 1, accumulate);
+}
+
+/** C[m×n] (+)= A[m×k]·Bᵀ with B stored [n×k] (a Linear layer's forward pass). */
+export function gemm_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  gemm_strided(m, n, k, a, lda, 1, b, 1, ldb, c, ldc, 1, accumulate);
+}
+
+/** C[m×n] (+)= Aᵀ·B with A stored [k×m] and B stored [k×n] (a weight gradient). */
+export function gemm_tn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  gemm_strided(m, n, k, a, 1, lda, b, ldb, 1, c, ldc, 1, accumulate);
+}

@@ -1,0 +1,40 @@
+// Bundles the TypeScript host with esbuild.
+//   (no flag)  dist/index.js (web-standard core), dist/node.js, dist/cli.js
+//   --tests    every tests/**/*.test.ts to dist-tests/
+//   --bench    bench/bench.ts to dist-bench/bench.js
+import { build } from "esbuild";
+import { readdirSync, statSync, rmSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const mode = process.argv[2] ?? "";
+const common = { bundle: true, format: "esm", target: "es2022", sourcemap: true, logLevel: "warning" };
+
+function walk(dir, pred, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, pred, out);
+    else if (pred(p)) out.push(p);
+  }
+  return out;
+}
+
+if (mode === "--tests") {
+  rmSync("dist-tests", { recursive: true, force: true });
+  const entries = walk("tests", (p) => p.endsWith(".test.ts"));
+  await build({
+    ...common,
+    entryPoints: entries,
+    outdir: "dist-tests",
+    outbase: "tests",
+    platform: "node",
+    packages: "external",
+  });
+  console.error(`built ${entries.length} test files`);
+} else if (mode === "--bench") {
+  await build({ ...common, entryPoints: ["bench/bench.ts"], outfile: "dist-bench/bench.js", platform: "node", packages: "external" });
+} else {
+  // The core bundle must stay web-standard: esbuild's neutral platform refuses node: imports.
+  await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "neutral" });
+  await build({ ...common, entryPoints: ["src/node/index.ts"], outfile: "dist/node.js", platform: "node", packages: "external" });
+  await build({ ...common, entryPoints: ["src/node/cli.ts"], outfile: "dist/cli.js", platform: "node", packages: "external" });
+}

@@ -1,0 +1,94 @@
+// Engine: one instantiated shrinkwasm module and its linear memory.
+// Web-standard APIs only (WebAssembly, fetch, URL): runs in Node, browsers,
+// Deno, Bun and Cloudflare Workers. Workers cannot compile from bytes, so a
+// precompiled WebAssembly.Module is accepted as well.
+import type { KernelExports } from "./exports";
+import { ShrinkError } from "../io/errors";
+
+export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response | Promise<Response>;
+
+const DTYPE_BYTES = { f32: 4, i32: 4, u8: 1 } as const;
+export type DType = keyof typeof DTYPE_BYTES;
+
+export class Engine {
+  readonly k: KernelExports;
+  /** Bytes handed out by alloc and not yet freed (leak checks). */
+  liveBytes = 0;
+  liveBuffers = 0;
+  private sizes = new Map<number, number>();
+
+  private constructor(exports: KernelExports) {
+    this.k = exports;
+  }
+
+  /** Instantiates the module from a compiled Module, bytes, a URL, or a fetch Response. */
+  static async create(source: WasmSource): Promise<Engine> {
+    const imports = { env: { abort: abortHandler(() => engine) } };
+    let instance: WebAssembly.Instance;
+    if (source instanceof WebAssembly.Module) {
+      instance = await WebAssembly.instantiate(source, imports);
+    } else if (typeof source === "string" || source instanceof URL) {
+      const res = await fetch(source);
+      if (!res.ok) throw new ShrinkError("E_WASM_FETCH", `wasm: fetching ${String(source)} failed with HTTP ${res.status}`);
+      instance = (await WebAssembly.instantiate(await res.arrayBuffer(), imports)).instance;
+    } else if (source instanceof Response || source instanceof Promise) {
+      const res = await source;
+      instance = (await WebAssembly.instantiate(await res.arrayBuffer(), imports)).instance;
+    } else {
+      instance = (await WebAssembly.instantiate(source as BufferSource, imports)).instance;
+    }
+    const engine: Engine = new Engine(instance.exports as unknown as KernelExports);
+    return engine;
+  }
+
+  get memory(): WebAssembly.Memory {
+    return this.k.memory;
+  }
+
+  /** Allocates n elements (zeroed, 16-byte aligned). */
+  alloc(n: number, dtype: DType = "f32"): number {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`alloc: element count ${n} must be a non-negative integer`);
+    const bytes = n * DTYPE_BYTES[dtype];
+    const ptr = this.k.alloc(bytes);
+    this.sizes.set(ptr, bytes);
+    this.liveBytes += bytes;
+    this.liveBuffers++;
+    return ptr;
+  }
+
+  free(ptr: number): void {
+    const bytes = this.sizes.get(ptr);
+    if (bytes === undefined) throw new Error(`free: ${ptr} is not a live allocation`);
+    this.sizes.delete(ptr);
+    this.liveBytes -= bytes;
+    this.liveBuffers--;
+    this.k.free(ptr);
+  }
+
+  // Views are created per call: memory.grow detaches the old ArrayBuffer, so a
+  // cached view would silently read zeros. Creating a view is cheap.
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.k.memory.buffer, ptr, n);
+  }
+  i32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.k.memory.buffer, ptr, n);
+  }
+  u8(ptr: number, n: number): Uint8Array {
+    return new Uint8Array(this.k.memory.buffer, ptr, n);
+  }
+}
+
+// AssemblyScript's abort(msg, file, line, col): strings are UTF-16 with the
+// byte length stored 4 bytes before the pointer.
+function abortHandler(get: () => Engine) {
+  return (msg: number, file: number, line: number, col: number): never => {
+    const e = get();
+    const str = (p: number) => {
+      if (!p) return "";
+      const buf = e.memory.buffer;
+      const len = new Uint32Array(buf, p - 4, 1)[0] >>> 1;
+      return String.fromCharCode(...new Uint16Array(buf, p, len));
+    };
+    throw new Error(`wasm abort: ${str(msg)} at ${str(file)}:${line}:${col}`);
+  };
+}

@@ -1,0 +1,44 @@
+// The wasm module's exports as the host sees them (pointers are byte offsets).
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  // memory.ts
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  memory_bytes(): number;
+  // prng.ts
+  rng_seed(state: number, seed: number): void;
+  rng_next_u32(state: number): number;
+  rng_uniform_f64(state: number): number;
+  rng_uniform(state: number, out: number, n: number, lo: number, hi: number): void;
+  rng_normal(state: number, out: number, n: number, mean: number, std: number): void;
+  rng_permutation(state: number, out: number, n: number): void;
+  // gemm.ts
+  gemm_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  gemm_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  gemm_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  gemm_set_policy(packA: number, packB: number): void;
+  // bias.ts, relu.ts
+  bias_add(y: number, b: number, rows: number, cols: number): void;
+  bias_grad(dy: number, db: number, rows: number, cols: number): void;
+  relu_forward(x: number, y: number, n: number): void;
+  relu_backward(dy: number, y: number, dx: number, n: number): void;
+  // softmax_xent.ts
+  softmax_xent(logits: number, labels: number, rows: number, classes: number, smoothing: number, dlogits: number, correctOut: number): number;
+  // sgd.ts
+  sgd_step(param: number, grad: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: number, first: number): void;
+  // reduce.ts
+  sum(x: number, n: number): number;
+  sum_sq(x: number, n: number): number;
+  count_nonzero(x: number, n: number): number;
+  argmax_correct(logits: number, labels: number, rows: number, classes: number): number;
+  max_abs(x: number, n: number): number;
+  has_non_finite(x: number, n: number): number;
+  // gather.ts, fill.ts
+  gather_normalize_u8(src: number, idx: number, count: number, rowLen: number, scale: number, shift: number, dst: number): void;
+  gather_labels_u8(src: number, idx: number, count: number, dst: number): void;
+  fill_f32(x: number, n: number, v: number): void;
+  copy_f32(dst: number, src: number, n: number): void;
+  scale_f32(x: number, n: number, a: number): void;
+  axpy_f32(y: number, x: number, n: number, a: number): void;
+}

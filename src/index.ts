@@ -1,0 +1,23 @@
+// shrinkwasm core: web-standard only (no node: imports), for every JS runtime.
+export { Engine, type WasmSource, type DType } from "./engine/engine";
+export type { KernelExports } from "./engine/exports";
+export { Tensor } from "./engine/tensor";
+export { Rng } from "./engine/rng";
+export { ShrinkError } from "./io/errors";
+export { encodeSafetensors, decodeSafetensors, type Dtype as SafetensorsDtype, type TensorInput, type DecodedTensor, type DecodedSafetensors } from "./io/safetensors";
+export { encodeModel, decodeModel, MODEL_FORMAT, type LoadedModel } from "./io/model-file";
+export { parseIdx, loadIdx, loadImageLabelPair, checkImageLabelPair, encodeIdx, type IdxArray, type ImageLabelSet } from "./data/idx";
+export { gunzip, isGzip } from "./data/gzip";
+export { WasmDataset, Batcher, FASHION_MNIST_NORM } from "./data/dataset";
+export type { Layer, Param } from "./nn/layer";
+export { Linear } from "./nn/linear";
+export { ReLU } from "./nn/relu";
+export { Sequential } from "./nn/sequential";
+export { buildModel, modelSpec, MODEL_NAMES, type ModelName, type ModelSpec } from "./nn/models";
+export { modelStats, type ModelStats, type TensorStats } from "./nn/summary";
+export { Sgd, type SgdOptions } from "./optim/sgd";
+export { makeLrSchedule, LR_SCHEDULES, type LrSchedule, type LrScheduleSpec, type LrScheduleKind } from "./train/lr-schedules";
+export { train, type Optimizer, type BatchEvent, type EpochEvent, type TrainHooks, type TrainOptions, type TrainResult } from "./train/trainer";
+export { evaluate, type EvalResult } from "./train/evaluate";
+export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from "./train/config";
+export { createSession, type Session } from "./train/session";

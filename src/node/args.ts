@@ -1,0 +1,84 @@
+// A small declarative argument parser: every option has a type and a help line;
+// anything malformed becomes a one-line ShrinkError naming the option and value.
+import { ShrinkError } from "../io/errors";
+
+export type OptType = "number" | "int" | "string" | "bool" | "enum";
+
+export interface OptSpec {
+  type: OptType;
+  help: string;
+  values?: readonly string[];
+  default?: string | number | boolean;
+  /** Placeholder shown in help, e.g. "N". */
+  arg?: string;
+}
+
+export type OptSpecs = Record<string, OptSpec>;
+export type Parsed = { opts: Record<string, string | number | boolean | undefined>; positional: string[]; help: boolean };
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export function parseArgs(argv: string[], specs: OptSpecs, command: string): Parsed {
+  const opts: Parsed["opts"] = {};
+  for (const [name, s] of Object.entries(specs)) if (s.default !== undefined) opts[camel(name)] = s.default;
+  const positional: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--help" || a === "-h") { help = true; continue; }
+    if (!a.startsWith("--")) { positional.push(a); continue; }
+    let name = a.slice(2);
+    let value: string | undefined;
+    const eq = name.indexOf("=");
+    if (eq >= 0) { value = name.slice(eq + 1); name = name.slice(0, eq); }
+    let spec = specs[name];
+    if (!spec && name.startsWith("no-") && specs[name.slice(3)]?.type === "bool") {
+      spec = specs[name.slice(3)];
+      opts[camel(name.slice(3))] = false;
+      continue;
+    }
+    if (!spec) {
+      throw new ShrinkError("E_ARG", `shrink ${command}: unknown option --${name} (see shrink ${command} --help)`);
+    }
+    if (spec.type === "bool") {
+      opts[camel(name)] = value === undefined ? true : value !== "false" && value !== "0";
+      continue;
+    }
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new ShrinkError("E_ARG", `--${name}: missing value (expected ${spec.arg ?? spec.type})`);
+    }
+    opts[camel(name)] = convert(name, value, spec);
+  }
+  return { opts, positional, help };
+}
+
+function convert(name: string, v: string, s: OptSpec): string | number {
+  switch (s.type) {
+    case "number": {
+      const x = Number(v);
+      if (v.trim() === "" || !Number.isFinite(x)) throw new ShrinkError("E_ARG", `--${name}: "${v}" is not a finite number`);
+      return x;
+    }
+    case "int": {
+      const x = Number(v);
+      if (v.trim() === "" || !Number.isInteger(x)) throw new ShrinkError("E_ARG", `--${name}: "${v}" is not an integer`);
+      return x;
+    }
+    case "enum":
+      if (!s.values!.includes(v)) throw new ShrinkError("E_ARG", `--${name}: unknown value "${v}" (allowed: ${s.values!.join(", ")})`);
+      return v;
+    default:
+      return v;
+  }
+}
+
+export function helpText(usage: string, summary: string, specs: OptSpecs): string {
+  const rows = Object.entries(specs).map(([name, s]) => {
+    const arg = s.type === "bool" ? "" : ` ${s.arg ?? (s.type === "enum" ? s.values!.join("|") : s.type === "string" ? "S" : "X")}`;
+    const def = s.default !== undefined && s.type !== "bool" ? ` (default ${s.default})` : "";
+    return [`  --${name}${arg}`, `${s.help}${def}`];
+  });
+  const w = Math.min(40, Math.max(...rows.map((r) => r[0].length)) + 2);
+  return `${usage}\n\n${summary}\n\nOptions:\n${rows.map(([a, b]) => a.padEnd(w) + b).join("\n")}\n  --help${" ".repeat(Math.max(1, w - 8))}Show this help\n`;
+}

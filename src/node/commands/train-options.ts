@@ -1,0 +1,49 @@
+// The training options shared by `shrink train` and `shrink prune`.
+import type { OptSpecs, Parsed } from "../args";
+import { DEFAULT_TRAIN_CONFIG as D, type TrainConfig } from "../../train/config";
+import { LR_SCHEDULES } from "../../train/lr-schedules";
+import { MODEL_NAMES } from "../../nn/models";
+
+export const TRAIN_OPTIONS: OptSpecs = {
+  model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear (784→10) or mlp (784-128-256-10)" },
+  epochs: { type: "int", arg: "N", default: D.epochs, help: "Training epochs" },
+  batch: { type: "int", arg: "N", default: D.batch, help: "Mini-batch size" },
+  lr: { type: "number", arg: "X", default: D.lr, help: "Initial learning rate" },
+  momentum: { type: "number", arg: "X", default: D.momentum, help: "SGD momentum" },
+  nesterov: { type: "bool", default: D.nesterov, help: "Nesterov momentum (default on; --no-nesterov turns it off)" },
+  "weight-decay": { type: "number", arg: "X", default: D.weightDecay, help: "L2 weight decay (PyTorch SGD semantics)" },
+  "lr-schedule": { type: "enum", values: LR_SCHEDULES, default: D.lrSchedule, help: "Learning-rate schedule" },
+  "lr-interval": { type: "enum", values: ["epoch", "step"], default: D.lrInterval, help: "Schedule granularity" },
+  warmup: { type: "number", arg: "EPOCHS", default: D.warmup, help: "Linear warm-up epochs" },
+  "lr-gamma": { type: "number", arg: "X", default: D.lrGamma, help: "step schedule: decay factor" },
+  "lr-step-size": { type: "int", arg: "EPOCHS", help: "step schedule: epochs between decays (default a third of the run)" },
+  "lr-power": { type: "number", arg: "K", default: D.lrPower, help: "poly schedule: exponent κ" },
+  "label-smoothing": { type: "number", arg: "X", default: D.labelSmoothing, help: "Label smoothing ε" },
+  seed: { type: "int", arg: "N", default: D.seed, help: "Seed for initialisation and shuffling" },
+  "data-dir": { type: "string", arg: "DIR", help: "Fashion-MNIST IDX directory (else $SHRINK_DATA_DIR, the Debian package, the embedded subset)" },
+  out: { type: "string", arg: "FILE", help: "Save the trained model (.safetensors)" },
+  log: { type: "string", arg: "FILE", help: "Write one JSON object per epoch (JSONL)" },
+  json: { type: "bool", help: "Print a JSON summary as the last line of stdout" },
+  quiet: { type: "bool", help: "No progress output" },
+};
+
+export function trainConfigFrom(p: Parsed): TrainConfig {
+  const o = p.opts;
+  return {
+    model: o.model as TrainConfig["model"],
+    epochs: o.epochs as number,
+    batch: o.batch as number,
+    lr: o.lr as number,
+    momentum: o.momentum as number,
+    nesterov: o.nesterov as boolean,
+    weightDecay: o.weightDecay as number,
+    lrSchedule: o.lrSchedule as TrainConfig["lrSchedule"],
+    lrInterval: o.lrInterval as TrainConfig["lrInterval"],
+    warmup: o.warmup as number,
+    lrGamma: o.lrGamma as number,
+    lrStepSize: o.lrStepSize as number | undefined,
+    lrPower: o.lrPower as number,
+    labelSmoothing: o.labelSmoothing as number,
+    seed: o.seed as number,
+  };
+}

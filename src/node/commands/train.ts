@@ -1,0 +1,54 @@
+// shrink train: dense training of linear/mlp on Fashion-MNIST.
+import { parseArgs, helpText } from "../args";
+import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options";
+import { loadEngine, loadFashionMnist } from "../index";
+import { createSession } from "../../train/session";
+import { validateTrainConfig } from "../../train/config";
+import { encodeModel } from "../../io/model-file";
+import { writeFileAtomic } from "../atomic-write";
+import { Progress } from "../progress";
+import { ShrinkError } from "../../io/errors";
+import { JsonlLog } from "../jsonl-log";
+import { summaryJson, printLayerTable } from "../report";
+
+export const TRAIN_HELP = helpText(
+  "Usage: shrink train [options]",
+  "Train a model densely on Fashion-MNIST with SGD and report test accuracy.",
+  TRAIN_OPTIONS,
+);
+
+export async function trainCommand(argv: string[], signal: AbortSignal): Promise<void> {
+  const p = parseArgs(argv, TRAIN_OPTIONS, "train");
+  if (p.help) return void process.stdout.write(TRAIN_HELP);
+  if (p.positional.length) throw new ShrinkError("E_ARG", `shrink train: unexpected argument "${p.positional[0]}"`);
+  const config = validateTrainConfig(trainConfigFrom(p));
+  const o = p.opts;
+  const progress = new Progress(Boolean(o.quiet));
+  const data = await loadFashionMnist(o.dataDir as string | undefined);
+  progress.line(`data: ${data.source} (${data.dir}): ${data.train.count} train, ${data.test.count} test images`);
+  const e = await loadEngine();
+  const s = createSession(e, config, data.train, data.test);
+  const log = o.log ? await JsonlLog.open(o.log as string) : null;
+  try {
+    const result = await s.run({
+      signal,
+      onBatch: (ev) => progress.batch(ev),
+      onEpoch: async (ev) => {
+        progress.epoch(ev);
+        await log?.write({ ...ev, ...s.stats() });
+      },
+    });
+    const stats = s.stats();
+    if (!o.json) printLayerTable(stats, progress);
+    const summary = summaryJson(config, result, stats, { dataSource: data.source, trainSamples: data.train.count });
+    if (o.out) {
+      await writeFileAtomic(o.out as string, encodeModel(s.model, s.spec, { training: config, metrics: summary }));
+      progress.line(`saved ${o.out}`);
+    }
+    if (o.json) process.stdout.write(JSON.stringify(summary) + "\n");
+    else process.stdout.write(`test accuracy ${summary.testAccuracy.toFixed(4)}  test loss ${summary.testLoss.toFixed(4)}  (${summary.seconds.toFixed(1)} s)\n`);
+  } finally {
+    await log?.close();
+    s.dispose();
+  }
+}

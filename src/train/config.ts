@@ -1,0 +1,62 @@
+// Training configuration shared by the library, the CLI and the browser app,
+// with the defaults of the PQI paper's MLP set-up, and validation whose errors
+// name the option, the value and what is allowed.
+import { ShrinkError } from "../io/errors";
+import { LR_SCHEDULES, type LrScheduleKind } from "./lr-schedules";
+import { MODEL_NAMES, type ModelName } from "../nn/models";
+
+export interface TrainConfig {
+  model: ModelName;
+  epochs: number;
+  batch: number;
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  lrSchedule: LrScheduleKind;
+  lrInterval: "epoch" | "step";
+  warmup: number;
+  lrGamma: number;
+  lrStepSize?: number;
+  lrPower: number;
+  labelSmoothing: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  model: "mlp",
+  epochs: 10,
+  batch: 250,
+  lr: 0.1,
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 5e-4,
+  lrSchedule: "cosine",
+  lrInterval: "epoch",
+  warmup: 0,
+  lrGamma: 0.1,
+  lrPower: 0.9,
+  labelSmoothing: 0,
+  seed: 0,
+};
+
+const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `--${opt}: ${String(v)} is not allowed (${allowed})`);
+
+export function validateTrainConfig(c: TrainConfig): TrainConfig {
+  if (!(MODEL_NAMES as readonly string[]).includes(c.model)) throw bad("model", c.model, `one of ${MODEL_NAMES.join(", ")}`);
+  if (!Number.isInteger(c.epochs) || c.epochs < 1 || c.epochs > 100000) throw bad("epochs", c.epochs, "an integer from 1 to 100000");
+  if (!Number.isInteger(c.batch) || c.batch < 1 || c.batch > 65536) throw bad("batch", c.batch, "an integer from 1 to 65536");
+  if (!(c.lr > 0) || !Number.isFinite(c.lr)) throw bad("lr", c.lr, "a finite number > 0");
+  if (!(c.momentum >= 0 && c.momentum < 1)) throw bad("momentum", c.momentum, "a number in [0, 1)");
+  if (c.nesterov && c.momentum === 0) throw bad("nesterov", "with --momentum 0", "Nesterov needs --momentum > 0");
+  if (!(c.weightDecay >= 0) || !Number.isFinite(c.weightDecay)) throw bad("weight-decay", c.weightDecay, "a finite number ≥ 0");
+  if (!(LR_SCHEDULES as readonly string[]).includes(c.lrSchedule)) throw bad("lr-schedule", c.lrSchedule, `one of ${LR_SCHEDULES.join(", ")}`);
+  if (c.lrInterval !== "epoch" && c.lrInterval !== "step") throw bad("lr-interval", c.lrInterval, "epoch or step");
+  if (!(c.warmup >= 0) || c.warmup >= c.epochs) throw bad("warmup", c.warmup, `a number of epochs ≥ 0 and < --epochs (${c.epochs})`);
+  if (!(c.lrGamma > 0 && c.lrGamma <= 1)) throw bad("lr-gamma", c.lrGamma, "a number in (0, 1]");
+  if (c.lrStepSize !== undefined && (!Number.isInteger(c.lrStepSize) || c.lrStepSize < 1)) throw bad("lr-step-size", c.lrStepSize, "a positive integer number of epochs");
+  if (!(c.lrPower > 0) || !Number.isFinite(c.lrPower)) throw bad("lr-power", c.lrPower, "a finite number > 0");
+  if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw bad("label-smoothing", c.labelSmoothing, "a number in [0, 1)");
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) throw bad("seed", c.seed, "an integer from 0 to 4294967295");
+  return c;
+}

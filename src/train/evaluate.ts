@@ -1,0 +1,28 @@
+// Loss and accuracy of a model over a whole dataset, in order, no gradients.
+import type { Engine } from "../engine/engine";
+import type { Sequential } from "../nn/sequential";
+import type { Batcher } from "../data/dataset";
+import { ShrinkError } from "../io/errors";
+
+export interface EvalResult {
+  loss: number;
+  accuracy: number;
+  samples: number;
+}
+
+export function evaluate(e: Engine, model: Sequential, data: Batcher, labelSmoothing = 0, scratch: number): EvalResult {
+  data.inOrder();
+  let lossSum = 0;
+  let correct = 0;
+  let samples = 0;
+  for (let b = 0; b < data.batches; b++) {
+    const rows = data.load(b);
+    const logits = model.forward(data.x.ptr, rows);
+    const loss = e.k.softmax_xent(logits, data.y.ptr, rows, model.outFeatures, labelSmoothing, 0, scratch);
+    if (!Number.isFinite(loss)) throw new ShrinkError("E_NONFINITE", `evaluation: loss is ${loss} at batch ${b} (a label outside 0..${model.outFeatures - 1}, or diverged weights)`);
+    lossSum += loss * rows;
+    correct += e.i32(scratch, 1)[0];
+    samples += rows;
+  }
+  return { loss: lossSum / samples, accuracy: correct / samples, samples };
+}

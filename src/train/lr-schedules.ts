@@ -1,0 +1,88 @@
+// Learning-rate schedules as functions of the step t = 0..T−1, T = epochs × steps per epoch.
+// The soft-threshold schedulers (LATS, Corollary 1) sum and integrate these, so
+// every schedule returns its exact value at every step, warm-up included.
+//
+// Granularity: by default the rate changes once per epoch, η(n, b) = h(n/N) as in
+// the LATS paper (Appendix D, Eq. 28) and PyTorch's per-epoch scheduler.step();
+// interval "step" evaluates h at t/T instead. Warm-up is linear per step,
+// η(t) = η₀·(t+1)/W for t < W = warmupEpochs × steps per epoch; the schedule
+// proper then runs over the remaining epochs with progress x ∈ [0, 1):
+//   constant  h(x) = η₀
+//   step      h = η₀·γ^⌊e / stepSize⌋   (e = epochs since warm-up; PyTorch StepLR)
+//   cosine    h(x) = η₀·(1 + cos πx)/2   (CosineAnnealingLR, η_min = 0; LATS Eq. 28)
+//   poly      h(x) = η₀·(1 − x)^κ        (LATS Eq. 33)
+import { ShrinkError } from "../io/errors";
+
+export const LR_SCHEDULES = ["constant", "step", "cosine", "poly"] as const;
+export type LrScheduleKind = (typeof LR_SCHEDULES)[number];
+
+export interface LrScheduleSpec {
+  kind: LrScheduleKind;
+  lr: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  warmupEpochs?: number;
+  interval?: "epoch" | "step";
+  /** step: decay factor γ (default 0.1) and period in epochs (default ⌈(N − warm-up)/3⌉). */
+  gamma?: number;
+  stepSize?: number;
+  /** poly: exponent κ (default 0.9, as in the LATS paper). */
+  power?: number;
+}
+
+export interface LrSchedule {
+  readonly spec: Required<LrScheduleSpec>;
+  readonly totalSteps: number;
+  readonly warmupSteps: number;
+  /** η at step t (0 ≤ t < totalSteps). */
+  at(t: number): number;
+  /** The shape h(x)/η₀ on [0, 1] after warm-up, for closed forms and quadrature. */
+  shape(x: number): number;
+}
+
+export function makeLrSchedule(s: LrScheduleSpec): LrSchedule {
+  if (!(LR_SCHEDULES as readonly string[]).includes(s.kind)) {
+    throw new ShrinkError("E_ARG", `--lr-schedule: unknown schedule "${s.kind}" (allowed: ${LR_SCHEDULES.join(", ")})`);
+  }
+  const warm = s.warmupEpochs ?? 0;
+  const spec: Required<LrScheduleSpec> = {
+    kind: s.kind,
+    lr: s.lr,
+    epochs: s.epochs,
+    stepsPerEpoch: s.stepsPerEpoch,
+    warmupEpochs: warm,
+    interval: s.interval ?? "epoch",
+    gamma: s.gamma ?? 0.1,
+    stepSize: s.stepSize ?? Math.max(1, Math.ceil((s.epochs - warm) / 3)),
+    power: s.power ?? 0.9,
+  };
+  if (!(spec.lr > 0) || !Number.isFinite(spec.lr)) throw new ShrinkError("E_ARG", `--lr: ${spec.lr} must be a positive finite number`);
+  if (!Number.isInteger(spec.epochs) || spec.epochs < 1) throw new ShrinkError("E_ARG", `--epochs: ${spec.epochs} must be a positive integer`);
+  if (!(warm >= 0) || warm >= spec.epochs || !Number.isInteger(warm * spec.stepsPerEpoch)) {
+    throw new ShrinkError("E_ARG", `--warmup: ${warm} epochs must be ≥ 0 and fewer than --epochs ${spec.epochs}`);
+  }
+  if (!(spec.gamma > 0 && spec.gamma <= 1)) throw new ShrinkError("E_ARG", `--lr-gamma: ${spec.gamma} must be in (0, 1]`);
+  if (!(spec.power > 0)) throw new ShrinkError("E_ARG", `--lr-power: ${spec.power} must be > 0`);
+  if (!Number.isInteger(spec.stepSize) || spec.stepSize < 1) throw new ShrinkError("E_ARG", `--lr-step-size: ${spec.stepSize} must be a positive integer`);
+
+  const B = spec.stepsPerEpoch;
+  const T = spec.epochs * B;
+  const W = Math.round(warm * B);
+  const mainEpochs = spec.epochs - warm;
+  const shape = (x: number): number => {
+    switch (spec.kind) {
+      case "constant": return 1;
+      case "cosine": return 0.5 * (1 + Math.cos(Math.PI * x));
+      case "poly": return Math.pow(1 - x, spec.power);
+      case "step": return Math.pow(spec.gamma, Math.floor((x * mainEpochs + 1e-9) / spec.stepSize));
+    }
+  };
+  const at = (t: number): number => {
+    if (t < W) return (spec.lr * (t + 1)) / W;
+    const x = spec.interval === "epoch"
+      ? Math.floor((t - W) / B) / mainEpochs
+      : (t - W) / (T - W);
+    return spec.lr * shape(x);
+  };
+  return { spec, totalSteps: T, warmupSteps: W, at, shape };
+}

@@ -1,0 +1,68 @@
+// One training run from a config and in-memory data: builds the model (PyTorch
+// default init from the seed's init stream), the batchers, the LR schedule and
+// SGD, trains, and reports. Everything it allocates is freed by dispose().
+import type { Engine } from "../engine/engine";
+import { Rng } from "../engine/rng";
+import { WasmDataset, Batcher } from "../data/dataset";
+import type { ImageLabelSet } from "../data/idx";
+import { buildModel, modelSpec, type ModelSpec } from "../nn/models";
+import type { Sequential } from "../nn/sequential";
+import { makeLrSchedule, type LrSchedule } from "./lr-schedules";
+import { Sgd } from "../optim/sgd";
+import { train, type Optimizer, type TrainHooks, type TrainResult } from "./trainer";
+import { validateTrainConfig, type TrainConfig } from "./config";
+import { modelStats, type ModelStats } from "../nn/summary";
+
+export interface Session {
+  readonly engine: Engine;
+  readonly config: TrainConfig;
+  readonly spec: ModelSpec;
+  readonly model: Sequential;
+  readonly schedule: LrSchedule;
+  readonly sgd: Sgd;
+  readonly trainData: Batcher;
+  readonly testData: Batcher;
+  run(hooks?: TrainHooks, optimizer?: Optimizer): Promise<TrainResult>;
+  stats(): ModelStats;
+  dispose(): void;
+}
+
+/** Seeds of the two PRNG streams derived from one user seed. */
+export const initSeed = (seed: number) => seed >>> 0;
+export const shuffleSeed = (seed: number) => (seed ^ 0x9e3779b9) >>> 0;
+
+export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLabelSet, testSet: ImageLabelSet): Session {
+  validateTrainConfig(config);
+  const rowLen = trainSet.height * trainSet.width;
+  const spec = modelSpec(config.model, rowLen, trainSet.numClasses);
+  const rng = new Rng(e, initSeed(config.seed));
+  const model = buildModel(e, spec, config.batch, rng);
+  rng.free();
+  const trainDs = new WasmDataset(e, trainSet.images, trainSet.labels, rowLen, trainSet.numClasses);
+  const testDs = new WasmDataset(e, testSet.images, testSet.labels, rowLen, testSet.numClasses);
+  const trainData = new Batcher(e, trainDs, config.batch);
+  const testData = new Batcher(e, testDs, config.batch);
+  const schedule = makeLrSchedule({
+    kind: config.lrSchedule, lr: config.lr, epochs: config.epochs, stepsPerEpoch: trainData.batches,
+    warmupEpochs: config.warmup, interval: config.lrInterval, gamma: config.lrGamma, stepSize: config.lrStepSize, power: config.lrPower,
+  });
+  const sgd = new Sgd(e, model.params(), {
+    momentum: config.momentum, dampening: 0, weightDecay: config.weightDecay, nesterov: config.nesterov,
+  });
+  return {
+    engine: e, config, spec, model, schedule, sgd, trainData, testData,
+    run: (hooks = {}, optimizer: Optimizer = sgd) =>
+      train(e, model, trainData, testData, schedule, optimizer, {
+        epochs: config.epochs, labelSmoothing: config.labelSmoothing, shuffleSeed: shuffleSeed(config.seed),
+      }, hooks),
+    stats: () => modelStats(e, model),
+    dispose: () => {
+      sgd.free();
+      model.free();
+      trainData.free();
+      testData.free();
+      trainDs.free();
+      testDs.free();
+    },
+  };
+}
