@@ -14,6 +14,9 @@ export function ukernel(MR, NR, UNROLL = 1) {
   L.push(`// ${NR} floats at bp + k·bstep (byte strides): packed panels, or op(A)/op(B) read in place.`);
   L.push(`// ${MR * NV} f32x4 accumulators + ${NV} B vectors + 1 broadcast fit in 16 xmm registers.`);
   L.push(`// @ts-nocheck`);
+  // Inlined into the operator: for short k (the 10-class layer) call overhead would rival the work.
+  L.push(`// @ts-ignore: decorator`);
+  L.push(`@inline`);
   L.push(`export function ${name}(kc: i32, ap: usize, astep: usize, bp: usize, bstep: usize, c: usize, ldc: usize, accumulate: i32): void {`);
   for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) L.push(`  let c${r}${v} = f32x4.splat(0);`);
   const step = (u, ind) => {

@@ -4,13 +4,17 @@
 //     for each MC block of rows:  pack op(A)[MC × KC] into 4-row panels
 //       for each 8-column panel (stays in L1), for each 4-row panel (L2): ukernel
 // Edges are zero-padded in the packs; partial tiles go through a scratch tile.
-// When N is much narrower than M (the 10-class output layer), the product is
-// computed transposed, Cᵀ = op(B)ᵀ·op(A)ᵀ, so that less of each tile is padding.
+// Two tile shapes share the loops: 4x8, and 2x16 for products with few rows
+// (the 10-class layer's weight gradient). The shape and the orientation
+// (C, or Cᵀ = op(B)ᵀ·op(A)ᵀ written transposed) are chosen to minimise the
+// padded work; 4x8 upright wins ties, being the best-tuned path.
 // Summation order over k is fixed (k ascending within and across KC blocks),
 // so results are bit-identical for any run of the same shapes.
 // @ts-nocheck
 import { gemm_ukernel_4x8 } from "./gemm/ukernel_4x8";
-import { pack_panels, MR, NR } from "./gemm/pack";
+import { gemm_ukernel_2x16 } from "./gemm/ukernel_2x16";
+import { pack_panels } from "./gemm/pack";
+import { gemm_nt_dot } from "./gemm/dot";
 
 const KC: i32 = 256;
 const MC: i32 = 128;
@@ -43,13 +47,18 @@ export function gemm_strided(
   accumulate: i32,
 ): void {
   if (m <= 0 || n <= 0) return;
-  // Choose orientation by padded work: tiles are MR rows × NR columns.
-  const work = <i64>paddedTo(m, MR) * paddedTo(n, NR);
-  const workT = <i64>paddedTo(n, MR) * paddedTo(m, NR);
-  if (workT * 10 < work * 9) {
-    gemm_core(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc, accumulate);
+  const w48 = <i64>paddedTo(m, 4) * paddedTo(n, 8);
+  const w48t = <i64>paddedTo(n, 4) * paddedTo(m, 8);
+  const w216 = <i64>paddedTo(m, 2) * paddedTo(n, 16);
+  const w216t = <i64>paddedTo(n, 2) * paddedTo(m, 16);
+  const best = min(min(w48t, w216), w216t);
+  // Switch away from 4x8 upright only for a clear (≥ 10%) saving.
+  if (best * 10 >= w48 * 9) {
+    gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, false);
+  } else if (best == w216) {
+    gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, true);
   } else {
-    gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate);
+    gemm_core(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc, accumulate, best == w216t);
   }
 }
 
@@ -60,6 +69,7 @@ let policyA: i32 = -1;
 let policyB: i32 = -1;
 const DIRECT_B_MAX_M: i32 = 64;
 const DIRECT_A_MAX_N: i32 = 64;
+const DOT_MAX_N: i32 = 16;
 
 /** Tuning hook for bench/ and tests: force (1) or forbid (0) packing, -1 = auto. */
 export function gemm_set_policy(packAPolicy: i32, packBPolicy: i32): void {
@@ -73,13 +83,16 @@ function gemm_core(
   b: usize, rsb: i32, csb: i32,
   c: usize, rsc: i32, csc: i32,
   accumulate: i32,
+  wide: bool,
 ): void {
+  const MR: i32 = wide ? 2 : 4;
+  const NR: i32 = wide ? 16 : 8;
   if (k <= 0) {
     if (!accumulate) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) store<f32>(c + <usize>(i * rsc + j * csc) * 4, 0);
     return;
   }
-  // A panel can be read in place when 4 consecutive rows are adjacent (rs = 1);
-  // a B panel when 8 consecutive columns are (cs = 1).
+  // A panel can be read in place when MR consecutive rows are adjacent (rs = 1);
+  // a B panel when NR consecutive columns are (cs = 1).
   const doPackA = rsa != 1 || (policyA < 0 ? n > DIRECT_A_MAX_N : policyA == 1);
   const doPackB = csb != 1 || (policyB < 0 ? m > DIRECT_B_MAX_M : policyB == 1);
   const np = paddedTo(n, NR);
@@ -90,7 +103,7 @@ function gemm_core(
   const needA = <usize>(kcMax * (doPackA ? MC : MR)) * 4;
   packA = ensure(packA, packACap, needA);
   packACap = max(packACap, needA);
-  if (!tile) tile = heap.alloc(MR * NR * 4);
+  if (!tile) tile = heap.alloc(32 * 4);
   const direct = csc == 1;
   const nFull = n - n % NR;
   const mcMax = doPackA ? MC : m;
@@ -110,20 +123,23 @@ function gemm_core(
       for (let jr = 0; jr < n; jr += NR) {
         const nr = min(NR, n - jr);
         let bp: usize, bstep: usize;
-        if (doPackB) { bp = packB + <usize>(jr * kc) * 4; bstep = NR * 4; }
-        else if (nr < NR) { bp = packB; bstep = NR * 4; }
+        if (doPackB) { bp = packB + <usize>(jr * kc) * 4; bstep = <usize>NR * 4; }
+        else if (nr < NR) { bp = packB; bstep = <usize>NR * 4; }
         else { bp = b + <usize>(p * rsb + jr) * 4; bstep = <usize>rsb * 4; }
         for (let ir = 0; ir < mc; ir += MR) {
           const mr = min(MR, mc - ir);
           const i = ic + ir;
           let ap: usize, astep: usize;
-          if (doPackA) { ap = packA + <usize>(ir * kc) * 4; astep = MR * 4; }
-          else if (mr < MR) { ap = packA; astep = MR * 4; }
+          if (doPackA) { ap = packA + <usize>(ir * kc) * 4; astep = <usize>MR * 4; }
+          else if (mr < MR) { ap = packA; astep = <usize>MR * 4; }
           else { ap = a + <usize>(i + p * csa) * 4; astep = <usize>csa * 4; }
           if (direct && mr == MR && nr == NR) {
-            gemm_ukernel_4x8(kc, ap, astep, bp, bstep, c + <usize>(i * rsc + jr) * 4, <usize>rsc, acc);
+            const cp = c + <usize>(i * rsc + jr) * 4;
+            if (wide) gemm_ukernel_2x16(kc, ap, astep, bp, bstep, cp, <usize>rsc, acc);
+            else gemm_ukernel_4x8(kc, ap, astep, bp, bstep, cp, <usize>rsc, acc);
           } else {
-            gemm_ukernel_4x8(kc, ap, astep, bp, bstep, tile, <usize>NR, 0);
+            if (wide) gemm_ukernel_2x16(kc, ap, astep, bp, bstep, tile, <usize>NR, 0);
+            else gemm_ukernel_4x8(kc, ap, astep, bp, bstep, tile, <usize>NR, 0);
             for (let r = 0; r < mr; r++) {
               for (let q = 0; q < nr; q++) {
                 const cp = c + <usize>((i + r) * rsc + (jr + q) * csc) * 4;
@@ -145,6 +161,8 @@ export function gemm_nn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ld
 
 /** C[m×n] (+)= A[m×k]·Bᵀ with B stored [n×k] (a Linear layer's forward pass). */
 export function gemm_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  // Narrow outputs: dot products need no packing and no padded tile columns.
+  if (n < DOT_MAX_N && k >= 4) return gemm_nt_dot(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
   gemm_strided(m, n, k, a, lda, 1, b, 1, ldb, c, ldc, 1, accumulate);
 }
 

@@ -38,7 +38,7 @@ export function parseArgs(argv: string[], specs: OptSpecs, command: string): Par
       continue;
     }
     if (!spec) {
-      throw new ShrinkError("E_ARG", `shrink ${command}: unknown option --${name} (see shrink ${command} --help)`);
+      throw new ShrinkError("E_ARG", `unknown option --${name} (see shrink ${command} --help)`);
     }
     if (spec.type === "bool") {
       opts[camel(name)] = value === undefined ? true : value !== "false" && value !== "0";

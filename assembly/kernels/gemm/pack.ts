@@ -5,9 +5,6 @@
 // lets the micro-kernel always compute a full tile.
 // @ts-nocheck
 
-export const MR: i32 = 4;
-export const NR: i32 = 8;
-
 // 4x4 transpose of rows r0..r3 (each 4 consecutive k) into 4 k-major vectors.
 @inline function transpose_store4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize): void {
   const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
@@ -23,14 +20,14 @@ export const NR: i32 = 8;
 /**
  * Packs rows [i0, i0+mc) × k [k0, k0+kc) of X (element (i,k) at X[i*rs + k*cs])
  * into ceil(mc/W) panels of W rows, each panel kc·W floats, k-major.
- * W is 4 for A (MR) or 8 for B read as Bᵀ (NR); B is packed through the same
- * routine with its column index as "row".
+ * W is the micro-kernel's MR for A, or its NR for B (packed through the same
+ * routine with its column index as the panel row).
  */
 export function pack_panels(x: usize, rs: i32, cs: i32, i0: i32, mc: i32, k0: i32, kc: i32, w: i32, dst: usize): void {
   for (let p = 0; p < mc; p += w) {
     const rows = min(w, mc - p);
     const base = dst + <usize>(p * kc) * 4;
-    if (rows == w && cs == 1) {
+    if (rows == w && cs == 1 && (w & 3) == 0) {
       // Rows contiguous in k: 4x4 register transposes, then a scalar k tail.
       const kc4 = kc & ~3;
       for (let g = 0; g < w; g += 4) {
@@ -45,7 +42,7 @@ export function pack_panels(x: usize, rs: i32, cs: i32, i0: i32, mc: i32, k0: i3
         }
       }
       pack_scalar(x, rs, cs, i0 + p, rows, k0, kc4, kc, w, base);
-    } else if (rows == w && rs == 1) {
+    } else if (rows == w && rs == 1 && (w & 3) == 0) {
       // Rows adjacent in memory for each k: straight vector copies.
       for (let k = 0; k < kc; k++) {
         const s = x + <usize>((i0 + p) + (k0 + k) * cs) * 4;

@@ -3,6 +3,8 @@
 // 8 floats at bp + k·bstep (byte strides): packed panels, or op(A)/op(B) read in place.
 // 8 f32x4 accumulators + 2 B vectors + 1 broadcast fit in 16 xmm registers.
 // @ts-nocheck
+// @ts-ignore: decorator
+@inline
 export function gemm_ukernel_4x8(kc: i32, ap: usize, astep: usize, bp: usize, bstep: usize, c: usize, ldc: usize, accumulate: i32): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);

@@ -23,7 +23,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, OPTIONS, "eval");
   if (p.help) return void process.stdout.write(EVAL_HELP);
   const file = p.positional[0];
-  if (!file) throw new ShrinkError("E_ARG", "shrink eval: missing MODEL.safetensors argument (see shrink eval --help)");
+  if (!file) throw new ShrinkError("E_ARG", "missing MODEL.safetensors argument (see shrink eval --help)");
   const batch = p.opts.batch as number;
   if (batch < 1 || batch > 65536) throw new ShrinkError("E_ARG", `--batch: ${batch} is not allowed (an integer from 1 to 65536)`);
   let bytes: Uint8Array;

@@ -20,7 +20,7 @@ export const TRAIN_HELP = helpText(
 export async function trainCommand(argv: string[], signal: AbortSignal): Promise<void> {
   const p = parseArgs(argv, TRAIN_OPTIONS, "train");
   if (p.help) return void process.stdout.write(TRAIN_HELP);
-  if (p.positional.length) throw new ShrinkError("E_ARG", `shrink train: unexpected argument "${p.positional[0]}"`);
+  if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink train --help)`);
   const config = validateTrainConfig(trainConfigFrom(p));
   const o = p.opts;
   const progress = new Progress(Boolean(o.quiet));

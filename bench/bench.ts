@@ -1,0 +1,100 @@
+// npm run bench [-- --json] [-- --quick]
+// GEMM GFLOP/s at the MLP's training shapes and at 256/512/1024 square, beside a
+// plain-JS GEMM in the same process; MLP training steps/s at batch 250.
+// Figures are recorded in docs/performance.md.
+import { loadEngine } from "../src/node/index";
+import { Rng } from "../src/engine/rng";
+import { buildModel, modelSpec } from "../src/nn/models";
+import { Sgd } from "../src/optim/sgd";
+import { Tensor } from "../src/engine/tensor";
+import { jsGemm } from "./js-baseline";
+import { bestSeconds } from "./timing";
+
+const args = new Set(process.argv.slice(2));
+const asJson = args.has("--json");
+const quick = args.has("--quick");
+const log = (s: string) => { if (!asJson) console.log(s); };
+
+const e = await loadEngine();
+const rng = new Rng(e, 1);
+
+type Mode = "nn" | "nt" | "tn";
+interface Shape { label: string; mode: Mode; m: number; n: number; k: number }
+
+// The MLP at batch 250: forward y = x·Wᵀ (nt), weight gradients dW = dYᵀ·X (tn),
+// input gradients dX = dY·W (nn; none for the first layer).
+const MLP_SHAPES: Shape[] = [
+  { label: "fc1 forward", mode: "nt", m: 250, n: 128, k: 784 },
+  { label: "fc2 forward", mode: "nt", m: 250, n: 256, k: 128 },
+  { label: "fc3 forward", mode: "nt", m: 250, n: 10, k: 256 },
+  { label: "fc1 dW", mode: "tn", m: 128, n: 784, k: 250 },
+  { label: "fc2 dW", mode: "tn", m: 256, n: 128, k: 250 },
+  { label: "fc3 dW", mode: "tn", m: 10, n: 256, k: 250 },
+  { label: "fc2 dX", mode: "nn", m: 250, n: 128, k: 256 },
+  { label: "fc3 dX", mode: "nn", m: 250, n: 256, k: 10 },
+];
+const SQUARE: Shape[] = [256, 512, 1024].map((s) => ({ label: `${s}²`, mode: "nn", m: s, n: s, k: s }));
+
+// Every case is timed in interleaved rounds (each round one short trial of every
+// case) and keeps its best trial, so a slow spell of the VM hits all cases alike.
+function gemmCases(shapes: Shape[], rounds: number) {
+  const cases = shapes.map((s) => {
+    const a = e.alloc(s.m * s.k), b = e.alloc(s.k * s.n), c = e.alloc(s.m * s.n);
+    rng.fillUniform(a, s.m * s.k, -1, 1);
+    rng.fillUniform(b, s.k * s.n, -1, 1);
+    const { m, n, k } = s;
+    const run = s.mode === "nn" ? () => e.k.gemm_nn(m, n, k, a, k, b, n, c, n, 0)
+      : s.mode === "nt" ? () => e.k.gemm_nt(m, n, k, a, k, b, k, c, n, 0)
+      : () => e.k.gemm_tn(m, n, k, a, m, b, n, c, n, 0);
+    return { s, a, b, c, run, best: Infinity };
+  });
+  for (const c of cases) bestSeconds(c.run, 0.1, 1); // warm-up: V8 tiers up to TurboFan
+  for (let r = 0; r < rounds; r++) for (const c of cases) c.best = Math.min(c.best, bestSeconds(c.run, 0.02, 1));
+  return cases.map(({ s, a, b, c, best }) => {
+    const { m, n, k } = s;
+    const flops = 2 * m * n * k;
+    const A = e.f32(a, m * k).slice(), B = e.f32(b, k * n).slice(), C = new Float32Array(m * n);
+    const js = flops / bestSeconds(() => jsGemm(s.mode, m, n, k, A, B, C), 0.05, quick ? 2 : 3) / 1e9;
+    e.free(a); e.free(b); e.free(c);
+    const gflops = flops / best / 1e9;
+    return { label: s.label, mode: s.mode, m, n, k, gflops, jsGflops: js, speedup: gflops / js };
+  });
+}
+
+log("GEMM (single thread, f32, SIMD128)            wasm GFLOP/s   JS GFLOP/s   ×JS   of 512²");
+const all = gemmCases([...SQUARE, ...MLP_SHAPES], quick ? 5 : 20);
+const square = all.slice(0, SQUARE.length);
+const mlp = all.slice(SQUARE.length);
+const ref512 = square[1].gflops;
+for (const r of all) {
+  log(`  ${(r.label + ` (${r.mode} ${r.m}×${r.n}×${r.k})`).padEnd(42)} ${r.gflops.toFixed(2).padStart(9)} ${r.jsGflops.toFixed(2).padStart(12)} ${r.speedup.toFixed(1).padStart(6)} ${((100 * r.gflops) / ref512).toFixed(0).padStart(6)}%`);
+}
+
+// MLP training step at batch 250: forward, loss, backward, SGD (Nesterov, wd).
+const batch = 250;
+const spec = modelSpec("mlp", 784, 10);
+const model = buildModel(e, spec, batch, rng);
+const sgd = new Sgd(e, model.params(), { momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true });
+const x = new Tensor(e, [batch, 784]);
+rng.fillNormal(x.ptr, x.size, 0, 1);
+const y = new Tensor(e, [batch], "i32");
+e.i32(y.ptr, batch).set(Array.from({ length: batch }, (_, i) => i % 10));
+const dl = new Tensor(e, [batch, 10]);
+const correct = e.alloc(1, "i32");
+const step = () => {
+  const logits = model.forward(x.ptr, batch);
+  e.k.softmax_xent(logits, y.ptr, batch, 10, 0, dl.ptr, correct);
+  model.backward(dl.ptr, batch);
+  sgd.step(0.01);
+};
+const stepSeconds = bestSeconds(step, 0.05, 20);
+const stepFlops = 2 * batch * (784 * 128 + 128 * 256 + 256 * 10) * 2 + 2 * batch * (128 * 256 + 256 * 10);
+const stepsPerSecond = 1 / stepSeconds;
+// Share of the step spent in GEMM, from the per-shape rates measured above.
+const gemmSeconds = mlp.reduce((s, r) => s + (2 * r.m * r.n * r.k) / (r.gflops * 1e9), 0);
+log(`\nMLP 784-128-256-10 training step, batch 250 (forward + backward + SGD)`);
+log(`  ${stepsPerSecond.toFixed(1)} steps/s  (${(stepSeconds * 1e3).toFixed(2)} ms/step, ${(stepFlops / stepSeconds / 1e9).toFixed(2)} GFLOP/s effective, GEMM ${(100 * gemmSeconds / stepSeconds).toFixed(0)}% of the step)`);
+
+if (asJson) {
+  console.log(JSON.stringify({ gemm: { square, mlp, ref512 }, mlpStep: { batch, stepsPerSecond, msPerStep: stepSeconds * 1e3, effectiveGflops: stepFlops / stepSeconds / 1e9, gemmShare: gemmSeconds / stepSeconds } }));
+}
