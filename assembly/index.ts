@@ -9,3 +9,7 @@ export * from "./kernels/sgd";
 export * from "./kernels/reduce";
 export * from "./kernels/gather";
 export * from "./kernels/fill";
+// soft_threshold.ts, masked_sgd.ts, select.ts (soft threshold pruning, masked training, magnitude selection)
+export * from "./kernels/soft_threshold";
+export * from "./kernels/masked_sgd";
+export * from "./kernels/select";

@@ -96,16 +96,20 @@ for (const [name, args, mustMatch] of BAD) {
   });
 }
 
-test("error lines carry the command prefix once", { todo: "src/node/args.ts:41 and src/node/commands/eval.ts:26 put \"shrink <cmd>:\" in the message and src/node/cli.ts:43 prefixes it again" }, () => {
-  for (const args of [["train", "--bogus"], ["eval"]]) {
+test("error lines carry the command prefix once (train --bogus, train <stray argument>, eval without a file)", () => {
+  for (const args of [["train", "--bogus"], ["train", "stray"], ["eval"]]) {
     const r = shrink(...args);
     assert.equal(r.code, 2);
+    assert.equal(lines(r.stderr).length, 1);
+    assert.match(r.stderr, /^shrink (train|eval): /);
     assert.ok(!/^shrink \w+: shrink \w+: /.test(r.stderr), `duplicated prefix: ${r.stderr.trim()}`);
   }
+  assert.match(shrink("train", "stray").stderr, /unexpected argument "stray"/);
+  assert.match(shrink("eval").stderr, /missing MODEL\.safetensors argument/);
 });
 
 test("eval of a model file with an unknown arch names the file, not a --model option eval does not have", {
-  todo: "src/io/model-file.ts:52 passes the file's arch to modelSpec (src/nn/models.ts:26), whose error says \"--model: unknown model\"",
+  todo: "src/io/model-file.ts:50 passes the file's arch to modelSpec (src/nn/models.ts:28), whose error says \"--model: unknown model\"",
 }, () => {
   const p = join(TMP, "cnn.safetensors");
   // A minimal valid safetensors file whose metadata claims an architecture shrink does not have.

@@ -52,8 +52,10 @@ export function gemm_strided(
   const w216 = <i64>paddedTo(m, 2) * paddedTo(n, 16);
   const w216t = <i64>paddedTo(n, 2) * paddedTo(m, 16);
   const best = min(min(w48t, w216), w216t);
-  // Switch away from 4x8 upright only for a clear (≥ 10%) saving.
-  if (best * 10 >= w48 * 9) {
+  if (policyTile >= 0) {
+    gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, policyTile == 1);
+  } else if (best * 10 >= w48 * 9) {
+    // Switch away from 4x8 upright only for a clear (≥ 10%) saving.
     gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, false);
   } else if (best == w216) {
     gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, true);
@@ -67,6 +69,12 @@ export function gemm_strided(
 // policy: -1 auto, 0 never pack, 1 always pack (bench and tests only).
 let policyA: i32 = -1;
 let policyB: i32 = -1;
+let policyTile: i32 = -1;
+
+/** Tuning hook for bench/ and tests: force the 4x8 (0) or 2x16 (1) tile, -1 = auto. */
+export function gemm_set_tile(tile: i32): void {
+  policyTile = tile;
+}
 const DIRECT_B_MAX_M: i32 = 64;
 const DIRECT_A_MAX_N: i32 = 64;
 const DOT_MAX_N: i32 = 16;

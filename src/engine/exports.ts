@@ -41,4 +41,23 @@ export interface KernelExports {
   copy_f32(dst: number, src: number, n: number): void;
   scale_f32(x: number, n: number, a: number): void;
   axpy_f32(y: number, x: number, n: number, a: number): void;
+  // soft_threshold.ts (soft threshold pruning: Algorithm 1, Table 1; mode 0 STE/STDS, 1 STR subgradient, 2 GPO)
+  st_step(theta: number, grad: number, buf: number, w: number, n: number, lr: number, momentum: number,
+    dampening: number, weightDecay: number, nesterov: number, first: number, dCur: number, dNext: number,
+    mode: number, k: number): number;
+  st_write(theta: number, w: number, n: number, d: number, k: number): number;
+  st_inverse_shift(w: number, theta: number, n: number, d: number): void;
+  st_threshold_grads(theta: number, grad: number, n: number, d: number, outF64x2: number): void;
+  count_above(theta: number, n: number, d: number): number;
+  // masked_sgd.ts (mask = one byte per element, 0 = pruned)
+  masked_sgd_step(param: number, grad: number, buf: number, mask: number, n: number, lr: number, momentum: number,
+    dampening: number, weightDecay: number, nesterov: number, first: number): void;
+  apply_mask(x: number, mask: number, n: number): void;
+  mask_from_nonzero(x: number, mask: number, n: number): number;
+  mask_count(mask: number, n: number): number;
+  // select.ts (radix select on |x|; ties: lower index pruned first; NaN largest; mask pointer 0 = all)
+  select_scratch_bytes(n: number): number;
+  select_smallest_abs(x: number, maskIn: number, n: number, c: number, maskOut: number, scratch: number): number;
+  kth_smallest_abs(x: number, mask: number, n: number, k: number, scratch: number): number;
+  gather_abs(dst: number, src: number, n: number): void;
 }

@@ -2,6 +2,7 @@
 // exit 2; anything else is a bug and prints its stack (exit 1).
 import { trainCommand, TRAIN_HELP } from "./commands/train";
 import { evalCommand, EVAL_HELP } from "./commands/eval";
+import { pruneCommand, PRUNE_HELP } from "./commands/prune";
 import { ShrinkError } from "../io/errors";
 
 const HELP = `Usage: shrink <command> [options]
@@ -9,6 +10,7 @@ const HELP = `Usage: shrink <command> [options]
 Train and sparsify neural networks with a SIMD WebAssembly engine.
 
 Commands:
+  prune     Prune while training (S-LATS by default) and report per-layer sparsity
   train     Train a model densely (linear or mlp) on Fashion-MNIST
   eval      Evaluate a saved model (.safetensors) on the test set
 
@@ -16,6 +18,7 @@ Run "shrink <command> --help" for a command's options.
 `;
 
 const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<void>> = {
+  prune: pruneCommand,
   train: trainCommand,
   eval: (argv) => evalCommand(argv),
 };
@@ -49,4 +52,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export { TRAIN_HELP, EVAL_HELP };
+export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP };

@@ -37,7 +37,7 @@ export class Sgd {
   }
 
   /** One update of every parameter at learning rate lr. */
-  step(lr: number): void {
+  step(lr: number, _t = 0): void {
     const o = this.opts;
     const k = this.e.k;
     for (let i = 0; i < this.params.length; i++) {

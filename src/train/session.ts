@@ -23,6 +23,8 @@ export interface Session {
   readonly trainData: Batcher;
   readonly testData: Batcher;
   run(hooks?: TrainHooks, optimizer?: Optimizer): Promise<TrainResult>;
+  /** Trains with another learning-rate schedule of the same length (e.g. rewound). */
+  runWith(schedule: LrSchedule, hooks?: TrainHooks, optimizer?: Optimizer): Promise<TrainResult>;
   stats(): ModelStats;
   dispose(): void;
 }
@@ -49,12 +51,14 @@ export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLab
   const sgd = new Sgd(e, model.params(), {
     momentum: config.momentum, dampening: 0, weightDecay: config.weightDecay, nesterov: config.nesterov,
   });
+  const runWith = (s: LrSchedule, hooks: TrainHooks, optimizer: Optimizer) =>
+    train(e, model, trainData, testData, s, optimizer, {
+      epochs: config.epochs, labelSmoothing: config.labelSmoothing, shuffleSeed: shuffleSeed(config.seed),
+    }, hooks);
   return {
     engine: e, config, spec, model, schedule, sgd, trainData, testData,
-    run: (hooks = {}, optimizer: Optimizer = sgd) =>
-      train(e, model, trainData, testData, schedule, optimizer, {
-        epochs: config.epochs, labelSmoothing: config.labelSmoothing, shuffleSeed: shuffleSeed(config.seed),
-      }, hooks),
+    run: (hooks = {}, optimizer: Optimizer = sgd) => runWith(schedule, hooks, optimizer),
+    runWith: (s: LrSchedule, hooks = {}, optimizer: Optimizer = sgd) => runWith(s, hooks, optimizer),
     stats: () => modelStats(e, model),
     dispose: () => {
       sgd.free();

@@ -2,23 +2,33 @@
 // tensors from plain arrays, a seedable JS random source that never touches the
 // wasm PRNG, and naive float64 references for what the kernels compute.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadEngine } from "../../src/node/index.ts";
-import type { Engine, DType } from "../../src/engine/engine.ts";
+import { Engine, type DType } from "../../src/engine/engine.ts";
 import { Tensor } from "../../src/engine/tensor.ts";
 import type { ImageLabelSet } from "../../src/data/idx.ts";
 
 let shared: Promise<Engine> | undefined;
 
+/**
+ * build/shrinkwasm.wasm via the Node helper, or the module named by
+ * SHRINK_TEST_WASM (to run the engine suites against another build).
+ */
+function load(): Promise<Engine> {
+  const alt = process.env.SHRINK_TEST_WASM;
+  return alt ? Engine.create(readFileSync(alt)) : loadEngine();
+}
+
 /** The process-wide engine (instantiated once; test files run in separate processes). */
 export function engine(): Promise<Engine> {
-  shared ??= loadEngine();
+  shared ??= load();
   return shared;
 }
 
 /** A fresh engine with its own linear memory (for leak checks and cross-instance determinism). */
 export function freshEngine(): Promise<Engine> {
-  return loadEngine();
+  return load();
 }
 
 /**

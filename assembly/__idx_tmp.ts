@@ -1,0 +1,11 @@
+// The one wasm module: every export the host sees is re-exported here.
+export * from "./memory";
+export * from "./kernels/gemm";
+export * from "./prng";
+export * from "./kernels/bias";
+export * from "./kernels/relu";
+export * from "./kernels/softmax_xent";
+export * from "./kernels/sgd";
+export * from "./kernels/reduce";
+export * from "./kernels/gather";
+export * from "./kernels/fill";

@@ -1,0 +1,316 @@
+// Soft threshold reparameterisation (paper: "A unified framework for soft
+// threshold pruning", Sec. 3–4, Algorithm 1, Table 1, Appendix A, C.1, C.2).
+//
+// A pruned tensor keeps a latent θ (trained) and an actual weight w (used by
+// the forward pass):
+//   STR / STDS:  w = S_d(θ) = sign(θ)·max(|θ| − d, 0)            (Table 1)
+//   GPO:         w = (1 − k)·S_d(θ) + k·θ,  k = 1e-6·|β_gpo|      (Eq. 27)
+// S_d is computed as max(|θ| − d, 0) first, then the sign of θ is copied in,
+// so |θ| ≤ d gives exactly +0 or −0 (never a tiny residue): for a ≤ d the f32
+// difference a − d is ≤ 0 (rounding is monotone; a == d gives +0), and
+// max(≤ 0, +0) is +0. Thresholds are expected to be finite and ≥ 0.
+//
+// All kernels: pointers are byte addresses of f32 arrays (16-byte aligned
+// buffers from the host; unaligned still works), any n ≥ 0 (4-lane SIMD body +
+// scalar tail with the same f32 operations in the same order, so results do not
+// depend on n % 4). NaN propagates through the arithmetic and never compares
+// above a threshold.
+
+// @ts-ignore: decorator
+@inline const SIGN_BITS: u32 = 0x80000000;
+
+// S_d(θ) on 4 lanes: max(|θ| − d, 0), then copysign(·, θ).
+// @ts-ignore: decorator
+@inline function soft4(t: v128, vd: v128): v128 {
+  const a = f32x4.max(f32x4.sub(f32x4.abs(t), vd), f32x4.splat(0));
+  return v128.or(a, v128.and(t, i32x4.splat(SIGN_BITS)));
+}
+
+// S_d(θ) on one value (same operations as soft4).
+// @ts-ignore: decorator
+@inline function soft1(t: f32, d: f32): f32 {
+  return copysign<f32>(Mathf.max(Mathf.abs(t) - d, 0), t);
+}
+
+// One element group of st_step: (a) ∂L/∂θ from ∂L/∂w, (b) SGD on θ with the
+// sgd.ts operation order, (c) w = S_{d_next}(θ_new) (or the GPO mix); returns
+// the new w (the caller counts its nonzeros).
+// @ts-ignore: decorator
+@inline function stStep4(tp: usize, gp: usize, bp: usize, wp: usize,
+  lr: v128, m: v128, damp1: v128, wd: v128, dCur: v128, dNext: v128, cIn: v128, kk: v128, omk: v128,
+  mode: i32, useWd: bool, useMom: bool, nesterov: bool, first: bool, mix: bool): v128 {
+  const t = v128.load(tp);
+  let g = v128.load(gp);
+  if (mode == 1) {
+    // STR subgradient, Algorithm 1 line 3: Δθ = ∇_w L ⊙ 1[|θ| > d(t)] (pruned → +0).
+    g = v128.and(g, f32x4.gt(f32x4.abs(t), dCur));
+  } else if (mode == 2) {
+    // GPO, Table 1 "Gradient": ∂w/∂θ = (1 − k)·1[|θ| > d] + k, as one f32 factor
+    // c = ((1 − k) + k) or k, then Δθ = c·∇_w L.
+    g = f32x4.mul(v128.bitselect(cIn, kk, f32x4.gt(f32x4.abs(t), dCur)), g);
+  } // mode 0: STE / STDS, ∂w/∂θ = 1.
+  // Algorithm 1 line 4 with torch.optim.SGD semantics (assembly/kernels/sgd.ts).
+  if (useWd) g = f32x4.add(g, f32x4.mul(wd, t));
+  if (useMom) {
+    let b = g;
+    if (!first) b = f32x4.add(f32x4.mul(m, v128.load(bp)), f32x4.mul(damp1, g));
+    v128.store(bp, b);
+    g = nesterov ? f32x4.add(g, f32x4.mul(m, b)) : b;
+  }
+  const tn = f32x4.sub(t, f32x4.mul(lr, g));
+  v128.store(tp, tn);
+  // Algorithm 1 line 7: w(t+1) = S_{d(t+1)}(θ(t+1)); GPO: (1 − k)·S + k·θ.
+  let w = soft4(tn, dNext);
+  if (mix) w = f32x4.add(f32x4.mul(omk, w), f32x4.mul(kk, tn));
+  v128.store(wp, w);
+  return w;
+}
+
+// @ts-ignore: decorator
+@inline function stStep1(tp: usize, gp: usize, bp: usize, wp: usize,
+  lr: f32, m: f32, damp1: f32, wd: f32, dCur: f32, dNext: f32, cIn: f32, kk: f32, omk: f32,
+  mode: i32, useWd: bool, useMom: bool, nesterov: bool, first: bool, mix: bool): f32 {
+  const t = load<f32>(tp);
+  let g = load<f32>(gp);
+  if (mode == 1) {
+    g = Mathf.abs(t) > dCur ? g : 0; // Algorithm 1 line 3
+  } else if (mode == 2) {
+    g = (Mathf.abs(t) > dCur ? cIn : kk) * g; // GPO ∂w/∂θ
+  }
+  if (useWd) g = g + wd * t; // Algorithm 1 line 4 (sgd.ts order)
+  if (useMom) {
+    let b = g;
+    if (!first) b = m * load<f32>(bp) + damp1 * g;
+    store<f32>(bp, b);
+    g = nesterov ? g + m * b : b;
+  }
+  const tn = t - lr * g;
+  store<f32>(tp, tn);
+  let w = soft1(tn, dNext); // Algorithm 1 line 7
+  if (mix) w = omk * w + kk * tn;
+  store<f32>(wp, w);
+  return w;
+}
+
+/**
+ * One fused soft-threshold training step over n latents (Algorithm 1 lines 3,
+ * 4 and 7 for one tensor):
+ *  (a) g = ∂L/∂θ from grad = ∂L/∂w:
+ *      mode 0 STE/STDS: g = grad (∂w/∂θ viewed as 1);
+ *      mode 1 STR subgradient: g = grad·1[|θ| > d_cur], pruned latents get +0
+ *             (Algorithm 1 line 3);
+ *      mode 2 GPO: g = c·grad with c = ((1 − k) + k) if |θ| > d_cur else k
+ *             (f32, i.e. (1 − k)·1[|θ| > d] + k).
+ *  (b) SGD on θ exactly as sgd_step (weight decay on θ, momentum, dampening,
+ *      Nesterov, `first` clones g into buf; buf may be 0 when momentum == 0)
+ *      (Algorithm 1 line 4). With momentum, a pruned latent in mode 1 still
+ *      moves by its buffered past gradients (as PyTorch STR does).
+ *  (c) w = S_{d_next}(θ_new) (Algorithm 1 line 7); in mode 2 with k != 0,
+ *      w = (1 − k)·S_{d_next}(θ_new) + k·θ_new computed as
+ *      (f32(1 − k)·S) + (k·θ) (Table 1, GPO). k is ignored in modes 0 and 1.
+ *  (d) returns #{w != 0} (±0 count as zero, NaN as nonzero).
+ * The indicator in (a) uses the old θ and d_cur = d(t); (c) uses d_next = d(t+1).
+ */
+export function st_step(theta: usize, grad: usize, buf: usize, w: usize, n: i32, lr: f32, momentum: f32,
+  dampening: f32, weight_decay: f32, nesterov: i32, first: i32, d_cur: f32, d_next: f32, mode: i32, k: f32): i32 {
+  if (n <= 0) return 0;
+  const md = mode == 1 || mode == 2 ? mode : 0;
+  const useWd = weight_decay != 0;
+  const useMom = momentum != 0;
+  const nest = nesterov != 0 && useMom;
+  const fst = first != 0;
+  const mix = md == 2 && k != 0;
+  const damp1: f32 = 1 - dampening;
+  const omk: f32 = 1 - k;
+  const cIn: f32 = omk + k;
+  const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vdamp = f32x4.splat(damp1);
+  const vwd = f32x4.splat(weight_decay), vdc = f32x4.splat(d_cur), vdn = f32x4.splat(d_next);
+  const vcin = f32x4.splat(cIn), vk = f32x4.splat(k), vomk = f32x4.splat(omk);
+  const zero = f32x4.splat(0);
+  let acc = i32x4.splat(0);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const wv = stStep4(theta + o, grad + o, buf + o, w + o, vlr, vm, vdamp, vwd, vdc, vdn, vcin, vk, vomk,
+      md, useWd, useMom, nest, fst, mix);
+    acc = i32x4.sub(acc, f32x4.ne(wv, zero)); // ne gives −1 per nonzero lane
+  }
+  let c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) +
+    i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    const wv = stStep1(theta + o, grad + o, buf + o, w + o, lr, momentum, damp1, weight_decay, d_cur, d_next,
+      cIn, k, omk, md, useWd, useMom, nest, fst, mix);
+    c += i32(wv != 0);
+  }
+  return c;
+}
+
+/**
+ * w = S_d(θ) (Table 1, STR/STDS), or when k != 0 the GPO mix
+ * w = f32(1 − k)·S_d(θ) + k·θ (Eq. 27's mapping). Returns #{w != 0}.
+ * Used at initialisation (Algorithm 1 line 1 then line 7) and whenever a
+ * threshold changes without a step.
+ */
+export function st_write(theta: usize, w: usize, n: i32, d: f32, k: f32): i32 {
+  if (n <= 0) return 0;
+  const mix = k != 0;
+  const omk: f32 = 1 - k;
+  const vd = f32x4.splat(d), vk = f32x4.splat(k), vomk = f32x4.splat(omk), zero = f32x4.splat(0);
+  let acc = i32x4.splat(0);
+  const n4 = <usize>(n & ~3) << 2;
+  const nb = <usize>n << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const t = v128.load(theta + o);
+    let v = soft4(t, vd);
+    if (mix) v = f32x4.add(f32x4.mul(vomk, v), f32x4.mul(vk, t));
+    v128.store(w + o, v);
+    acc = i32x4.sub(acc, f32x4.ne(v, zero));
+  }
+  let c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) +
+    i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (; o < nb; o += 4) {
+    const t = load<f32>(theta + o);
+    let v = soft1(t, d);
+    if (mix) v = omk * v + k * t;
+    store<f32>(w + o, v);
+    c += i32(v != 0);
+  }
+  return c;
+}
+
+// Inverse shift on 4 lanes (see st_inverse_shift).
+// @ts-ignore: decorator
+@inline function invShift4(wv: v128, vd: v128): v128 {
+  const a = f32x4.abs(wv);
+  const t0 = f32x4.add(a, vd);
+  const r0 = f32x4.sub(t0, vd);
+  // dir = +1 where r0 < a, −1 where r0 > a, 0 otherwise (compare masks are −1).
+  const dir = i32x4.sub(f32x4.gt(r0, a), f32x4.lt(r0, a));
+  const t1 = i32x4.add(t0, dir); // next float toward a (t0 > 0 when a > 0)
+  const r1 = f32x4.sub(t1, vd);
+  const pick1 = v128.or(
+    f32x4.lt(f32x4.abs(f32x4.sub(r1, a)), f32x4.abs(f32x4.sub(r0, a))),
+    f32x4.eq(r0, f32x4.splat(0)));
+  const t = v128.bitselect(t1, t0, pick1);
+  const th = v128.or(t, v128.and(wv, i32x4.splat(SIGN_BITS)));
+  return v128.andnot(th, f32x4.eq(wv, f32x4.splat(0))); // w == ±0 → θ = +0
+}
+
+// @ts-ignore: decorator
+@inline function invShift1(wv: f32, d: f32): f32 {
+  if (wv == 0) return 0;
+  const a = Mathf.abs(wv);
+  const t0 = a + d;
+  const r0 = t0 - d;
+  const dir: i32 = i32(r0 > a) * -1 + i32(r0 < a);
+  const t1 = reinterpret<f32>(reinterpret<i32>(t0) + dir);
+  const r1 = t1 - d;
+  const pick1 = Mathf.abs(r1 - a) < Mathf.abs(r0 - a) || r0 == 0;
+  return copysign<f32>(pick1 ? t1 : t0, wv);
+}
+
+/**
+ * θ = sign(w)·(|w| + d) for w != 0, θ = +0 for w == ±0 (inverse of S_d, Appendix
+ * A: θ(t) = w(t) + d(t)·sign(w(t))), so that S_d(θ) reproduces w: the
+ * `constant` scheduler's start. d must be finite and ≥ 0.
+ *
+ * In f32, t0 = fl(|w| + d) and then S_d gives fl(t0 − d), which can miss |w|.
+ * The kernel also tries t1 = the float next to t0 in the direction of the
+ * miss and keeps t1 when fl(t1 − d) is strictly closer to |w| (f(t) = fl(t − d)
+ * is monotone and t0, t1 bracket |w|, so the kept one is the best any f32 θ can
+ * do: S_d(θ) == w exactly whenever some f32 θ achieves it). It also keeps t1
+ * when fl(t0 − d) == 0, so a nonzero w never becomes a pruned latent: nonzero
+ * pattern and signs are preserved exactly. Exactness is impossible when |w| is
+ * not a multiple of the spacing of floats near |w| + d, e.g. |w| < ulp(d)
+ * (θ − d is then a multiple of ulp(d)), or |w| ≥ d with |w| + d in the next
+ * binade and |w| odd in its last bit. In every case
+ * |S_d(θ) − w| ≤ 1 ulp of max(|w|, d).
+ * NaN w gives NaN θ; ±Inf gives ±Inf.
+ */
+export function st_inverse_shift(w: usize, theta: usize, n: i32, d: f32): void {
+  if (n <= 0) return;
+  const vd = f32x4.splat(d);
+  const n4 = <usize>(n & ~3) << 2;
+  const nb = <usize>n << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) v128.store(theta + o, invShift4(v128.load(w + o), vd));
+  for (; o < nb; o += 4) store<f32>(theta + o, invShift1(load<f32>(w + o), d));
+}
+
+// Widen the high two f32 lanes of v to f64x2.
+// @ts-ignore: decorator
+@inline function promoteHigh(v: v128): v128 {
+  return f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1));
+}
+
+// ((a0 + a1) + (a2 + a3)) for lo = (a0, a1), hi = (a2, a3).
+// @ts-ignore: decorator
+@inline function combine(lo: v128, hi: v128): f64 {
+  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) +
+    (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+}
+
+/**
+ * Two f64 reductions for trainable thresholds, written to out_f64_2[0..1]:
+ *   out[0] = Σ_{|θ|>d} grad·sign(θ)
+ *   out[1] = Σ grad·(θ − S_d(θ))      (S_d in f32 as the forward uses it)
+ * grad is ∂L/∂w. Chain rule for w = (1 − k)·S_d(θ) + k·θ (k = 0 for STR):
+ *   ∂w/∂d = −(1 − k)·sign(θ)·1[|θ| > d]   ⇒  ∂L/∂d = −(1 − k)·out[0]
+ *   STR, d = σ(s) (Eq. 24):                  ∂L/∂s = −σ(s)(1 − σ(s))·out[0]
+ *   ∂w/∂k = θ − S_d(θ)                     ⇒  ∂L/∂k = +out[1]
+ *   GPO, k = 1e-6·|β| (Eq. 27):              ∂L/∂β = 1e-6·sign(β)·out[1]
+ * (weight decay on s / β is the caller's.) Every term is exact in f64 (g·sign(θ)
+ * is a sign flip; θ − S_d(θ) of two f32 fits in 25 bits, times a 24-bit g fits
+ * in 53), so only the summation rounds. Order, as reduce.ts: element i of the
+ * 4-lane body goes to lane accumulator a[i % 4], the tail to t, result
+ * ((a0 + a1) + (a2 + a3)) + t, separately for each output. d ≥ 0.
+ */
+export function st_threshold_grads(theta: usize, grad: usize, n: i32, d: f32, out_f64_2: usize): void {
+  let lo0 = f64x2.splat(0), hi0 = f64x2.splat(0), lo1 = f64x2.splat(0), hi1 = f64x2.splat(0);
+  let t0: f64 = 0, t1: f64 = 0;
+  if (n > 0) {
+    const vd = f32x4.splat(d);
+    const sign = i32x4.splat(SIGN_BITS);
+    const n4 = <usize>(n & ~3) << 2;
+    const nb = <usize>n << 2;
+    let o: usize = 0;
+    for (; o < n4; o += 16) {
+      const t = v128.load(theta + o);
+      const g = v128.load(grad + o);
+      // Eq. 24 term: g·sign(θ) on alive latents, +0 elsewhere.
+      const a = v128.and(v128.xor(g, v128.and(t, sign)), f32x4.gt(f32x4.abs(t), vd));
+      lo0 = f64x2.add(lo0, f64x2.promote_low_f32x4(a));
+      hi0 = f64x2.add(hi0, promoteHigh(a));
+      // Eq. 27 term: g·(θ − S_d(θ)) in f64.
+      const s = soft4(t, vd);
+      lo1 = f64x2.add(lo1, f64x2.mul(f64x2.promote_low_f32x4(g),
+        f64x2.sub(f64x2.promote_low_f32x4(t), f64x2.promote_low_f32x4(s))));
+      hi1 = f64x2.add(hi1, f64x2.mul(promoteHigh(g), f64x2.sub(promoteHigh(t), promoteHigh(s))));
+    }
+    for (; o < nb; o += 4) {
+      const t = load<f32>(theta + o);
+      const g = load<f32>(grad + o);
+      if (Mathf.abs(t) > d) t0 += t < 0 ? -(<f64>g) : <f64>g;
+      t1 += <f64>g * (<f64>t - <f64>soft1(t, d));
+    }
+  }
+  store<f64>(out_f64_2, combine(lo0, hi0) + t0);
+  store<f64>(out_f64_2 + 8, combine(lo1, hi1) + t1);
+}
+
+/** #{|θ| > d} (NaN never counts): the number of latents alive under d. */
+export function count_above(theta: usize, n: i32, d: f32): i32 {
+  if (n <= 0) return 0;
+  const vd = f32x4.splat(d);
+  let acc = i32x4.splat(0);
+  const n4 = <usize>(n & ~3) << 2;
+  const nb = <usize>n << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) acc = i32x4.sub(acc, f32x4.gt(f32x4.abs(v128.load(theta + o)), vd));
+  let c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) +
+    i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (; o < nb; o += 4) c += i32(Mathf.abs(load<f32>(theta + o)) > d);
+  return c;
+}

@@ -1,0 +1,105 @@
+// shrink prune: sparsify while training — soft-threshold methods (LATS paper)
+// and the one-shot magnitude baseline — with per-epoch threshold, Theorem 1's
+// μ and per-layer sparsity, and a per-layer table at the end.
+import { parseArgs, helpText, type OptSpecs } from "../args";
+import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options";
+import { loadEngine, loadFashionMnist } from "../index";
+import { validateTrainConfig } from "../../train/config";
+import { encodeModel } from "../../io/model-file";
+import { writeFileAtomic } from "../atomic-write";
+import { Progress } from "../progress";
+import { JsonlLog } from "../jsonl-log";
+import { summaryJson, printLayerTable } from "../report";
+import { ShrinkError } from "../../io/errors";
+import { PRUNE_METHODS, DEFAULT_PRUNE, runPrune, findDForSparsity, type PruneConfig, type PruneHooks, type PruneRun, type DSearch } from "../../prune/run";
+
+const OPTIONS: OptSpecs = {
+  method: { type: "enum", values: PRUNE_METHODS, default: DEFAULT_PRUNE.method, help: "Pruning method (soft-threshold schedulers, str, gpo, or the magnitude baseline)" },
+  D: { type: "number", arg: "X", help: `Final threshold D (default ${DEFAULT_PRUNE.D} for the scheduled methods)` },
+  mu: { type: "number", arg: "X", help: "lats only: the L1 coefficient μ instead of D (D = μ·Σ η)" },
+  beta: { type: "number", arg: "X", default: DEFAULT_PRUNE.beta, help: "pgh: decay β in (0, 1]; β → 0 prunes at initialisation" },
+  grad: { type: "enum", values: ["ste", "subgradient"], default: DEFAULT_PRUNE.grad, help: "Gradient through S_d: straight-through (STDS) or subgradient (STR)" },
+  threshold: { type: "enum", values: ["global", "layer"], default: DEFAULT_PRUNE.threshold, help: "str/gpo: one trainable threshold, or one per layer" },
+  "stop-penalty": { type: "number", arg: "X", help: "Early pruning: stop where g′(t/T) < X and fix the mask" },
+  exclude: { type: "string", arg: "GLOBS", help: "Comma-separated globs of parameter names not to prune (e.g. fc3.*)" },
+  "target-sparsity": { type: "number", arg: "S", help: "Find the D that lands within one point of S (pilot runs); required for magnitude" },
+  "s-init": { type: "number", arg: "X", default: DEFAULT_PRUNE.sInit, help: "str/gpo: initial s of d = σ(s) (very negative freezes the threshold, Appendix C.1)" },
+  "prune-at": { type: "number", arg: "EPOCHS", help: "magnitude: epoch at which to prune (default half of --epochs)" },
+  ...TRAIN_OPTIONS,
+};
+
+export const PRUNE_HELP = helpText(
+  "Usage: shrink prune [options]",
+  "Prune while training. Default: S-LATS (soft threshold, LATS paper Eq. 13) on the MLP, ending with a per-layer sparsity table.",
+  OPTIONS,
+);
+
+export async function pruneCommand(argv: string[], signal: AbortSignal): Promise<void> {
+  const p = parseArgs(argv, OPTIONS, "prune");
+  if (p.help) return void process.stdout.write(PRUNE_HELP);
+  if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink prune --help)`);
+  const o = p.opts;
+  const train = validateTrainConfig(trainConfigFrom(p));
+  const cfg: PruneConfig = {
+    ...train,
+    method: o.method as PruneConfig["method"],
+    D: o.D as number | undefined,
+    mu: o.mu as number | undefined,
+    beta: o.beta as number,
+    grad: o.grad as PruneConfig["grad"],
+    threshold: o.threshold as PruneConfig["threshold"],
+    stopPenalty: o.stopPenalty as number | undefined,
+    exclude: o.exclude ? String(o.exclude).split(",").map((s) => s.trim()).filter(Boolean) : [],
+    targetSparsity: o.targetSparsity as number | undefined,
+    sInit: o.sInit as number,
+    pruneAt: o.pruneAt as number | undefined,
+  };
+  const progress = new Progress(Boolean(o.quiet));
+  const data = await loadFashionMnist(o.dataDir as string | undefined);
+  progress.line(`data: ${data.source} (${data.dir}): ${data.train.count} train, ${data.test.count} test images`);
+  const e = await loadEngine();
+  const log = o.log ? await JsonlLog.open(o.log as string) : null;
+  const hooks = (pilot?: number) => ({
+    signal,
+    onBatch: (ev: Parameters<NonNullable<PruneHooks["onBatch"]>>[0]) => progress.batch(ev),
+    onEpoch: async (ev: Parameters<NonNullable<PruneHooks["onEpoch"]>>[0], st: Parameters<NonNullable<PruneHooks["onEpoch"]>>[1]) => {
+      const stop = st.stoppedAt !== null ? `  stopped@${st.stoppedAt}` : "";
+      progress.epoch(ev, `  d ${st.threshold.toPrecision(4)}  μ ${st.mu.toPrecision(3)}  sparsity ${(100 * st.sparsity).toFixed(2)}%${stop}`);
+      await log?.write({ ...(pilot ? { pilot } : {}), ...ev, ...st });
+    },
+  });
+  let search: Omit<DSearch, "run"> | undefined;
+  let run: PruneRun;
+  try {
+    if (cfg.targetSparsity !== undefined && cfg.method !== "magnitude") {
+      const found = await findDForSparsity(e, cfg, data.train, data.test, { hooks: (i) => hooks(i), log: (s) => progress.line(s) });
+      ({ run, ...search } = found);
+      cfg.D = found.D;
+      progress.line(`target-sparsity: D ${found.D.toPrecision(5)} after ${found.pilots.length} pilot runs (${found.seconds.toFixed(0)} s)`);
+    } else run = await runPrune(e, cfg, data.train, data.test, hooks());
+  } catch (err) {
+    await log?.close();
+    throw err;
+  }
+  try {
+    const stats = run.stats;
+    printLayerTable(stats, progress);
+    const summary = {
+      ...summaryJson(train, run.result, stats, { dataSource: data.source, trainSamples: data.train.count }),
+      prunedSparsity: run.sparsity,
+      method: cfg.method, D: run.D, mu: run.mu, beta: cfg.method === "pgh" ? cfg.beta : undefined,
+      threshold: run.threshold, stoppedAt: run.stoppedAt, pruneConfig: cfg, search,
+    };
+    if (o.out) {
+      await writeFileAtomic(o.out as string, encodeModel(run.model, run.spec, {
+        training: train, pruning: { method: cfg.method, D: run.D, mu: run.mu, beta: cfg.beta, grad: cfg.grad, threshold: run.threshold, stoppedAt: run.stoppedAt, layers: stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) }, metrics: summary,
+      }));
+      progress.line(`saved ${o.out}`);
+    }
+    if (o.json) process.stdout.write(JSON.stringify(summary) + "\n");
+    else process.stdout.write(`sparsity ${(100 * run.sparsity).toFixed(2)}% of prunable weights  test accuracy ${summary.testAccuracy.toFixed(4)}  (${summary.seconds.toFixed(1)} s)\n`);
+  } finally {
+    await log?.close();
+    run.dispose();
+  }
+}

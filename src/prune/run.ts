@@ -1,0 +1,194 @@
+// One pruning run: a training session whose optimizer is a pruning method,
+// with the threshold state reported every epoch; and the search for the D that
+// gives a target sparsity (users think in sparsity, not thresholds).
+import type { Engine } from "../engine/engine";
+import type { ImageLabelSet } from "../data/idx";
+import { createSession } from "../train/session";
+import type { TrainConfig } from "../train/config";
+import type { EpochEvent, BatchEvent, TrainResult } from "../train/trainer";
+import { makeLrSchedule } from "../train/lr-schedules";
+import { prunableParams } from "./prunable";
+import { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type ThresholdState } from "./soft-threshold";
+import { MagnitudeOneShot, rewoundSchedule } from "./magnitude";
+import { modelStats, type ModelStats } from "../nn/summary";
+import type { Sequential } from "../nn/sequential";
+import type { ModelSpec } from "../nn/models";
+import { ShrinkError } from "../io/errors";
+
+export const PRUNE_METHODS = [...SOFT_THRESHOLD_METHODS, "magnitude"] as const;
+export type PruneMethod = (typeof PRUNE_METHODS)[number];
+
+export interface PruneConfig extends TrainConfig {
+  method: PruneMethod;
+  D?: number;
+  mu?: number;
+  beta: number;
+  grad: "ste" | "subgradient";
+  threshold: "global" | "layer";
+  stopPenalty?: number;
+  exclude: string[];
+  targetSparsity?: number;
+  sInit: number;
+  pruneAt?: number;
+}
+
+/** Defaults: S-LATS; D chosen for ~90% sparsity on the MLP (docs/results.md). */
+export const DEFAULT_PRUNE = { method: "slats" as PruneMethod, D: 0.05, beta: 1e-5, grad: "ste" as const, threshold: "global" as const, sInit: -5 };
+
+export interface PruneEpochState extends ThresholdState {
+  sparsity: number;
+  layers: Record<string, number>;
+}
+
+export interface PruneHooks {
+  signal?: AbortSignal;
+  onBatch?: (ev: BatchEvent) => void;
+  onEpoch?: (ev: EpochEvent, st: PruneEpochState) => void | Promise<void>;
+}
+
+export interface PruneRun {
+  result: TrainResult;
+  stats: ModelStats;
+  /** Sparsity over the pruned tensors only. */
+  sparsity: number;
+  D: number | undefined;
+  mu: number | undefined;
+  threshold: number;
+  stoppedAt: number | null;
+  model: Sequential;
+  spec: ModelSpec;
+  epochStates: PruneEpochState[];
+  dispose(): void;
+}
+
+function validate(c: PruneConfig): void {
+  if (!(PRUNE_METHODS as readonly string[]).includes(c.method)) throw new ShrinkError("E_ARG", `--method: unknown method "${c.method}" (allowed: ${PRUNE_METHODS.join(", ")})`);
+  if (c.D !== undefined && !(c.D > 0 && Number.isFinite(c.D))) throw new ShrinkError("E_ARG", `--D: ${c.D} must be a finite number > 0`);
+  if (c.mu !== undefined && c.method !== "lats") throw new ShrinkError("E_ARG", `--mu: only --method lats is parameterised by μ (got ${c.method})`);
+  if (c.mu !== undefined && c.D !== undefined) throw new ShrinkError("E_ARG", "--mu and --D: give one of them (D = μ·Σ η)");
+  if (!(c.beta > 0 && c.beta <= 1)) throw new ShrinkError("E_ARG", `--beta: ${c.beta} must be in (0, 1] (use a small β such as 1e-10 to prune at initialisation)`);
+  if (c.stopPenalty !== undefined && !(c.stopPenalty > 0 && Number.isFinite(c.stopPenalty))) throw new ShrinkError("E_ARG", `--stop-penalty: ${c.stopPenalty} must be a finite number > 0`);
+  if (c.stopPenalty !== undefined && (c.method === "str" || c.method === "gpo" || c.method === "magnitude")) throw new ShrinkError("E_ARG", `--stop-penalty needs a scheduled threshold (not ${c.method})`);
+  if (c.targetSparsity !== undefined && !(c.targetSparsity > 0 && c.targetSparsity < 1)) throw new ShrinkError("E_ARG", `--target-sparsity: ${c.targetSparsity} must be in (0, 1)`);
+  if (c.method === "magnitude" && c.targetSparsity === undefined) throw new ShrinkError("E_ARG", "--method magnitude needs --target-sparsity S");
+  if (c.pruneAt !== undefined && !(c.pruneAt >= 0 && c.pruneAt < c.epochs)) throw new ShrinkError("E_ARG", `--prune-at: ${c.pruneAt} must be an epoch in [0, ${c.epochs})`);
+  if (!Number.isFinite(c.sInit)) throw new ShrinkError("E_ARG", `--s-init: ${c.sInit} must be a finite number`);
+}
+
+export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: PruneHooks = {}): Promise<PruneRun> {
+  validate(c);
+  const session = createSession(e, c, train, test);
+  const params = session.model.params();
+  const prunable = prunableParams(params, c.exclude);
+  const sgdOpts = session.sgd.opts;
+  let opt: SoftThresholdOptimizer | MagnitudeOneShot;
+  let schedule = session.schedule;
+  if (c.method === "magnitude") {
+    const B = session.trainData.batches;
+    const pruneEpochs = c.pruneAt ?? Math.floor(c.epochs / 2);
+    const common = { kind: c.lrSchedule, lr: c.lr, stepsPerEpoch: B, interval: c.lrInterval, gamma: c.lrGamma, stepSize: c.lrStepSize, power: c.lrPower };
+    if (pruneEpochs > 0) {
+      schedule = rewoundSchedule(
+        makeLrSchedule({ ...common, epochs: pruneEpochs, warmupEpochs: Math.min(c.warmup, pruneEpochs - 1) }),
+        makeLrSchedule({ ...common, epochs: c.epochs - pruneEpochs, warmupEpochs: 0 }),
+      );
+    }
+    opt = new MagnitudeOneShot(e, params, prunable, sgdOpts, pruneEpochs * B, c.targetSparsity!);
+  } else {
+    opt = new SoftThresholdOptimizer(e, params, prunable, sgdOpts, session.schedule, {
+      method: c.method as SoftThresholdMethod, D: c.mu !== undefined ? undefined : c.D ?? (c.method === "str" || c.method === "gpo" ? undefined : DEFAULT_PRUNE.D),
+      mu: c.mu, beta: c.beta, grad: c.grad, threshold: c.threshold, stopPenalty: c.stopPenalty, sInit: c.sInit,
+    });
+  }
+  const prunableTotal = prunable.reduce((s, p) => s + p.value.size, 0);
+  const layerState = (): { sparsity: number; layers: Record<string, number> } => {
+    const layers: Record<string, number> = {};
+    let nz = 0;
+    for (const p of prunable) {
+      const n = e.k.count_nonzero(p.value.ptr, p.value.size);
+      layers[p.name] = 1 - n / p.value.size;
+      nz += n;
+    }
+    return { sparsity: 1 - nz / prunableTotal, layers };
+  };
+  const thresholdState = (): ThresholdState => opt instanceof SoftThresholdOptimizer
+    ? opt.state()
+    : { step: 0, threshold: 0, thresholds: {}, mu: 0, stoppedAt: null, nonzero: {} };
+  const epochStates: PruneEpochState[] = [];
+  try {
+    const result = await session.runWith(schedule, {
+      signal: hooks.signal,
+      onBatch: hooks.onBatch,
+      onEpoch: async (ev) => {
+        const st = { ...thresholdState(), ...layerState() };
+        epochStates.push(st);
+        await hooks.onEpoch?.(ev, st);
+      },
+    }, opt);
+    const ts = thresholdState();
+    const stats = modelStats(e, session.model);
+    const ls = layerState();
+    const lats = opt instanceof SoftThresholdOptimizer ? opt.schedule : null;
+    return {
+      result, stats, sparsity: ls.sparsity, D: lats?.D ?? undefined, mu: lats?.mu ?? undefined, threshold: ts.threshold, stoppedAt: ts.stoppedAt,
+      model: session.model, spec: session.spec, epochStates,
+      dispose: () => { opt.free(); session.dispose(); },
+    };
+  } catch (err) {
+    opt.free();
+    session.dispose();
+    throw err;
+  }
+}
+
+export interface DSearch {
+  D: number;
+  pilots: { D: number; sparsity: number; testAccuracy: number; seconds: number }[];
+  seconds: number;
+  /** The pilot that landed closest: the caller keeps it as the result (runs are deterministic). */
+  run: PruneRun;
+}
+
+/**
+ * Finds D for a target sparsity with full-length pilot runs of the same
+ * configuration (sparsity depends on the whole trajectory, so shortened pilots
+ * mislead): bracket by doubling/halving D, then regula falsi (Illinois) on
+ * log D, which converges in a few runs because sparsity is smooth and
+ * increasing in log D. Stops at the first pilot within 0.5 points of the
+ * target; that pilot is the result, so the cost is the pilots alone
+ * (typically 3–6 training runs).
+ */
+export async function findDForSparsity(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet,
+  o: { hooks?: (pilot: number) => PruneHooks; log?: (s: string) => void; maxPilots?: number } = {}): Promise<DSearch> {
+  const target = c.targetSparsity!;
+  const t0 = performance.now();
+  const pilots: DSearch["pilots"] = [];
+  let lo: { x: number; f: number } | null = null; // log D with sparsity below target
+  let hi: { x: number; f: number } | null = null; // log D with sparsity above target
+  let side = 0;
+  let x = Math.log(c.D ?? DEFAULT_PRUNE.D);
+  const maxPilots = o.maxPilots ?? 10;
+  let best: { run: PruneRun; err: number } | null = null;
+  for (let i = 0; i < maxPilots; i++) {
+    const D = Math.exp(x);
+    const run = await runPrune(e, { ...c, D, targetSparsity: undefined }, train, test, o.hooks?.(i + 1) ?? {});
+    const f = run.sparsity - target;
+    pilots.push({ D, sparsity: run.sparsity, testAccuracy: run.result.final.testAccuracy, seconds: run.result.seconds });
+    o.log?.(`target-sparsity: pilot ${i + 1}: D ${D.toPrecision(5)} → sparsity ${(100 * run.sparsity).toFixed(2)}%`);
+    if (!best || Math.abs(f) < best.err) {
+      best?.run.dispose();
+      best = { run, err: Math.abs(f) };
+    } else run.dispose();
+    if (Math.abs(f) <= 0.005) break;
+    if (f < 0) { if (side === -1 && hi) hi.f /= 2; lo = { x, f }; side = -1; }
+    else { if (side === 1 && lo) lo.f /= 2; hi = { x, f }; side = 1; }
+    if (lo && hi) x = lo.x + (hi.x - lo.x) * (-lo.f / (hi.f - lo.f)); // regula falsi (Illinois)
+    else x += f < 0 ? Math.LN2 : -Math.LN2;
+  }
+  if (!best || best.err > 0.01) {
+    const closest = pilots.reduce((a, b) => (Math.abs(a.sparsity - target) <= Math.abs(b.sparsity - target) ? a : b));
+    best?.run.dispose();
+    throw new ShrinkError("E_TARGET", `--target-sparsity ${target}: no D within one point after ${pilots.length} pilot runs (closest: D ${closest.D.toPrecision(5)} → ${(100 * closest.sparsity).toFixed(2)}%)`);
+  }
+  return { D: Math.exp(Math.log(best.run.D ?? Math.exp(x))), pilots, seconds: (performance.now() - t0) / 1000, run: best.run };
+}

@@ -1,0 +1,217 @@
+// Soft-threshold pruning during training (LATS paper, Algorithm 1): every
+// prunable weight keeps a dense latent θ; the forward pass uses w = S_d(θ).
+// One fused wasm pass per tensor (assembly/kernels/soft_threshold.ts) takes the
+// gradient w.r.t. w to θ (STE, subgradient or GPO), steps θ with SGD, applies
+// the new threshold d(t+1) and writes w, counting nonzeros as it goes.
+//   scheduled threshold (STDS family): d(t) = D·g(t/T) — slats, lats, pgh, sine, linear, log2, constant
+//   trainable threshold: str  d = σ(s), s trained with L2 (Algorithm 1 line 5; layer-wise or global STR-GS)
+//                        gpo  w = (1 − k)·S_d(θ) + k·θ, d = σ(s), k = 1e-6·|β| (Table 1, Appendix C.2)
+// Early pruning (Section 5.3.2): with a stop penalty p, pruning stops at the
+// first step where g′(t/T) < p: the mask is fixed there and w trains on, masked.
+import type { Engine } from "../engine/engine";
+import { Tensor } from "../engine/tensor";
+import type { Param } from "../nn/layer";
+import type { Optimizer } from "../train/trainer";
+import type { LrSchedule } from "../train/lr-schedules";
+import { Sgd, type SgdOptions } from "../optim/sgd";
+import { ShrinkError } from "../io/errors";
+import { makeThresholdSchedule, type ThresholdSchedule, type ThresholdSchedulerKind } from "./schedules";
+
+export const SOFT_THRESHOLD_METHODS = ["slats", "lats", "pgh", "sine", "linear", "log2", "constant", "str", "gpo"] as const;
+export type SoftThresholdMethod = (typeof SOFT_THRESHOLD_METHODS)[number];
+
+export interface SoftThresholdOptions {
+  method: SoftThresholdMethod;
+  /** Final threshold D (scheduled methods). */
+  D?: number;
+  /** L1 coefficient μ (lats only; D = μ·Σ η). */
+  mu?: number;
+  /** PGH decay β ∈ (0, 1]. */
+  beta?: number;
+  grad: "ste" | "subgradient";
+  threshold: "global" | "layer";
+  stopPenalty?: number;
+  /** STR/GPO: initial s of d = σ(s). */
+  sInit: number;
+}
+
+const GRAD_MODE = { ste: 0, subgradient: 1, gpo: 2 } as const;
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+interface Slot {
+  p: Param;
+  theta: Tensor;
+  buf: number;
+  mask: number; // u8 mask once pruning has stopped
+  nonzero: number;
+  s: number; // STR/GPO layer-wise threshold parameter
+  gpoBeta: number; // GPO β (k = 1e-6·|β|)
+}
+
+export interface ThresholdState {
+  step: number;
+  /** Global threshold, or the mean of the layer thresholds (str/gpo layer mode). */
+  threshold: number;
+  thresholds: Record<string, number>;
+  /** Theorem 1: μ(t) = (d(t+1) − d(t))/η(t), the L1 coefficient the last step solved for. */
+  mu: number;
+  stoppedAt: number | null;
+  nonzero: Record<string, number>;
+}
+
+export class SoftThresholdOptimizer implements Optimizer {
+  readonly opts: SoftThresholdOptions;
+  readonly schedule: ThresholdSchedule | null;
+  private readonly e: Engine;
+  private readonly sgdOpts: SgdOptions;
+  private readonly slots: Slot[];
+  private readonly rest: Sgd;
+  private readonly stopStep: number;
+  private readonly tmp: number;
+  private first = true;
+  private stopped: number | null = null;
+  private lastMu = 0;
+  private lastStep = 0;
+  private sGlobal: number;
+  private readonly thresholdDecay: number;
+
+  constructor(e: Engine, params: Param[], prunable: Param[], sgdOpts: SgdOptions, lr: LrSchedule, opts: SoftThresholdOptions) {
+    this.e = e;
+    this.opts = opts;
+    this.sgdOpts = sgdOpts;
+    const trainable = opts.method === "str" || opts.method === "gpo";
+    if (!trainable && opts.threshold === "layer") {
+      throw new ShrinkError("E_ARG", `--threshold layer: only str and gpo train a threshold per layer; ${opts.method} uses one global scheduled threshold`);
+    }
+    if (opts.grad === "subgradient" && opts.method === "gpo") {
+      throw new ShrinkError("E_ARG", "--grad: gpo uses its own gradient ((1 − k)·1[|θ| > d] + k); leave --grad unset");
+    }
+    this.schedule = trainable ? null : makeThresholdSchedule(e, { kind: opts.method as ThresholdSchedulerKind, D: opts.D, mu: opts.mu, beta: opts.beta, lr });
+    this.stopStep = opts.stopPenalty !== undefined && this.schedule ? this.schedule.stopStep(opts.stopPenalty) : Infinity;
+    this.sGlobal = opts.sInit;
+    this.thresholdDecay = sgdOpts.weightDecay;
+    const names = new Set(prunable.map((p) => p.name));
+    this.rest = new Sgd(e, params.filter((p) => !names.has(p.name)), sgdOpts);
+    const d0 = this.threshold(0, null);
+    this.slots = prunable.map((p) => {
+      const theta = new Tensor(e, p.value.shape);
+      const slot: Slot = { p, theta, buf: sgdOpts.momentum !== 0 ? e.alloc(p.value.size) : 0, mask: 0, nonzero: 0, s: opts.sInit, gpoBeta: 1e6 };
+      const d = this.slotThreshold(slot, d0);
+      // θ(0) = w(0), or the inverse shift that keeps w(0) when d(0) > 0 (constant scheduler).
+      if (d > 0) e.k.st_inverse_shift(p.value.ptr, theta.ptr, p.value.size, d);
+      else e.k.copy_f32(theta.ptr, p.value.ptr, p.value.size);
+      slot.nonzero = e.k.st_write(theta.ptr, p.value.ptr, p.value.size, d, this.k(slot));
+      return slot;
+    });
+    this.tmp = e.alloc(4); // two f64 sums
+  }
+
+  private k(slot: Slot): number {
+    return this.opts.method === "gpo" ? 1e-6 * Math.abs(slot.gpoBeta) : 0;
+  }
+
+  /** Global threshold at step t (scheduled), or σ(s) for str/gpo. */
+  private threshold(t: number, slot: Slot | null): number {
+    if (this.schedule) return this.schedule.at(t);
+    return sigmoid(this.opts.threshold === "layer" && slot ? slot.s : this.sGlobal);
+  }
+
+  private slotThreshold(slot: Slot, global: number): number {
+    return !this.schedule && this.opts.threshold === "layer" ? sigmoid(slot.s) : global;
+  }
+
+  step(lr: number, t: number): void {
+    const k = this.e.k;
+    const o = this.sgdOpts;
+    this.rest.step(lr, t);
+    if (t >= this.stopStep && this.stopped === null) this.freeze(t);
+    if (this.stopped !== null) {
+      for (const s of this.slots) {
+        k.masked_sgd_step(s.p.value.ptr, s.p.grad.ptr, s.buf, s.mask, s.p.value.size, lr, o.momentum, o.dampening, o.weightDecay, o.nesterov ? 1 : 0, this.first ? 1 : 0);
+      }
+      this.first = false;
+      this.lastMu = 0;
+      this.lastStep = t + 1;
+      return;
+    }
+    const dNowGlobal = this.threshold(t, null);
+    const mode = this.opts.method === "gpo" ? GRAD_MODE.gpo : GRAD_MODE[this.opts.grad];
+    // Trainable thresholds first (they need θ, d(t) and the gradient before the step).
+    if (!this.schedule) this.stepThresholds(lr);
+    const dNextGlobal = this.threshold(t + 1, null);
+    for (const s of this.slots) {
+      const dNow = this.slotDNow.get(s) ?? this.slotThreshold(s, dNowGlobal);
+      const dNext = this.slotThreshold(s, dNextGlobal);
+      s.nonzero = k.st_step(s.theta.ptr, s.p.grad.ptr, s.buf, s.p.value.ptr, s.p.value.size, lr, o.momentum, o.dampening, o.weightDecay,
+        o.nesterov ? 1 : 0, this.first ? 1 : 0, dNow, dNext, mode, this.k(s));
+    }
+    this.slotDNow.clear();
+    this.first = false;
+    this.lastMu = lr > 0 ? (dNextGlobal - dNowGlobal) / lr : 0;
+    this.lastStep = t + 1;
+  }
+
+  private slotDNow = new Map<Slot, number>();
+
+  // STR: d = σ(s), ∂L/∂s = σ′(s)·∂L/∂d with ∂L/∂d = −(1 − k)·Σ_{|θ|>d} g·sign(θ) (Eq. 24);
+  // s ← s − η(∂L/∂s + λs) (Algorithm 1 line 5). GPO also trains β: ∂L/∂β = 1e-6·sign(β)·Σ g·(θ − S_d(θ)) (Eq. 27).
+  private stepThresholds(lr: number): void {
+    const k = this.e.k;
+    const lam = this.thresholdDecay;
+    let gGlobal = 0;
+    for (const s of this.slots) {
+      const d = this.slotThreshold(s, sigmoid(this.sGlobal));
+      this.slotDNow.set(s, d);
+      k.st_threshold_grads(s.theta.ptr, s.p.grad.ptr, s.p.value.size, d, this.tmp);
+      const sums = new Float64Array(this.e.memory.buffer, this.tmp, 2);
+      const kk = this.k(s);
+      const dLdd = -(1 - kk) * sums[0];
+      if (this.opts.method === "gpo") {
+        const dLdBeta = 1e-6 * Math.sign(s.gpoBeta) * sums[1];
+        s.gpoBeta -= lr * (dLdBeta + lam * s.gpoBeta);
+      }
+      if (this.opts.threshold === "layer") {
+        const sig = sigmoid(s.s);
+        s.s -= lr * (sig * (1 - sig) * dLdd + lam * s.s);
+      } else gGlobal += dLdd;
+    }
+    if (this.opts.threshold !== "layer") {
+      const sig = sigmoid(this.sGlobal);
+      this.sGlobal -= lr * (sig * (1 - sig) * gGlobal + lam * this.sGlobal);
+    }
+  }
+
+  // Early pruning: fix the mask at the current zeros; w trains on under it.
+  private freeze(t: number): void {
+    for (const s of this.slots) {
+      s.mask = this.e.alloc(s.p.value.size, "u8");
+      s.nonzero = this.e.k.mask_from_nonzero(s.p.value.ptr, s.mask, s.p.value.size);
+    }
+    this.stopped = t;
+  }
+
+  state(): ThresholdState {
+    const thresholds: Record<string, number> = {};
+    const nonzero: Record<string, number> = {};
+    let sum = 0;
+    for (const s of this.slots) {
+      const d = this.stopped !== null && this.schedule ? this.schedule.at(this.stopped) : this.slotThreshold(s, this.threshold(this.lastStep, null));
+      thresholds[s.p.name] = d;
+      nonzero[s.p.name] = this.stopped !== null ? this.e.k.count_nonzero(s.p.value.ptr, s.p.value.size) : s.nonzero;
+      sum += d;
+    }
+    const threshold = this.schedule ? (this.stopped !== null ? this.schedule.at(this.stopped) : this.schedule.at(this.lastStep)) : sum / this.slots.length;
+    return { step: this.lastStep, threshold, thresholds, mu: this.lastMu, stoppedAt: this.stopped, nonzero };
+  }
+
+  free(): void {
+    this.rest.free();
+    for (const s of this.slots) {
+      s.theta.free();
+      if (s.buf) this.e.free(s.buf);
+      if (s.mask) this.e.free(s.mask);
+    }
+    this.e.free(this.tmp);
+    this.schedule?.free?.();
+  }
+}
