@@ -13,3 +13,4 @@ export * from "./kernels/fill";
 export * from "./kernels/soft_threshold";
 export * from "./kernels/masked_sgd";
 export * from "./kernels/select";
+export * from "./prune/schedules";

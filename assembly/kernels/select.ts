@@ -16,9 +16,11 @@
 // marks keys < K plus the first (rank + 1 − L) keys == K.
 //
 // Scratch contract (select_smallest_abs, kth_smallest_abs): `scratch` is a
-// caller buffer of at least select_scratch_bytes(n) = 1024 + 4·n bytes,
-// 4-byte aligned (16 recommended); bytes [0, 1024) hold the histogram, the
-// rest the candidates' keys. Its contents are clobbered and need no init.
+// caller buffer of at least select_scratch_bytes(n) = 4·n bytes (one u32 key
+// per candidate), 4-byte aligned (16 recommended); its contents are clobbered
+// and need no init. The 256-bin histogram lives in a 1 KiB static segment of
+// this module (no allocation; the kernels are not re-entrant, like all wasm
+// calls on one instance).
 //
 // Masks are one byte per element: 0 = pruned / not a candidate, anything else
 // = kept / candidate; written masks hold 0 or 1. A mask pointer of 0 means
@@ -27,6 +29,7 @@
 
 // @ts-ignore: decorator
 @inline const HIST_BYTES: usize = 1024;
+const HIST: usize = memory.data(<i32>HIST_BYTES, 16);
 // @ts-ignore: decorator
 @inline const NAN_KEY: u32 = 0x7F800001;
 
@@ -49,7 +52,7 @@
 
 /** Bytes of scratch select_smallest_abs / kth_smallest_abs need for n entries. */
 export function select_scratch_bytes(n: i32): usize {
-  return HIST_BYTES + (<usize>max<i32>(n, 0) << 2);
+  return <usize>max<i32>(n, 0) << 2;
 }
 
 // Copies the candidates' keys to keys[0, m) in index order, with the histogram
@@ -117,10 +120,10 @@ function radixSelect(keys: usize, m: i32, r: i32, hist: usize): u32 {
  * scratch: ≥ select_scratch_bytes(n) bytes (see the contract above).
  * Returns the number of ones written (kept entries).
  */
-export function select_smallest_abs(x: usize, mask_in: usize, n: i32, c: i32, mask_out: usize, scratch: usize): i32 {
+export function select_smallest_abs(x: usize, n: i32, c: i32, mask_in: usize, mask_out: usize, scratch: usize): i32 {
   if (n <= 0) return 0;
-  const hist = scratch;
-  const keys = scratch + HIST_BYTES;
+  const hist = HIST;
+  const keys = scratch;
   let kept = 0;
   if (c <= 0) {
     for (let i = 0; i < n; i++) {
@@ -161,8 +164,8 @@ export function select_smallest_abs(x: usize, mask_in: usize, n: i32, c: i32, ma
  */
 export function kth_smallest_abs(x: usize, mask_u8: usize, n: i32, k: i32, scratch: usize): f32 {
   if (n <= 0 || k < 1) return NaN;
-  const hist = scratch;
-  const keys = scratch + HIST_BYTES;
+  const hist = HIST;
+  const keys = scratch;
   const m = gatherKeys(x, mask_u8, n, keys, hist);
   if (k > m) return NaN;
   const K = radixSelect(keys, m, k - 1, hist);

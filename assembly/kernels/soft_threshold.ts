@@ -37,7 +37,7 @@
 // the new w (the caller counts its nonzeros).
 // @ts-ignore: decorator
 @inline function stStep4(tp: usize, gp: usize, bp: usize, wp: usize,
-  lr: v128, m: v128, damp1: v128, wd: v128, dCur: v128, dNext: v128, cIn: v128, kk: v128, omk: v128,
+  lr: v128, m: v128, damp1: v128, wd: v128, dCur: v128, dNext: v128, kk: v128, omk: v128,
   mode: i32, useWd: bool, useMom: bool, nesterov: bool, first: bool, mix: bool): v128 {
   const t = v128.load(tp);
   let g = v128.load(gp);
@@ -45,9 +45,9 @@
     // STR subgradient, Algorithm 1 line 3: Δθ = ∇_w L ⊙ 1[|θ| > d(t)] (pruned → +0).
     g = v128.and(g, f32x4.gt(f32x4.abs(t), dCur));
   } else if (mode == 2) {
-    // GPO, Table 1 "Gradient": ∂w/∂θ = (1 − k)·1[|θ| > d] + k, as one f32 factor
-    // c = ((1 − k) + k) or k, then Δθ = c·∇_w L.
-    g = f32x4.mul(v128.bitselect(cIn, kk, f32x4.gt(f32x4.abs(t), dCur)), g);
+    // GPO, Table 1 "Gradient": ∂w/∂θ = (1 − k)·1[|θ| > d] + k, applied as
+    // autograd does for the two branches: ((1 − k)·∇_w L)·1[|θ| > d] + k·∇_w L.
+    g = f32x4.add(v128.and(f32x4.mul(omk, g), f32x4.gt(f32x4.abs(t), dCur)), f32x4.mul(kk, g));
   } // mode 0: STE / STDS, ∂w/∂θ = 1.
   // Algorithm 1 line 4 with torch.optim.SGD semantics (assembly/kernels/sgd.ts).
   if (useWd) g = f32x4.add(g, f32x4.mul(wd, t));
@@ -68,14 +68,14 @@
 
 // @ts-ignore: decorator
 @inline function stStep1(tp: usize, gp: usize, bp: usize, wp: usize,
-  lr: f32, m: f32, damp1: f32, wd: f32, dCur: f32, dNext: f32, cIn: f32, kk: f32, omk: f32,
+  lr: f32, m: f32, damp1: f32, wd: f32, dCur: f32, dNext: f32, kk: f32, omk: f32,
   mode: i32, useWd: bool, useMom: bool, nesterov: bool, first: bool, mix: bool): f32 {
   const t = load<f32>(tp);
   let g = load<f32>(gp);
   if (mode == 1) {
     g = Mathf.abs(t) > dCur ? g : 0; // Algorithm 1 line 3
   } else if (mode == 2) {
-    g = (Mathf.abs(t) > dCur ? cIn : kk) * g; // GPO ∂w/∂θ
+    g = (Mathf.abs(t) > dCur ? omk * g : 0) + kk * g; // GPO ∂w/∂θ
   }
   if (useWd) g = g + wd * t; // Algorithm 1 line 4 (sgd.ts order)
   if (useMom) {
@@ -92,6 +92,22 @@
   return w;
 }
 
+// The 4-lane body of st_step over [0, n4); returns the i32x4 nonzero counts.
+// @ts-ignore: decorator
+@inline function stLoop4(theta: usize, grad: usize, buf: usize, w: usize, n4: i32,
+  lr: v128, m: v128, damp1: v128, wd: v128, dCur: v128, dNext: v128, kk: v128, omk: v128,
+  mode: i32, useWd: bool, useMom: bool, nesterov: bool, first: bool, mix: bool): v128 {
+  const zero = f32x4.splat(0);
+  let acc = i32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const wv = stStep4(theta + o, grad + o, buf + o, w + o, lr, m, damp1, wd, dCur, dNext, kk, omk,
+      mode, useWd, useMom, nesterov, first, mix);
+    acc = i32x4.sub(acc, f32x4.ne(wv, zero)); // ne gives −1 per nonzero lane
+  }
+  return acc;
+}
+
 /**
  * One fused soft-threshold training step over n latents (Algorithm 1 lines 3,
  * 4 and 7 for one tensor):
@@ -99,8 +115,9 @@
  *      mode 0 STE/STDS: g = grad (∂w/∂θ viewed as 1);
  *      mode 1 STR subgradient: g = grad·1[|θ| > d_cur], pruned latents get +0
  *             (Algorithm 1 line 3);
- *      mode 2 GPO: g = c·grad with c = ((1 − k) + k) if |θ| > d_cur else k
- *             (f32, i.e. (1 − k)·1[|θ| > d] + k).
+ *      mode 2 GPO: ∂w/∂θ = (1 − k)·1[|θ| > d_cur] + k, applied as autograd
+ *             sums the mapping's two branches in f32:
+ *             g = (|θ| > d_cur ? f32(1 − k)·grad : +0) + k·grad.
  *  (b) SGD on θ exactly as sgd_step (weight decay on θ, momentum, dampening,
  *      Nesterov, `first` clones g into buf; buf may be 0 when momentum == 0)
  *      (Algorithm 1 line 4). With momentum, a pruned latent in mode 1 still
@@ -110,6 +127,9 @@
  *      (f32(1 − k)·S) + (k·θ) (Table 1, GPO). k is ignored in modes 0 and 1.
  *  (d) returns #{w != 0} (±0 count as zero, NaN as nonzero).
  * The indicator in (a) uses the old θ and d_cur = d(t); (c) uses d_next = d(t+1).
+ * Other mode values act as mode 0. With plain SGD (no momentum / weight decay)
+ * and no sign flip, a nonzero w moves as ISTA, w(t+1) = S_{d(t+1)−d(t)}(w(t) −
+ * η·∇_w L) (Lemma 1, Eq. 9), i.e. L1 penalty (d(t+1) − d(t))/η (Theorem 1).
  */
 export function st_step(theta: usize, grad: usize, buf: usize, w: usize, n: i32, lr: f32, momentum: f32,
   dampening: f32, weight_decay: f32, nesterov: i32, first: i32, d_cur: f32, d_next: f32, mode: i32, k: f32): i32 {
@@ -122,25 +142,25 @@ export function st_step(theta: usize, grad: usize, buf: usize, w: usize, n: i32,
   const mix = md == 2 && k != 0;
   const damp1: f32 = 1 - dampening;
   const omk: f32 = 1 - k;
-  const cIn: f32 = omk + k;
   const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vdamp = f32x4.splat(damp1);
   const vwd = f32x4.splat(weight_decay), vdc = f32x4.splat(d_cur), vdn = f32x4.splat(d_next);
-  const vcin = f32x4.splat(cIn), vk = f32x4.splat(k), vomk = f32x4.splat(omk);
-  const zero = f32x4.splat(0);
-  let acc = i32x4.splat(0);
+  const vk = f32x4.splat(k), vomk = f32x4.splat(omk);
   const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    const wv = stStep4(theta + o, grad + o, buf + o, w + o, vlr, vm, vdamp, vwd, vdc, vdn, vcin, vk, vomk,
-      md, useWd, useMom, nest, fst, mix);
-    acc = i32x4.sub(acc, f32x4.ne(wv, zero)); // ne gives −1 per nonzero lane
+  // One loop per mode (literal `mode` folds the per-element branches away).
+  let acc: v128;
+  if (md == 0) {
+    acc = stLoop4(theta, grad, buf, w, n4, vlr, vm, vdamp, vwd, vdc, vdn, vk, vomk, 0, useWd, useMom, nest, fst, false);
+  } else if (md == 1) {
+    acc = stLoop4(theta, grad, buf, w, n4, vlr, vm, vdamp, vwd, vdc, vdn, vk, vomk, 1, useWd, useMom, nest, fst, false);
+  } else {
+    acc = stLoop4(theta, grad, buf, w, n4, vlr, vm, vdamp, vwd, vdc, vdn, vk, vomk, 2, useWd, useMom, nest, fst, mix);
   }
   let c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) +
     i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
   for (let i = n4; i < n; i++) {
     const o = <usize>i << 2;
     const wv = stStep1(theta + o, grad + o, buf + o, w + o, lr, momentum, damp1, weight_decay, d_cur, d_next,
-      cIn, k, omk, md, useWd, useMom, nest, fst, mix);
+      k, omk, md, useWd, useMom, nest, fst, mix);
     c += i32(wv != 0);
   }
   return c;
@@ -183,17 +203,9 @@ export function st_write(theta: usize, w: usize, n: i32, d: f32, k: f32): i32 {
 // Inverse shift on 4 lanes (see st_inverse_shift).
 // @ts-ignore: decorator
 @inline function invShift4(wv: v128, vd: v128): v128 {
-  const a = f32x4.abs(wv);
-  const t0 = f32x4.add(a, vd);
-  const r0 = f32x4.sub(t0, vd);
-  // dir = +1 where r0 < a, −1 where r0 > a, 0 otherwise (compare masks are −1).
-  const dir = i32x4.sub(f32x4.gt(r0, a), f32x4.lt(r0, a));
-  const t1 = i32x4.add(t0, dir); // next float toward a (t0 > 0 when a > 0)
-  const r1 = f32x4.sub(t1, vd);
-  const pick1 = v128.or(
-    f32x4.lt(f32x4.abs(f32x4.sub(r1, a)), f32x4.abs(f32x4.sub(r0, a))),
-    f32x4.eq(r0, f32x4.splat(0)));
-  const t = v128.bitselect(t1, t0, pick1);
+  const t0 = f32x4.add(f32x4.abs(wv), vd);
+  // fl(t0 − d) == 0 only when t0 == d: step to the next float up (eq is −1).
+  const t = i32x4.sub(t0, f32x4.eq(f32x4.sub(t0, vd), f32x4.splat(0)));
   const th = v128.or(t, v128.and(wv, i32x4.splat(SIGN_BITS)));
   return v128.andnot(th, f32x4.eq(wv, f32x4.splat(0))); // w == ±0 → θ = +0
 }
@@ -201,31 +213,27 @@ export function st_write(theta: usize, w: usize, n: i32, d: f32, k: f32): i32 {
 // @ts-ignore: decorator
 @inline function invShift1(wv: f32, d: f32): f32 {
   if (wv == 0) return 0;
-  const a = Mathf.abs(wv);
-  const t0 = a + d;
-  const r0 = t0 - d;
-  const dir: i32 = i32(r0 > a) * -1 + i32(r0 < a);
-  const t1 = reinterpret<f32>(reinterpret<i32>(t0) + dir);
-  const r1 = t1 - d;
-  const pick1 = Mathf.abs(r1 - a) < Mathf.abs(r0 - a) || r0 == 0;
-  return copysign<f32>(pick1 ? t1 : t0, wv);
+  const t0 = Mathf.abs(wv) + d;
+  const t = t0 - d == 0 ? reinterpret<f32>(reinterpret<u32>(t0) + 1) : t0;
+  return copysign<f32>(t, wv);
 }
 
 /**
- * θ = sign(w)·(|w| + d) for w != 0, θ = +0 for w == ±0 (inverse of S_d, Appendix
- * A: θ(t) = w(t) + d(t)·sign(w(t))), so that S_d(θ) reproduces w: the
- * `constant` scheduler's start. d must be finite and ≥ 0.
+ * θ = sign(w)·(|w| + d) for w != 0, θ = +0 for w == ±0 (inverse of S_d,
+ * Appendix A: θ(t) = w(t) + d(t)·sign(w(t))), so that S_d(θ) reproduces w:
+ * the `constant` scheduler's start. d must be finite and ≥ 0.
  *
- * In f32, t0 = fl(|w| + d) and then S_d gives fl(t0 − d), which can miss |w|.
- * The kernel also tries t1 = the float next to t0 in the direction of the
- * miss and keeps t1 when fl(t1 − d) is strictly closer to |w| (f(t) = fl(t − d)
- * is monotone and t0, t1 bracket |w|, so the kept one is the best any f32 θ can
- * do: S_d(θ) == w exactly whenever some f32 θ achieves it). It also keeps t1
- * when fl(t0 − d) == 0, so a nonzero w never becomes a pruned latent: nonzero
- * pattern and signs are preserved exactly. Exactness is impossible when |w| is
- * not a multiple of the spacing of floats near |w| + d, e.g. |w| < ulp(d)
- * (θ − d is then a multiple of ulp(d)), or |w| ≥ d with |w| + d in the next
- * binade and |w| odd in its last bit. In every case
+ * In f32, t0 = fl(|w| + d) and S_d(θ) = fl(t0 − d), which can miss |w|. t0
+ * is the float nearest |w| + d and t ↦ fl(t − d) is monotone, so its f32
+ * neighbours do no better: S_d(θ) == w whenever a nearby f32 θ achieves it
+ * (the spec checks the ±3 neighbours; a float32 simulation over 2·10^7
+ * random (w, d) pairs found no θ closer than t0). In particular it is exact
+ * when d == 0 or |w| + d is representable. One exception is made: when
+ * fl(t0 − d) == 0 (|w| ≤ ulp(d)/2, so t0 == d) θ is taken one float above d
+ * instead, so a nonzero w never becomes a pruned latent (|θ| > d) and signs
+ * are kept. Exactness is impossible when |w| is not a multiple of the float
+ * spacing at |w| + d: |w| below ulp(d) and not a multiple of it, or |w| + d
+ * carrying into the next binade with |w|'s last bit set. In every case
  * |S_d(θ) − w| ≤ 1 ulp of max(|w|, d).
  * NaN w gives NaN θ; ±Inf gives ±Inf.
  */

@@ -57,7 +57,16 @@ export interface KernelExports {
   mask_count(mask: number, n: number): number;
   // select.ts (radix select on |x|; ties: lower index pruned first; NaN largest; mask pointer 0 = all)
   select_scratch_bytes(n: number): number;
-  select_smallest_abs(x: number, maskIn: number, n: number, c: number, maskOut: number, scratch: number): number;
+  select_smallest_abs(x: number, n: number, c: number, maskIn: number, maskOut: number, scratch: number): number;
   kth_smallest_abs(x: number, mask: number, n: number, k: number, scratch: number): number;
   gather_abs(dst: number, src: number, n: number): void;
+  // prune/schedules.ts (threshold schedulers, f64; kind = SCHED_* 0..12, params (w, β, a, b); pointers to f64 arrays)
+  sched_g(kind: number, x: number, p0: number, p1: number, p2: number, p3: number): number;
+  sched_dg(kind: number, x: number, p0: number, p1: number, p2: number, p3: number): number;
+  sched_norm(kind: number, p0: number, p1: number, p2: number, p3: number): number;
+  sched_table(kind: number, T: number, p0: number, p1: number, p2: number, p3: number, out: number): number;
+  sched_stop_step(kind: number, T: number, p: number, p0: number, p1: number, p2: number, p3: number): number;
+  sched_stop_x(kind: number, p: number, p0: number, p1: number, p2: number, p3: number): number;
+  lats_prefix_sums(lr: number, T: number, out: number): number;
+  lats_cosine_eq12(n: number, b: number, N: number, B: number): number;
 }

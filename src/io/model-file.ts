@@ -5,7 +5,7 @@
 // A PyTorch user loads it with safetensors.torch.load_file + load_state_dict.
 import type { Engine } from "../engine/engine";
 import { Rng } from "../engine/rng";
-import { buildModel, modelSpec, type ModelSpec } from "../nn/models";
+import { buildModel, modelSpec, MODEL_NAMES, type ModelSpec } from "../nn/models";
 import type { Sequential } from "../nn/sequential";
 import { encodeSafetensors, decodeSafetensors } from "./safetensors";
 import { ShrinkError } from "./errors";
@@ -47,7 +47,12 @@ export function decodeModel(e: Engine, bytes: Uint8Array, name: string, maxRows:
       throw new ShrinkError("E_MODEL_FILE", `${name}: metadata "spec" is not valid JSON`);
     }
   }
-  const spec = modelSpec(arch, dims.inputs ?? 784, dims.classes ?? 10);
+  let spec: ModelSpec;
+  try {
+    spec = modelSpec(arch, dims.inputs ?? 784, dims.classes ?? 10);
+  } catch {
+    throw new ShrinkError("E_MODEL_FILE", `${name}: unknown architecture "${arch}" in the metadata (this version reads: ${MODEL_NAMES.join(", ")})`);
+  }
   const rng = new Rng(e, 0);
   const model = buildModel(e, spec, maxRows, rng);
   rng.free();

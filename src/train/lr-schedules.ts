@@ -58,11 +58,14 @@ export function makeLrSchedule(s: LrScheduleSpec): LrSchedule {
   };
   if (!(spec.lr > 0) || !Number.isFinite(spec.lr)) throw new ShrinkError("E_ARG", `--lr: ${spec.lr} must be a positive finite number`);
   if (!Number.isInteger(spec.epochs) || spec.epochs < 1) throw new ShrinkError("E_ARG", `--epochs: ${spec.epochs} must be a positive integer`);
-  if (!(warm >= 0) || warm >= spec.epochs || !Number.isInteger(warm * spec.stepsPerEpoch)) {
-    throw new ShrinkError("E_ARG", `--warmup: ${warm} epochs must be ≥ 0 and fewer than --epochs ${spec.epochs}`);
+  // Warm-up must be whole steps; the tolerance absorbs 1.1 × 50 = 55.00000000000001.
+  const wSteps = warm * spec.stepsPerEpoch;
+  if (!(warm >= 0) || warm >= spec.epochs || Math.abs(wSteps - Math.round(wSteps)) > 1e-9 * Math.max(1, wSteps)) {
+    throw new ShrinkError("E_ARG", `--warmup: ${warm} epochs must be ≥ 0, fewer than --epochs ${spec.epochs}, and a whole number of steps (${spec.stepsPerEpoch} per epoch)`);
   }
   if (!(spec.gamma > 0 && spec.gamma <= 1)) throw new ShrinkError("E_ARG", `--lr-gamma: ${spec.gamma} must be in (0, 1]`);
   if (!(spec.power > 0)) throw new ShrinkError("E_ARG", `--lr-power: ${spec.power} must be > 0`);
+  if (!Number.isInteger(spec.stepsPerEpoch) || spec.stepsPerEpoch < 1) throw new ShrinkError("E_ARG", `steps per epoch: ${spec.stepsPerEpoch} must be a positive integer`);
   if (!Number.isInteger(spec.stepSize) || spec.stepSize < 1) throw new ShrinkError("E_ARG", `--lr-step-size: ${spec.stepSize} must be a positive integer`);
 
   const B = spec.stepsPerEpoch;
