@@ -14,3 +14,6 @@ export * from "./kernels/soft_threshold";
 export * from "./kernels/masked_sgd";
 export * from "./kernels/select";
 export * from "./prune/schedules";
+// pqi.ts, gini.ts (sparsity indices over remaining entries: PQ Index Eq. 1, PQI-bound Eq. 2, Gini; radix sort)
+export * from "./kernels/pqi";
+export * from "./kernels/gini";

@@ -9,6 +9,9 @@ import { Sgd } from "../src/optim/sgd";
 import { Tensor } from "../src/engine/tensor";
 import { jsGemm } from "./js-baseline";
 import { bestSeconds } from "./timing";
+import { makeLrSchedule } from "../src/train/lr-schedules";
+import { SoftThresholdOptimizer } from "../src/prune/soft-threshold";
+import { prunableParams } from "../src/prune/prunable";
 
 const args = new Set(process.argv.slice(2));
 const asJson = args.has("--json");
@@ -95,6 +98,26 @@ const gemmSeconds = mlp.reduce((s, r) => s + (2 * r.m * r.n * r.k) / (r.gflops *
 log(`\nMLP 784-128-256-10 training step, batch 250 (forward + backward + SGD)`);
 log(`  ${stepsPerSecond.toFixed(1)} steps/s  (${(stepSeconds * 1e3).toFixed(2)} ms/step, ${(stepFlops / stepSeconds / 1e9).toFixed(2)} GFLOP/s effective, GEMM ${(100 * gemmSeconds / stepSeconds).toFixed(0)}% of the step)`);
 
+// Pruning overhead: the same step with S-LATS soft-threshold pruning (fused
+// st_step on every weight tensor) instead of plain SGD, timed in alternation.
+const lrs = makeLrSchedule({ kind: "cosine", lr: 0.01, epochs: 1000, stepsPerEpoch: 240 });
+const st = new SoftThresholdOptimizer(e, model.params(), prunableParams(model.params()), sgd.opts, lrs, { method: "slats", D: 0.1, grad: "ste", threshold: "global", sInit: -5 });
+let tStep = 0;
+const pruneStep = () => {
+  const logits = model.forward(x.ptr, batch);
+  e.k.softmax_xent(logits, y.ptr, batch, 10, 0, dl.ptr, correct);
+  model.backward(dl.ptr, batch);
+  st.step(0.01, tStep++ % 200000);
+};
+let denseBest = Infinity, pruneBest = Infinity;
+for (let r = 0; r < (quick ? 5 : 15); r++) {
+  denseBest = Math.min(denseBest, bestSeconds(step, 0.05, 1));
+  pruneBest = Math.min(pruneBest, bestSeconds(pruneStep, 0.05, 1));
+}
+st.free();
+const overhead = pruneBest / denseBest - 1;
+log(`  with S-LATS pruning: ${(1 / pruneBest).toFixed(1)} steps/s, ${(100 * overhead).toFixed(1)}% over the dense step (alternating trials)`);
+
 if (asJson) {
-  console.log(JSON.stringify({ gemm: { square, mlp, ref512 }, mlpStep: { batch, stepsPerSecond, msPerStep: stepSeconds * 1e3, effectiveGflops: stepFlops / stepSeconds / 1e9, gemmShare: gemmSeconds / stepSeconds } }));
+  console.log(JSON.stringify({ gemm: { square, mlp, ref512 }, mlpStep: { batch, stepsPerSecond, msPerStep: stepSeconds * 1e3, effectiveGflops: stepFlops / stepSeconds / 1e9, gemmShare: gemmSeconds / stepSeconds }, pruneStep: { denseMs: denseBest * 1e3, slatsMs: pruneBest * 1e3, overhead } }));
 }

@@ -1,25 +1,15 @@
 import { bias_add, bias_grad } from "../kernels/bias";
+import { seedRnd, randBuf, at } from "./util/buffers";
 
 // rows × cols shapes covering 1×1, tails (cols % 4 != 0) and wide rows.
 const ROWS: i32[] = [1, 3, 250, 4, 2, 1, 5, 0];
 const COLS: i32[] = [1, 17, 10, 4, 257, 3, 256, 7];
 const SENTINEL: f32 = -12345.5;
 
-let seed: u32 = 0xC0FFEE;
-function rnd(): f32 { // xorshift32 → [-1, 1)
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f32>(seed >>> 8) * <f32>(2.0 / 16777216.0) - 1;
-}
+seedRnd(0xC0FFEE);
+// n values in [-1, 1), then SENTINEL.
 function buf(n: i32): usize {
-  const p = heap.alloc(<usize>(n + 4) << 2);
-  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), rnd());
-  store<f32>(p + (<usize>n << 2), SENTINEL);
-  return p;
-}
-function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
+  return randBuf(n, 1, SENTINEL);
 }
 
 describe("bias_add", () => {

@@ -1,28 +1,13 @@
 import { fill_f32, copy_f32, scale_f32, axpy_f32 } from "../kernels/fill";
+import { seedRnd, randBuf, at, bitsAt } from "./util/buffers";
 
 const SIZES: i32[] = [0, 1, 3, 4, 17, 255, 256, 257];
 const SENTINEL: f32 = -12345.5;
 
-let seed: u32 = 0x1234567;
-function rnd(): f32 { // xorshift32 → [-2, 2)
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f32>(seed >>> 8) * <f32>(4.0 / 16777216.0) - 2;
-}
-
-// n floats plus one sentinel slot after them.
+seedRnd(0x1234567);
+// n floats in [-2, 2) (2·rnd() is exact) plus one sentinel slot after them.
 function buf(n: i32): usize {
-  const p = heap.alloc(<usize>(n + 4) << 2);
-  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), rnd());
-  store<f32>(p + (<usize>n << 2), SENTINEL);
-  return p;
-}
-function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-function bits(p: usize, i: i32): u32 {
-  return load<u32>(p + (<usize>i << 2));
+  return randBuf(n, 2, SENTINEL);
 }
 
 describe("fill_f32", () => {
@@ -31,7 +16,7 @@ describe("fill_f32", () => {
       const n = SIZES[k];
       const x = buf(n);
       fill_f32(x, n, -0.0);
-      for (let i = 0; i < n; i++) expect(bits(x, i)).toBe(0x80000000);
+      for (let i = 0; i < n; i++) expect(bitsAt(x, i)).toBe(0x80000000);
       expect(at(x, n)).toBe(SENTINEL);
       fill_f32(x, n, 3.25);
       for (let i = 0; i < n; i++) expect(at(x, i)).toBe(3.25);
@@ -48,7 +33,7 @@ describe("copy_f32", () => {
       const dst = buf(n);
       if (n > 2) store<u32>(src, 0x7fc01234, 4); // a NaN payload survives
       copy_f32(dst, src, n);
-      for (let i = 0; i < n; i++) expect(bits(dst, i)).toBe(bits(src, i));
+      for (let i = 0; i < n; i++) expect(bitsAt(dst, i)).toBe(bitsAt(src, i));
       expect(at(dst, n)).toBe(SENTINEL);
       heap.free(src);
       heap.free(dst);
@@ -58,9 +43,9 @@ describe("copy_f32", () => {
   it("handles overlapping ranges like memmove", () => {
     const x = buf(20);
     const ref = new StaticArray<u32>(20);
-    for (let i = 0; i < 20; i++) ref[i] = bits(x, i);
+    for (let i = 0; i < 20; i++) ref[i] = bitsAt(x, i);
     copy_f32(x + 4, x, 17); // shift right by one element
-    for (let i = 0; i < 17; i++) expect(bits(x, i + 1)).toBe(ref[i]);
+    for (let i = 0; i < 17; i++) expect(bitsAt(x, i + 1)).toBe(ref[i]);
     heap.free(x);
   });
 });

@@ -1,25 +1,20 @@
 import { gather_normalize_u8, gather_labels_u8 } from "../kernels/gather";
+import { seedRnd, nextU32 } from "./util/buffers";
 
-let seed: u32 = 0x5EED;
-function rnd(): u32 { // xorshift32
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return seed;
-}
+seedRnd(0x5EED);
 
 // A u8 dataset of `rows` rows × row_len bytes, with all byte values present.
 function dataset(rows: i32, rowLen: i32): usize {
   const n = rows * rowLen;
   const p = heap.alloc(<usize>max(n, 16));
-  for (let i = 0; i < n; i++) store<u8>(p + <usize>i, <u8>(i % 7 == 0 ? (i * 31) & 255 : rnd() >>> 24));
+  for (let i = 0; i < n; i++) store<u8>(p + <usize>i, <u8>(i % 7 == 0 ? (i * 31) & 255 : nextU32() >>> 24));
   return p;
 }
 function indices(count: i32, rows: i32): usize {
   const p = heap.alloc(<usize>max(count, 4) << 2);
   for (let i = 0; i < count; i++) {
     // Includes repeats and the last row (so the last bytes of src are read).
-    const v = i == 0 ? rows - 1 : <i32>(rnd() % <u32>rows);
+    const v = i == 0 ? rows - 1 : <i32>(nextU32() % <u32>rows);
     store<i32>(p + (<usize>i << 2), v);
   }
   return p;

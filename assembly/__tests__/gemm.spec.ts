@@ -1,21 +1,8 @@
 import { gemm_nn, gemm_nt, gemm_tn, gemm_strided, gemm_set_policy } from "../kernels/gemm";
+import { seedRnd, randBuf, at, bitsAt } from "./util/buffers";
 
 // Deterministic fill in [-1, 1) (xorshift32) so failures reproduce.
-let seed: u32 = 0x2545F491;
-function rnd(): f32 {
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f32>(seed >>> 8) * <f32>(2.0 / 16777216.0) - 1;
-}
-function buf(n: i32): usize {
-  const p = heap.alloc(<usize>max(n, 1) << 2);
-  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), rnd());
-  return p;
-}
-@inline function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
+seedRnd(0x2545F491);
 
 // Naive f64 reference of C = op(A)·op(B) (+ C0 when accumulating), with
 // op(A)(i,k) = A[i*rsa + k*csa] and op(B)(k,j) = B[k*rsb + j*csb].
@@ -42,7 +29,7 @@ function maxRelErr(m: i32, n: i32, k: i32, a: usize, rsa: i32, csa: i32, b: usiz
 const TOL: f64 = 2e-6; // relative to Σ|a·b|: far below any indexing bug (O(1))
 
 function check(mode: i32, m: i32, n: i32, k: i32, acc: bool): f64 {
-  const a = buf(m * k), b = buf(k * n), c = buf(m * n);
+  const a = randBuf(m * k), b = randBuf(k * n), c = randBuf(m * n);
   const c0 = heap.alloc(<usize>max(m * n, 1) << 2);
   memory.copy(c0, c, <usize>(m * n) << 2);
   const f = acc ? 1 : 0;
@@ -101,7 +88,7 @@ describe("gemm", () => {
   });
 
   it("k = 0 writes zeros (or leaves C when accumulating); empty m or n is a no-op", () => {
-    const c = buf(12);
+    const c = randBuf(12);
     const keep = at(c, 5);
     gemm_nn(3, 4, 0, 0, 0, 0, 4, c, 4, 1);
     expect<f32>(at(c, 5)).toBe(keep);
@@ -116,7 +103,7 @@ describe("gemm", () => {
 
   it("respects leading dimensions larger than the row (sub-matrices) and general strides", () => {
     // C[5×6] = A[5×7 inside lda 11]·B[7×6 inside ldb 9], C inside ldc 8.
-    const a = buf(5 * 11), b = buf(7 * 9), c = buf(5 * 8);
+    const a = randBuf(5 * 11), b = randBuf(7 * 9), c = randBuf(5 * 8);
     const sentinel = at(c, 6);
     gemm_nn(5, 6, 7, a, 11, b, 9, c, 8, 0);
     for (let i = 0; i < 5; i++)
@@ -127,17 +114,17 @@ describe("gemm", () => {
       }
     expect<f32>(at(c, 6)).toBe(sentinel); // columns past n are untouched
     // Transposed output through the general strided entry: Cᵀ stored column-major.
-    const ct = buf(6 * 5);
+    const ct = randBuf(6 * 5);
     gemm_strided(5, 6, 7, a, 11, 1, b, 9, 1, ct, 1, 5, 0);
     for (let i = 0; i < 5; i++) for (let j = 0; j < 6; j++) expect<f32>(at(ct, j * 5 + i)).toBe(at(c, i * 8 + j));
     heap.free(a); heap.free(b); heap.free(c); heap.free(ct);
   });
 
   it("is deterministic: the same inputs give the same bits", () => {
-    const a = buf(250 * 256), b = buf(256 * 10), c1 = buf(2500), c2 = buf(2500);
+    const a = randBuf(250 * 256), b = randBuf(256 * 10), c1 = randBuf(2500), c2 = randBuf(2500);
     gemm_nt(250, 10, 256, a, 256, b, 256, c1, 10, 0);
     gemm_nt(250, 10, 256, a, 256, b, 256, c2, 10, 0);
-    for (let i = 0; i < 2500; i++) expect<u32>(load<u32>(c1 + (<usize>i << 2))).toBe(load<u32>(c2 + (<usize>i << 2)));
+    for (let i = 0; i < 2500; i++) expect<u32>(bitsAt(c1, i)).toBe(bitsAt(c2, i));
     heap.free(a); heap.free(b); heap.free(c1); heap.free(c2);
   });
 });

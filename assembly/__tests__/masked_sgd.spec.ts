@@ -1,48 +1,13 @@
 import { masked_sgd_step, apply_mask, mask_from_nonzero, mask_count } from "../kernels/masked_sgd";
 import { sgd_step } from "../kernels/sgd";
+import {
+  seedRnd, nextU32, at, bitsAt, byteAt, put, randBuf, cloneBuf, randMask,
+} from "./util/buffers";
 
-let seed: u32 = 0x9E3779B9;
-function next(): u32 {
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return seed;
-}
-function rnd(): f32 { // [-1, 1)
-  return <f32>(next() >>> 8) * <f32>(2.0 / 16777216.0) - 1;
-}
-function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-function bitsAt(p: usize, i: i32): u32 {
-  return load<u32>(p + (<usize>i << 2));
-}
-function put(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
-function randBuf(n: i32, scale: f32): usize {
-  const q = heap.alloc(<usize>(n + 4) << 2);
-  for (let i = 0; i < n; i++) put(q, i, rnd() * scale);
-  put(q, n, -1234.5);
-  return q;
-}
-function cloneBuf(src: usize, n: i32): usize {
-  const q = heap.alloc(<usize>(n + 4) << 2);
-  memory.copy(q, src, <usize>(n + 1) << 2);
-  return q;
-}
-// Random mask: about half kept, kept bytes drawn from {1, 7, 255}.
-function randMask(n: i32): usize {
-  const m = heap.alloc(<usize>n + 16);
-  for (let i = 0; i < n; i++) {
-    const r = next() % 6;
-    store<u8>(m + <usize>i, r < 3 ? 0 : r == 3 ? 1 : r == 4 ? 7 : 255);
-  }
-  store<u8>(m + <usize>n, 0xAB);
-  return m;
-}
+seedRnd(0x9E3779B9);
+// randMask(n): about half kept, kept bytes drawn from {1, 7, 255}, 0xAB at n.
 function kept(m: usize, i: i32): bool {
-  return load<u8>(m + <usize>i) != 0;
+  return byteAt(m, i) != 0;
 }
 
 const SIZES: i32[] = [1, 3, 4, 15, 16, 17, 33, 255, 256, 257];
@@ -149,7 +114,7 @@ describe("mask helpers", () => {
       const n = SIZES[s];
       const x = randBuf(n, 1);
       for (let i = 0; i < n; i++) {
-        const r = next() % 5;
+        const r = nextU32() % 5;
         if (r == 0) put(x, i, 0);
         else if (r == 1) put(x, i, -0.0);
         else if (r == 2 && (i & 3) == 0) put(x, i, NaN);

@@ -1,46 +1,30 @@
 import {
   sum, sum_sq, count_nonzero, argmax_correct, max_abs, has_non_finite,
 } from "../kernels/reduce";
+import { seedRnd, rnd, at, put, allocF32 } from "./util/buffers";
+import { firstArgmax, countCorrect, laneOrderSum } from "./util/reference";
 
 const SIZES: i32[] = [0, 1, 3, 4, 17, 255, 256, 257, 1000];
 
-let seed: u32 = 0xFACE;
-function rnd(): f32 { // xorshift32 → [-3, 3)
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f32>(seed >>> 8) * <f32>(6.0 / 16777216.0) - 3;
-}
+seedRnd(0xFACE);
+// n values in [-3, 3), drawn as rnd(3) (not 3·rnd(), which rounds differently).
 function buf(n: i32): usize {
-  const p = heap.alloc(<usize>(n + 4) << 2);
-  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), rnd());
+  const p = allocF32(n);
+  for (let i = 0; i < n; i++) put(p, i, rnd(3));
   return p;
-}
-function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-function put(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
 }
 function relErr(got: f64, want: f64): f64 {
   return Math.abs(got - want) / max(Math.abs(want), 1e-300);
 }
 
-// The documented order: lane accumulators a[i % 4] over the 4-wide body,
-// t over the tail, result ((a0 + a1) + (a2 + a3)) + t.
+// Σ x (or Σ x²) in f64 in the kernels' documented order (see laneOrderSum).
 function orderedSum(x: usize, n: i32, square: bool): f64 {
-  const a = new StaticArray<f64>(4);
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i++) {
+  const terms = new StaticArray<f64>(n);
+  for (let i = 0; i < n; i++) {
     const v = <f64>at(x, i);
-    a[i & 3] += square ? v * v : v;
+    terms[i] = square ? v * v : v;
   }
-  let t: f64 = 0;
-  for (let i = n4; i < n; i++) {
-    const v = <f64>at(x, i);
-    t += square ? v * v : v;
-  }
-  return ((a[0] + a[1]) + (a[2] + a[3])) + t;
+  return laneOrderSum(terms);
 }
 
 describe("sum / sum_sq", () => {
@@ -113,16 +97,6 @@ describe("count_nonzero", () => {
   });
 });
 
-function naiveArgmaxCorrect(l: usize, y: usize, rows: i32, classes: i32): i32 {
-  let c = 0;
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let j = 1; j < classes; j++) if (at(l, r * classes + j) > at(l, r * classes + best)) best = j;
-    if (load<i32>(y + (<usize>r << 2)) == best) c++;
-  }
-  return c;
-}
-
 describe("argmax_correct", () => {
   it("matches a naive first-max argmax on random logits", () => {
     const R: i32[] = [1, 3, 250, 7];
@@ -134,11 +108,10 @@ describe("argmax_correct", () => {
       const y = heap.alloc(<usize>rows << 2);
       for (let r = 0; r < rows; r++) {
         // Label = true argmax for about half of the rows.
-        let best = 0;
-        for (let j = 1; j < classes; j++) if (at(l, r * classes + j) > at(l, r * classes + best)) best = j;
+        const best = firstArgmax(l, r, classes);
         store<i32>(y + (<usize>r << 2), r % 2 == 0 ? best : (best + 1) % classes);
       }
-      expect(argmax_correct(l, y, rows, classes)).toBe(naiveArgmaxCorrect(l, y, rows, classes));
+      expect(argmax_correct(l, y, rows, classes)).toBe(countCorrect(l, y, rows, classes));
       heap.free(l);
       heap.free(y);
     }

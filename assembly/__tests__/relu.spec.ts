@@ -1,19 +1,14 @@
 import { relu_forward, relu_backward } from "../kernels/relu";
+import { seedRnd, rnd, at, put, allocF32 } from "./util/buffers";
 
 const SIZES: i32[] = [0, 1, 3, 4, 17, 255, 256, 257];
 const SENTINEL: f32 = -12345.5;
 
-let seed: u32 = 0xBADC0DE;
-function rnd(): f32 { // xorshift32 → [-1, 1)
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f32>(seed >>> 8) * <f32>(2.0 / 16777216.0) - 1;
-}
+seedRnd(0xBADC0DE);
 
-// n values with special cases sprinkled over SIMD body and tail positions.
+// n values in [-1, 1) with special cases sprinkled over SIMD body and tail positions.
 function data(n: i32): usize {
-  const p = heap.alloc(<usize>(n + 4) << 2);
+  const p = allocF32(n);
   for (let i = 0; i < n; i++) {
     let v = rnd();
     const m = i % 7;
@@ -22,13 +17,10 @@ function data(n: i32): usize {
     else if (m == 4 && i % 3 == 0) v = Infinity;
     else if (m == 5 && i % 3 == 0) v = -Infinity;
     else if (m == 6 && i % 5 == 0) v = 1.0e-45; // smallest subnormal
-    store<f32>(p + (<usize>i << 2), v);
+    put(p, i, v);
   }
-  store<f32>(p + (<usize>n << 2), SENTINEL);
+  put(p, n, SENTINEL);
   return p;
-}
-function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
 }
 
 describe("relu_forward", () => {

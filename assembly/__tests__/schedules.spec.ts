@@ -20,47 +20,43 @@ function relErr(got: f64, want: f64): f64 {
 }
 
 // ------------------------------------------------------------ configurations
-// (kind, w, β, a, b) — the parameter layout of every sched_* function.
-const K: i32[] = [
-  SCHED_SLATS_CONSTANT, SCHED_SLATS_CONSTANT, SCHED_SLATS_COSINE, SCHED_SLATS_COSINE,
-  SCHED_SLATS_POLY, SCHED_SLATS_POLY, SCHED_SLATS_STEP, SCHED_SLATS_STEP,
-  SCHED_PGH_COSINE, SCHED_PGH_COSINE, SCHED_PGH_COSINE, SCHED_PGH_COSINE, SCHED_PGH_COSINE,
-  SCHED_SINE, SCHED_LINEAR, SCHED_LOG2,
-  SCHED_QUAD_COSINE, SCHED_QUAD_POLY, SCHED_QUAD_STEP, SCHED_QUAD_CONSTANT, SCHED_QUAD_POLY,
-  SCHED_QUAD_COSINE,
-];
-const W: f64[] = [
-  0, 0.1, 0, 0.05,
-  0, 0.2, 0, 0.1,
-  0, 0, 0, 0, 0,
-  0, 0, 0,
-  0.1, 0, 0.05, 0.2, 0.25,
-  0,
-];
-const BETA: f64[] = [
-  1, 1, 1, 1,
-  1, 1, 1, 1,
-  0.5, 0.1, 1e-10, 1e-300, 1 - 1e-12,
-  1, 1, 1,
-  0.1, 1e-5, 0.01, 1e-10, 1,
-  1e-300,
-];
-const A: f64[] = [
-  0, 0, 0, 0,
-  0.9, 2.5, 0.1, 0.5,
-  0, 0, 0, 0, 0,
-  0, 0, 0,
-  0, 0.9, 0.1, 0, 0.9,
-  0,
-];
-const B: f64[] = [
-  0, 0, 0, 0,
-  0, 0, 1.0 / 3.0, 0.25,
-  0, 0, 0, 0, 0,
-  0, 0, 0,
-  0, 0, 0.3, 0, 0,
-  0,
-];
+// One row per configuration: (kind, w, β, a, b), the parameter layout of every
+// sched_* function, kept column-wise in K, W, BETA, A, B (index i = row i).
+const K: i32[] = [];
+const W: f64[] = [];
+const BETA: f64[] = [];
+const A: f64[] = [];
+const B: f64[] = [];
+function cfg(kind: i32, w: f64, beta: f64, a: f64, b: f64): void {
+  K.push(kind);
+  W.push(w);
+  BETA.push(beta);
+  A.push(a);
+  B.push(b);
+}
+//  kind                  w     β          a    b
+cfg(SCHED_SLATS_CONSTANT, 0,    1,         0,   0);
+cfg(SCHED_SLATS_CONSTANT, 0.1,  1,         0,   0);
+cfg(SCHED_SLATS_COSINE,   0,    1,         0,   0);
+cfg(SCHED_SLATS_COSINE,   0.05, 1,         0,   0);
+cfg(SCHED_SLATS_POLY,     0,    1,         0.9, 0);
+cfg(SCHED_SLATS_POLY,     0.2,  1,         2.5, 0);
+cfg(SCHED_SLATS_STEP,     0,    1,         0.1, 1.0 / 3.0);
+cfg(SCHED_SLATS_STEP,     0.1,  1,         0.5, 0.25);
+cfg(SCHED_PGH_COSINE,     0,    0.5,       0,   0);
+cfg(SCHED_PGH_COSINE,     0,    0.1,       0,   0);
+cfg(SCHED_PGH_COSINE,     0,    1e-10,     0,   0);
+cfg(SCHED_PGH_COSINE,     0,    1e-300,    0,   0);
+cfg(SCHED_PGH_COSINE,     0,    1 - 1e-12, 0,   0);
+cfg(SCHED_SINE,           0,    1,         0,   0);
+cfg(SCHED_LINEAR,         0,    1,         0,   0);
+cfg(SCHED_LOG2,           0,    1,         0,   0);
+cfg(SCHED_QUAD_COSINE,    0.1,  0.1,       0,   0);
+cfg(SCHED_QUAD_POLY,      0,    1e-5,      0.9, 0);
+cfg(SCHED_QUAD_STEP,      0.05, 0.01,      0.1, 0.3);
+cfg(SCHED_QUAD_CONSTANT,  0.2,  1e-10,     0,   0);
+cfg(SCHED_QUAD_POLY,      0.25, 1,         0.9, 0);
+cfg(SCHED_QUAD_COSINE,    0,    1e-300,    0,   0);
 
 function g(i: i32, x: f64): f64 {
   return sched_g(K[i], x, W[i], BETA[i], A[i], B[i]);

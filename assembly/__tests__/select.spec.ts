@@ -1,24 +1,7 @@
 import { select_smallest_abs, kth_smallest_abs, gather_abs, select_scratch_bytes } from "../kernels/select";
+import { seedRnd, nextU32, rnd, at, put, byteAt, allocF32, randMask } from "./util/buffers";
 
-let seed: u32 = 0x7F4A7C15;
-function next(): u32 {
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return seed;
-}
-function rnd(): f32 { // [-1, 1)
-  return <f32>(next() >>> 8) * <f32>(2.0 / 16777216.0) - 1;
-}
-function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-function put(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
-function byteAt(p: usize, i: i32): u8 {
-  return load<u8>(p + <usize>i);
-}
+seedRnd(0x7F4A7C15);
 
 // The documented order key: |x| bits, every NaN → 0x7F800001 (largest, all equal).
 function key(v: f32): u32 {
@@ -29,15 +12,15 @@ function key(v: f32): u32 {
 // Data kinds: 0 random magnitudes (with ±0 and repeated values), 1 heavy ties
 // from {0, −0, ±1, ±2}, 2 random with NaN / ±Inf sprinkled in.
 function makeData(n: i32, kind: i32): usize {
-  const x = heap.alloc(<usize>(n + 4) << 2);
+  const x = allocF32(n);
   for (let i = 0; i < n; i++) {
-    const r = next() % 16;
+    const r = nextU32() % 16;
     let v: f32;
     if (kind == 1) {
-      const t = next() % 6;
+      const t = nextU32() % 6;
       v = t == 0 ? 0 : t == 1 ? -0.0 : t == 2 ? 1 : t == 3 ? -1 : t == 4 ? 2 : -2;
     } else {
-      v = rnd() * <f32>Math.pow(2, <f64>(next() % 12) - 6);
+      v = rnd() * <f32>Math.pow(2, <f64>(nextU32() % 12) - 6);
       if (r == 0) v = i & 1 ? 0 : -0.0;
       else if (r == 1 && i > 0) v = -at(x, i - 1); // same |x| as a neighbour
       else if (kind == 2 && r == 2) v = i & 1 ? NaN : -NaN;
@@ -47,15 +30,10 @@ function makeData(n: i32, kind: i32): usize {
   }
   return x;
 }
-// Mask modes: 0 = null pointer (all candidates), 1 = partial, bytes from {0, 1, 7, 255}.
+// Mask modes: 0 = null pointer (all candidates), 1 = partial, bytes from {0, 1, 7, 255}
+// (P(0) = 3/8).
 function makeMask(n: i32, mode: i32): usize {
-  if (mode == 0) return 0;
-  const m = heap.alloc(<usize>n + 16);
-  for (let i = 0; i < n; i++) {
-    const r = next() % 8;
-    store<u8>(m + <usize>i, r < 3 ? 0 : r == 3 ? 1 : r == 4 ? 7 : 255);
-  }
-  return m;
+  return mode == 0 ? 0 : randMask(n, 8);
 }
 function isCand(mask: usize, i: i32): bool {
   return mask == 0 || byteAt(mask, i) != 0;
@@ -113,27 +91,34 @@ function checkSelect(x: usize, mask: usize, n: i32, c: i32, sorted: StaticArray<
   return bad;
 }
 
-describe("select_smallest_abs vs sort-based reference", () => {
-  it("matches on random, heavy-tie and NaN/Inf data, full and partial masks, every c", () => {
-    const SIZES: i32[] = [1, 2, 17, 1000, 100000];
-    for (let s = 0; s < SIZES.length; s++) {
-      const n = SIZES[s];
-      for (let kind = 0; kind < 3; kind++) {
-        for (let mm = 0; mm < 2; mm++) {
-          const x = makeData(n, kind);
-          const mask = makeMask(n, mm);
-          const sorted = sortedCandidates(x, mask, n);
-          const m = sorted.length;
-          const CS: i32[] = [0, 1, m / 2, m - 1, m, m + 3, -1];
-          for (let ci = 0; ci < CS.length; ci++) {
-            expect(checkSelect(x, mask, n, CS[ci], sorted, false)).toBe(0);
-          }
-          if (mm == 1) expect(checkSelect(x, mask, n, m / 3, sorted, true)).toBe(0); // mask_in == mask_out
-          heap.free(x);
-          if (mask) heap.free(mask);
-        }
+// Runs `check` on fresh data for every size, data kind and mask mode (full, then
+// partial), with the sort-based reference of the candidates; frees the data after.
+const CASE_SIZES: i32[] = [1, 2, 17, 1000, 100000];
+function forEachCase(check: (x: usize, mask: usize, n: i32, sorted: StaticArray<u64>) => void): void {
+  for (let s = 0; s < CASE_SIZES.length; s++) {
+    const n = CASE_SIZES[s];
+    for (let kind = 0; kind < 3; kind++) {
+      for (let mm = 0; mm < 2; mm++) {
+        const x = makeData(n, kind);
+        const mask = makeMask(n, mm);
+        check(x, mask, n, sortedCandidates(x, mask, n));
+        heap.free(x);
+        if (mask) heap.free(mask);
       }
     }
+  }
+}
+
+describe("select_smallest_abs vs sort-based reference", () => {
+  it("matches on random, heavy-tie and NaN/Inf data, full and partial masks, every c", () => {
+    forEachCase((x: usize, mask: usize, n: i32, sorted: StaticArray<u64>): void => {
+      const m = sorted.length;
+      const CS: i32[] = [0, 1, m / 2, m - 1, m, m + 3, -1];
+      for (let ci = 0; ci < CS.length; ci++) {
+        expect(checkSelect(x, mask, n, CS[ci], sorted, false)).toBe(0);
+      }
+      if (mask) expect(checkSelect(x, mask, n, m / 3, sorted, true)).toBe(0); // mask_in == mask_out
+    });
   });
 
   it("ties: equal |x| prunes the lower index first, among candidates only", () => {
@@ -192,34 +177,23 @@ describe("select_smallest_abs vs sort-based reference", () => {
 
 describe("kth_smallest_abs vs sorted reference", () => {
   it("returns the k-th smallest |x| among kept entries, NaN out of range", () => {
-    const SIZES: i32[] = [1, 2, 17, 1000, 100000];
-    for (let s = 0; s < SIZES.length; s++) {
-      const n = SIZES[s];
-      for (let kind = 0; kind < 3; kind++) {
-        for (let mm = 0; mm < 2; mm++) {
-          const x = makeData(n, kind);
-          const mask = makeMask(n, mm);
-          const sorted = sortedCandidates(x, mask, n);
-          const m = sorted.length;
-          const scratch = allocScratch(n);
-          const KS: i32[] = [1, 2, m / 2, m - 1, m];
-          for (let ki = 0; ki < KS.length; ki++) {
-            const k = KS[ki];
-            if (k < 1 || k > m) continue;
-            const kk = <u32>(sorted[k - 1] >>> 32);
-            const got = kth_smallest_abs(x, mask, n, k, scratch);
-            if (kk > 0x7F800000) expect(isNaN(got)).toBe(true);
-            else expect(reinterpret<u32>(got)).toBe(kk);
-          }
-          expect(isNaN(kth_smallest_abs(x, mask, n, 0, scratch))).toBe(true);
-          expect(isNaN(kth_smallest_abs(x, mask, n, m + 1, scratch))).toBe(true);
-          expect(guardOk(scratch, n)).toBe(true);
-          heap.free(x);
-          if (mask) heap.free(mask);
-          heap.free(scratch);
-        }
+    forEachCase((x: usize, mask: usize, n: i32, sorted: StaticArray<u64>): void => {
+      const m = sorted.length;
+      const scratch = allocScratch(n);
+      const KS: i32[] = [1, 2, m / 2, m - 1, m];
+      for (let ki = 0; ki < KS.length; ki++) {
+        const k = KS[ki];
+        if (k < 1 || k > m) continue;
+        const kk = <u32>(sorted[k - 1] >>> 32);
+        const got = kth_smallest_abs(x, mask, n, k, scratch);
+        if (kk > 0x7F800000) expect(isNaN(got)).toBe(true);
+        else expect(reinterpret<u32>(got)).toBe(kk);
       }
-    }
+      expect(isNaN(kth_smallest_abs(x, mask, n, 0, scratch))).toBe(true);
+      expect(isNaN(kth_smallest_abs(x, mask, n, m + 1, scratch))).toBe(true);
+      expect(guardOk(scratch, n)).toBe(true);
+      heap.free(scratch);
+    });
   });
 });
 

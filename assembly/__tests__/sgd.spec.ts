@@ -1,21 +1,7 @@
 import { sgd_step } from "../kernels/sgd";
+import { seedRnd, at, bitsAt, put, randBuf, cloneBuf } from "./util/buffers";
 
-let seed: u32 = 0x13579BDF;
-function rnd(): f32 { // xorshift32 → [-1, 1)
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f32>(seed >>> 8) * <f32>(2.0 / 16777216.0) - 1;
-}
-function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-function bitsAt(p: usize, i: i32): u32 {
-  return load<u32>(p + (<usize>i << 2));
-}
-function put(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
+seedRnd(0x13579BDF);
 function nextAway(v: f32, up: bool): f32 { // neighbour of finite v toward ±Inf
   if (v == 0) return up ? 1.0e-45 : -1.0e-45;
   const b = reinterpret<u32>(v);
@@ -41,18 +27,6 @@ function refStep(
     d = nesterov ? d + m * b : b; // grad.add(buf, alpha=momentum) | buf
   }
   put(p, i, at(p, i) - lr * d); // param.add_(grad, alpha=-lr)
-}
-
-function randBuf(n: i32, scale: f32): usize {
-  const q = heap.alloc(<usize>(n + 4) << 2);
-  for (let i = 0; i < n; i++) put(q, i, rnd() * scale);
-  put(q, n, -1234.5);
-  return q;
-}
-function cloneBuf(src: usize, n: i32): usize {
-  const q = heap.alloc(<usize>(n + 4) << 2);
-  memory.copy(q, src, <usize>(n + 1) << 2);
-  return q;
 }
 
 describe("sgd_step vs scalar PyTorch formulas", () => {

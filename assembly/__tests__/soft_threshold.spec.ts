@@ -1,40 +1,11 @@
 import {
   st_step, st_write, st_inverse_shift, st_threshold_grads, count_above,
 } from "../kernels/soft_threshold";
+import { seedRnd, rnd, rndU, at, bitsAt, put, randBuf, cloneBuf } from "./util/buffers";
+import { laneOrderSum } from "./util/reference";
 
-let seed: u32 = 0x2468ACE1;
-function rnd(): f32 { // xorshift32 → [-1, 1)
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f32>(seed >>> 8) * <f32>(2.0 / 16777216.0) - 1;
-}
-function rndU(n: u32): u32 { // [0, n)
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return seed % n;
-}
-function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-function bitsAt(p: usize, i: i32): u32 {
-  return load<u32>(p + (<usize>i << 2));
-}
-function put(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
-function randBuf(n: i32, scale: f32): usize {
-  const q = heap.alloc(<usize>(n + 4) << 2);
-  for (let i = 0; i < n; i++) put(q, i, rnd() * scale);
-  put(q, n, -1234.5); // sentinel: must survive every kernel
-  return q;
-}
-function cloneBuf(src: usize, n: i32): usize {
-  const q = heap.alloc(<usize>(n + 4) << 2);
-  memory.copy(q, src, <usize>(n + 1) << 2);
-  return q;
-}
+// randBuf puts the sentinel −1234.5 at index n: it must survive every kernel.
+seedRnd(0x2468ACE1);
 function ulpAbove(x: f32): f64 { // spacing of f32 just above |x|
   const a = Mathf.abs(x);
   return <f64>reinterpret<f32>(reinterpret<u32>(a) + 1) - <f64>a;
@@ -442,21 +413,16 @@ function linLoss(th: usize, c: usize, n: i32, dd: f64, kk: f64): f64 {
   return s;
 }
 
-// Documented order: lane accumulators a[i % 4] over the 4-wide body, t over the tail.
+// out[which] summed in the kernels' documented order (see laneOrderSum).
 function ordered(th: usize, g: usize, n: i32, d: f32, which: i32): f64 {
-  const a = new StaticArray<f64>(4);
-  let t: f64 = 0;
-  const n4 = n & ~3;
+  const terms = new StaticArray<f64>(n);
   for (let i = 0; i < n; i++) {
     const tv = at(th, i);
     const gv = <f64>at(g, i);
-    let v: f64;
-    if (which == 0) v = Mathf.abs(tv) > d ? (tv < 0 ? -gv : gv) : 0;
-    else v = gv * (<f64>tv - <f64>refSoft(tv, d));
-    if (i < n4) a[i & 3] += v;
-    else t += v;
+    if (which == 0) terms[i] = Mathf.abs(tv) > d ? (tv < 0 ? -gv : gv) : 0;
+    else terms[i] = gv * (<f64>tv - <f64>refSoft(tv, d));
   }
-  return ((a[0] + a[1]) + (a[2] + a[3])) + t;
+  return laneOrderSum(terms);
 }
 
 describe("st_threshold_grads", () => {

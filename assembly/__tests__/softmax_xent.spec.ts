@@ -1,19 +1,15 @@
 import { softmax_xent } from "../kernels/softmax_xent";
+import { seedRnd, rngState, rnd, at, put } from "./util/buffers";
+import { countCorrect } from "./util/reference";
 
-let seed: u32 = 0xABCDEF;
-function rnd(): f32 { // xorshift32 → [-4, 4)
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f32>(seed >>> 8) * <f32>(8.0 / 16777216.0) - 4;
-}
-function at(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
+seedRnd(0xABCDEF);
+// Logits in [-4, 4) from the xorshift stream; labels from LCG steps on the same state.
 function randomProblem(rows: i32, classes: i32, logits: usize, labels: usize): void {
-  for (let i = 0; i < rows * classes; i++) store<f32>(logits + (<usize>i << 2), rnd());
+  for (let i = 0; i < rows * classes; i++) put(logits, i, rnd(4));
   for (let r = 0; r < rows; r++) {
-    store<i32>(labels + (<usize>r << 2), <i32>((seed = seed * 1103515245 + 12345) >>> 16) % classes);
+    const s = rngState() * 1103515245 + 12345;
+    seedRnd(s);
+    store<i32>(labels + (<usize>r << 2), <i32>(s >>> 16) % classes);
   }
 }
 
@@ -173,13 +169,7 @@ describe("softmax_xent modes and edge cases", () => {
     expect(b).toBe(a);
     expect(load<i32>(c2)).toBe(load<i32>(c1));
     // Count agrees with a naive first-max argmax.
-    let want = 0;
-    for (let r = 0; r < rows; r++) {
-      let best = 0;
-      for (let j = 1; j < classes; j++) if (at(l, r * classes + j) > at(l, r * classes + best)) best = j;
-      if (best == load<i32>(y + (<usize>r << 2))) want++;
-    }
-    expect(load<i32>(c1)).toBe(want);
+    expect(load<i32>(c1)).toBe(countCorrect(l, y, rows, classes));
     heap.free(l);
     heap.free(y);
     heap.free(d);

@@ -69,4 +69,21 @@ export interface KernelExports {
   sched_stop_x(kind: number, p: number, p0: number, p1: number, p2: number, p3: number): number;
   lats_prefix_sums(lr: number, T: number, out: number): number;
   lats_cosine_eq12(n: number, b: number, N: number, B: number): number;
+  // pqi.ts (PQ Index Eq. 1 over remaining entries, PQI-bound Eq. 2; mask pointer 0 = all remain; NaN = undefined)
+  remaining_count(mask: number, n: number): number;
+  remaining_count_rows(mask: number, rows: number, cols: number, outI32: number): void;
+  remaining_max_abs(x: number, mask: number, n: number): number;
+  pqi_sums(x: number, mask: number, n: number, p: number, q: number, scale: number, outF64x2: number): void;
+  pqi_from_sums(d: number, sp: number, sq: number, p: number, q: number): number;
+  pqi(x: number, mask: number, n: number, p: number, q: number): number;
+  pqi_rows(x: number, mask: number, rows: number, cols: number, p: number, q: number, outF64: number): void;
+  pqi_bound(d: number, I: number, p: number, q: number, eta: number): number;
+  compact_remaining(dst: number, x: number, mask: number, n: number): number;
+  // gini.ts (Gini index, Hurley & Rickard; LSD radix sort of 31-bit |x| keys; scratch ≥ gini_scratch_bytes(n))
+  gini_scratch_bytes(n: number): number;
+  abs_keys(x: number, mask: number, n: number, keysU32: number): number;
+  radix_sort_u32(keys: number, m: number, tmp: number): void;
+  gini_sorted_keys(keys: number, m: number): number;
+  gini(x: number, mask: number, n: number, scratch: number): number;
+  gini_rows(x: number, mask: number, rows: number, cols: number, scratch: number, outF64: number): void;
 }

@@ -28,6 +28,17 @@ export function modelSpec(arch: string, inputs = 784, classes = 10): ModelSpec {
   throw new ShrinkError("E_MODEL", `--model: unknown model "${arch}" (allowed: ${MODEL_NAMES.join(", ")})`);
 }
 
+/** The parameter names of a model, in state_dict order, without building it. */
+export function paramNames(spec: ModelSpec): string[] {
+  const nLinear = spec.hidden.length + 1;
+  const names: string[] = [];
+  for (let i = 0; i < nLinear; i++) {
+    const name = nLinear === 1 ? "fc" : `fc${i + 1}`;
+    names.push(`${name}.weight`, `${name}.bias`);
+  }
+  return names;
+}
+
 /** Builds the model with PyTorch-default initialisation drawn from `rng`. */
 export function buildModel(e: Engine, spec: ModelSpec, maxRows: number, rng: Rng): Sequential {
   const widths = [spec.inputs, ...spec.hidden, spec.classes];

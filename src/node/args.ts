@@ -79,6 +79,8 @@ export function helpText(usage: string, summary: string, specs: OptSpecs): strin
     const def = s.default !== undefined && s.type !== "bool" ? ` (default ${s.default})` : "";
     return [`  --${name}${arg}`, `${s.help}${def}`];
   });
-  const w = Math.min(40, Math.max(...rows.map((r) => r[0].length)) + 2);
-  return `${usage}\n\n${summary}\n\nOptions:\n${rows.map(([a, b]) => a.padEnd(w) + b).join("\n")}\n  --help${" ".repeat(Math.max(1, w - 8))}Show this help\n`;
+  // Long option columns wrap: the help text then starts on the next line.
+  const w = Math.min(34, Math.max(...rows.map((r) => r[0].length)) + 2);
+  const row = (a: string, b: string) => (a.length + 2 > w ? `${a}\n${" ".repeat(w)}${b}` : a.padEnd(w) + b);
+  return `${usage}\n\n${summary}\n\nOptions:\n${rows.map(([a, b]) => row(a, b)).join("\n")}\n  --help${" ".repeat(Math.max(1, w - 8))}Show this help\n`;
 }

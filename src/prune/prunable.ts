@@ -9,14 +9,20 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${esc}$`);
 }
 
-export function prunableParams(params: Param[], exclude: string[] = []): Param[] {
+/** Checks exclusion globs against parameter names; returns the names left to prune. */
+export function prunableNames(names: string[], exclude: string[] = []): string[] {
   const res = exclude.map(globToRegExp);
   for (const [i, g] of exclude.entries()) {
-    if (!params.some((p) => res[i].test(p.name))) {
-      throw new ShrinkError("E_ARG", `--exclude: "${g}" matches no parameter (names: ${params.map((p) => p.name).join(", ")})`);
+    if (!names.some((n) => res[i].test(n))) {
+      throw new ShrinkError("E_ARG", `--exclude: "${g}" matches no parameter (names: ${names.join(", ")})`);
     }
   }
-  const chosen = params.filter((p) => p.kind === "weight" && !res.some((r) => r.test(p.name)));
+  const chosen = names.filter((n) => n.endsWith(".weight") && !res.some((r) => r.test(n)));
   if (chosen.length === 0) throw new ShrinkError("E_ARG", `--exclude: ${exclude.join(", ")} leaves no weight tensor to prune`);
   return chosen;
+}
+
+export function prunableParams(params: Param[], exclude: string[] = []): Param[] {
+  const keep = new Set(prunableNames(params.filter((p) => p.kind === "weight").map((p) => p.name).concat(params.filter((p) => p.kind !== "weight").map((p) => p.name)), exclude));
+  return params.filter((p) => p.kind === "weight" && keep.has(p.name));
 }

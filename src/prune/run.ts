@@ -7,7 +7,8 @@ import { createSession } from "../train/session";
 import type { TrainConfig } from "../train/config";
 import type { EpochEvent, BatchEvent, TrainResult } from "../train/trainer";
 import { makeLrSchedule } from "../train/lr-schedules";
-import { prunableParams } from "./prunable";
+import { prunableParams, prunableNames } from "./prunable";
+import { modelSpec, paramNames } from "../nn/models";
 import { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type ThresholdState } from "./soft-threshold";
 import { MagnitudeOneShot, rewoundSchedule } from "./magnitude";
 import { modelStats, type ModelStats } from "../nn/summary";
@@ -61,7 +62,8 @@ export interface PruneRun {
   dispose(): void;
 }
 
-function validate(c: PruneConfig): void {
+/** Checks a pruning configuration before any work (errors name the option). */
+export function validatePruneConfig(c: PruneConfig): void {
   if (!(PRUNE_METHODS as readonly string[]).includes(c.method)) throw new ShrinkError("E_ARG", `--method: unknown method "${c.method}" (allowed: ${PRUNE_METHODS.join(", ")})`);
   if (c.D !== undefined && !(c.D > 0 && Number.isFinite(c.D))) throw new ShrinkError("E_ARG", `--D: ${c.D} must be a finite number > 0`);
   if (c.mu !== undefined && c.method !== "lats") throw new ShrinkError("E_ARG", `--mu: only --method lats is parameterised by μ (got ${c.method})`);
@@ -70,19 +72,25 @@ function validate(c: PruneConfig): void {
   if (c.stopPenalty !== undefined && !(c.stopPenalty > 0 && Number.isFinite(c.stopPenalty))) throw new ShrinkError("E_ARG", `--stop-penalty: ${c.stopPenalty} must be a finite number > 0`);
   if (c.stopPenalty !== undefined && (c.method === "str" || c.method === "gpo" || c.method === "magnitude")) throw new ShrinkError("E_ARG", `--stop-penalty needs a scheduled threshold (not ${c.method})`);
   if (c.targetSparsity !== undefined && !(c.targetSparsity > 0 && c.targetSparsity < 1)) throw new ShrinkError("E_ARG", `--target-sparsity: ${c.targetSparsity} must be in (0, 1)`);
+  if (c.targetSparsity !== undefined && (c.method === "str" || c.method === "gpo")) throw new ShrinkError("E_ARG", `--target-sparsity: ${c.method} trains its own threshold, so there is no D to search (use a scheduled method such as slats)`);
   if (c.method === "magnitude" && c.targetSparsity === undefined) throw new ShrinkError("E_ARG", "--method magnitude needs --target-sparsity S");
   if (c.pruneAt !== undefined && !(c.pruneAt >= 0 && c.pruneAt < c.epochs)) throw new ShrinkError("E_ARG", `--prune-at: ${c.pruneAt} must be an epoch in [0, ${c.epochs})`);
+  if (c.threshold === "layer" && c.method !== "str" && c.method !== "gpo") throw new ShrinkError("E_ARG", `--threshold layer: only str and gpo train a threshold per layer; ${c.method} uses one global scheduled threshold`);
+  if (c.method === "gpo" && c.grad === "subgradient") throw new ShrinkError("E_ARG", "--grad: gpo uses its own gradient ((1 − k)·1[|θ| > d] + k); leave --grad unset");
+  prunableNames(paramNames(modelSpec(c.model)), c.exclude);
   if (!Number.isFinite(c.sInit)) throw new ShrinkError("E_ARG", `--s-init: ${c.sInit} must be a finite number`);
 }
 
 export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: PruneHooks = {}): Promise<PruneRun> {
-  validate(c);
+  validatePruneConfig(c);
   const session = createSession(e, c, train, test);
-  const params = session.model.params();
-  const prunable = prunableParams(params, c.exclude);
-  const sgdOpts = session.sgd.opts;
   let opt: SoftThresholdOptimizer | MagnitudeOneShot;
   let schedule = session.schedule;
+  const params = session.model.params();
+  let prunable: ReturnType<typeof prunableParams>;
+  try {
+  prunable = prunableParams(params, c.exclude);
+  const sgdOpts = session.sgd.opts;
   if (c.method === "magnitude") {
     const B = session.trainData.batches;
     const pruneEpochs = c.pruneAt ?? Math.floor(c.epochs / 2);
@@ -99,6 +107,10 @@ export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, 
       method: c.method as SoftThresholdMethod, D: c.mu !== undefined ? undefined : c.D ?? (c.method === "str" || c.method === "gpo" ? undefined : DEFAULT_PRUNE.D),
       mu: c.mu, beta: c.beta, grad: c.grad, threshold: c.threshold, stopPenalty: c.stopPenalty, sInit: c.sInit,
     });
+  }
+  } catch (err) {
+    session.dispose(); // a rejected configuration must not leak the session
+    throw err;
   }
   const prunableTotal = prunable.reduce((s, p) => s + p.value.size, 0);
   const layerState = (): { sparsity: number; layers: Record<string, number> } => {
@@ -160,17 +172,19 @@ export interface DSearch {
  */
 export async function findDForSparsity(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet,
   o: { hooks?: (pilot: number) => PruneHooks; log?: (s: string) => void; maxPilots?: number } = {}): Promise<DSearch> {
-  const target = c.targetSparsity!;
+  validatePruneConfig(c);
+  if (c.targetSparsity === undefined) throw new ShrinkError("E_ARG", "--target-sparsity: missing");
+  const target = c.targetSparsity;
   const t0 = performance.now();
   const pilots: DSearch["pilots"] = [];
   let lo: { x: number; f: number } | null = null; // log D with sparsity below target
   let hi: { x: number; f: number } | null = null; // log D with sparsity above target
   let side = 0;
-  let x = Math.log(c.D ?? DEFAULT_PRUNE.D);
+  let D = c.D ?? DEFAULT_PRUNE.D;
+  let x = Math.log(D);
   const maxPilots = o.maxPilots ?? 10;
   let best: { run: PruneRun; err: number } | null = null;
   for (let i = 0; i < maxPilots; i++) {
-    const D = Math.exp(x);
     const run = await runPrune(e, { ...c, D, targetSparsity: undefined }, train, test, o.hooks?.(i + 1) ?? {});
     const f = run.sparsity - target;
     pilots.push({ D, sparsity: run.sparsity, testAccuracy: run.result.final.testAccuracy, seconds: run.result.seconds });
@@ -184,11 +198,12 @@ export async function findDForSparsity(e: Engine, c: PruneConfig, train: ImageLa
     else { if (side === 1 && lo) lo.f /= 2; hi = { x, f }; side = 1; }
     if (lo && hi) x = lo.x + (hi.x - lo.x) * (-lo.f / (hi.f - lo.f)); // regula falsi (Illinois)
     else x += f < 0 ? Math.LN2 : -Math.LN2;
+    D = Math.exp(x);
   }
   if (!best || best.err > 0.01) {
     const closest = pilots.reduce((a, b) => (Math.abs(a.sparsity - target) <= Math.abs(b.sparsity - target) ? a : b));
     best?.run.dispose();
     throw new ShrinkError("E_TARGET", `--target-sparsity ${target}: no D within one point after ${pilots.length} pilot runs (closest: D ${closest.D.toPrecision(5)} → ${(100 * closest.sparsity).toFixed(2)}%)`);
   }
-  return { D: Math.exp(Math.log(best.run.D ?? Math.exp(x))), pilots, seconds: (performance.now() - t0) / 1000, run: best.run };
+  return { D: best.run.D!, pilots, seconds: (performance.now() - t0) / 1000, run: best.run };
 }

@@ -11,7 +11,7 @@ import { Progress } from "../progress";
 import { JsonlLog } from "../jsonl-log";
 import { summaryJson, printLayerTable } from "../report";
 import { ShrinkError } from "../../io/errors";
-import { PRUNE_METHODS, DEFAULT_PRUNE, runPrune, findDForSparsity, type PruneConfig, type PruneHooks, type PruneRun, type DSearch } from "../../prune/run";
+import { PRUNE_METHODS, DEFAULT_PRUNE, runPrune, validatePruneConfig, findDForSparsity, type PruneConfig, type PruneHooks, type PruneRun, type DSearch } from "../../prune/run";
 
 const OPTIONS: OptSpecs = {
   method: { type: "enum", values: PRUNE_METHODS, default: DEFAULT_PRUNE.method, help: "Pruning method (soft-threshold schedulers, str, gpo, or the magnitude baseline)" },
@@ -54,6 +54,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
     sInit: o.sInit as number,
     pruneAt: o.pruneAt as number | undefined,
   };
+  validatePruneConfig(cfg); // before any output, so a bad option is the only line
   const progress = new Progress(Boolean(o.quiet));
   const data = await loadFashionMnist(o.dataDir as string | undefined);
   progress.line(`data: ${data.source} (${data.dir}): ${data.train.count} train, ${data.test.count} test images`);
