@@ -3,6 +3,7 @@
 import { trainCommand, TRAIN_HELP } from "./commands/train";
 import { evalCommand, EVAL_HELP } from "./commands/eval";
 import { pruneCommand, PRUNE_HELP } from "./commands/prune";
+import { inspectCommand, INSPECT_HELP } from "./commands/inspect";
 import { ShrinkError } from "../io/errors";
 
 const HELP = `Usage: shrink <command> [options]
@@ -13,6 +14,7 @@ Commands:
   prune     Prune while training (S-LATS by default) and report per-layer sparsity
   train     Train a model densely (linear or mlp) on Fashion-MNIST
   eval      Evaluate a saved model (.safetensors) on the test set
+  inspect   Sparsity, PQ Index and Gini index of every tensor of a safetensors file
 
 Run "shrink <command> --help" for a command's options.
 `;
@@ -21,6 +23,7 @@ const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<
   prune: pruneCommand,
   train: trainCommand,
   eval: (argv) => evalCommand(argv),
+  inspect: (argv) => inspectCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -52,4 +55,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP };
+export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP };

@@ -9,18 +9,18 @@ import type { Param } from "../nn/layer";
 import type { Optimizer } from "../train/trainer";
 import type { LrSchedule } from "../train/lr-schedules";
 import { Sgd, type SgdOptions } from "../optim/sgd";
+import { MaskedSgd } from "../optim/masked-sgd";
+import { scopeGroups, pruneSmallest } from "./scopes";
 import { ShrinkError } from "../io/errors";
 
 export class MagnitudeOneShot implements Optimizer {
   private readonly e: Engine;
-  private readonly dense: Sgd;
-  private readonly rest: Sgd;
+  private readonly params: Param[];
   private readonly prunable: Param[];
   private readonly o: SgdOptions;
-  private masks: number[] = [];
-  private bufs: number[] = [];
-  private pruned = false;
-  private firstMasked = true;
+  private readonly masks = new Map<Param, number>();
+  private dense: Sgd | null;
+  private masked: MaskedSgd | null = null;
   readonly pruneStep: number;
   readonly sparsity: number;
 
@@ -28,60 +28,39 @@ export class MagnitudeOneShot implements Optimizer {
     if (!(sparsity > 0 && sparsity < 1)) throw new ShrinkError("E_ARG", `--target-sparsity: ${sparsity} must be in (0, 1) for --method magnitude`);
     this.e = e;
     this.o = o;
+    this.params = params;
     this.prunable = prunable;
     this.pruneStep = pruneStep;
     this.sparsity = sparsity;
-    this.dense = new Sgd(e, prunable, o);
-    const names = new Set(prunable.map((p) => p.name));
-    this.rest = new Sgd(e, params.filter((p) => !names.has(p.name)), o);
+    this.dense = new Sgd(e, params, o);
   }
 
   step(lr: number, t: number): void {
-    this.rest.step(lr, t);
-    if (t === this.pruneStep && !this.pruned) this.prune();
-    if (!this.pruned) return this.dense.step(lr, t);
-    const o = this.o;
-    this.prunable.forEach((p, i) => {
-      this.e.k.masked_sgd_step(p.value.ptr, p.grad.ptr, this.bufs[i], this.masks[i], p.value.size, lr, o.momentum, o.dampening, o.weightDecay, o.nesterov ? 1 : 0, this.firstMasked ? 1 : 0);
-    });
-    this.firstMasked = false;
+    if (t === this.pruneStep && !this.masked) this.prune();
+    (this.masked ?? this.dense!).step(lr, t);
   }
 
   /** Global scope: one vector of all prunable |w|; prune the c smallest. */
   private prune(): void {
-    const k = this.e.k;
-    const total = this.prunable.reduce((s, p) => s + p.value.size, 0);
-    const all = this.e.alloc(total);
-    const mask = this.e.alloc(total, "u8");
-    let off = 0;
-    for (const p of this.prunable) {
-      k.copy_f32(all + off * 4, p.value.ptr, p.value.size);
-      off += p.value.size;
-    }
-    this.e.u8(mask, total).fill(1);
-    const scratch = this.e.alloc(total * 2);
-    k.select_smallest_abs(all, total, Math.round(this.sparsity * total), mask, mask, scratch);
-    off = 0;
     for (const p of this.prunable) {
       const m = this.e.alloc(p.value.size, "u8");
-      this.e.u8(m, p.value.size).set(this.e.u8(mask + off, p.value.size));
-      k.apply_mask(p.value.ptr, m, p.value.size);
-      this.masks.push(m);
-      this.bufs.push(this.o.momentum !== 0 ? this.e.alloc(p.value.size) : 0);
-      off += p.value.size;
+      this.e.u8(m, p.value.size).fill(1);
+      this.masks.set(p, m);
     }
-    this.e.free(all);
-    this.e.free(mask);
-    this.e.free(scratch);
-    this.dense.free();
-    this.pruned = true;
+    const g = scopeGroups(this.prunable, "global")[0];
+    pruneSmallest(this.e, g, this.masks, Math.round(this.sparsity * g.size));
+    for (const [p, m] of this.masks) this.e.k.apply_mask(p.value.ptr, m, p.value.size);
+    this.dense!.free();
+    this.dense = null;
+    // Fresh momentum: the rewound schedule restarts training under the mask.
+    this.masked = new MaskedSgd(this.e, this.params, this.masks, this.o);
   }
 
   free(): void {
-    if (!this.pruned) this.dense.free();
-    this.rest.free();
-    for (const m of this.masks) this.e.free(m);
-    for (const b of this.bufs) if (b) this.e.free(b);
+    this.dense?.free();
+    this.masked?.free();
+    for (const m of this.masks.values()) this.e.free(m);
+    this.masks.clear();
   }
 }
 

@@ -11,12 +11,15 @@ import { prunableParams, prunableNames } from "./prunable";
 import { modelSpec, paramNames } from "../nn/models";
 import { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type ThresholdState } from "./soft-threshold";
 import { MagnitudeOneShot, rewoundSchedule } from "./magnitude";
+import { Gmp } from "./gmp";
+import { ITERATIVE_METHODS, runIterative, validateIterative, type IterationReport, type IterativeHooks, type IterativeMethod } from "./iterative";
+import { SCOPES, type Scope } from "./scopes";
 import { modelStats, type ModelStats } from "../nn/summary";
 import type { Sequential } from "../nn/sequential";
 import type { ModelSpec } from "../nn/models";
 import { ShrinkError } from "../io/errors";
 
-export const PRUNE_METHODS = [...SOFT_THRESHOLD_METHODS, "magnitude"] as const;
+export const PRUNE_METHODS = [...SOFT_THRESHOLD_METHODS, "magnitude", "gmp", ...ITERATIVE_METHODS] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
 
 export interface PruneConfig extends TrainConfig {
@@ -31,10 +34,27 @@ export interface PruneConfig extends TrainConfig {
   targetSparsity?: number;
   sInit: number;
   pruneAt?: number;
+  /** Scope of mask-based methods (gmp, sap, lottery, one-shot). */
+  scope: Scope;
+  /** Iterative methods: iterations T (each --epochs long), PQ Index p, q, η_r, γ, SAP's max ratio β, LT/One Shot ratio P. */
+  iterations: number;
+  p: number;
+  q: number;
+  etaR: number;
+  gamma: number;
+  sapBeta: number;
+  ratio: number;
+  /** gmp: begin/end of the sparsity ramp as fractions of the run; steps between mask updates. */
+  begin: number;
+  end: number;
+  every: number;
 }
 
 /** Defaults: S-LATS; D = 0.1 gives ~93% sparsity on the MLP over 10 epochs of the embedded data. */
-export const DEFAULT_PRUNE = { method: "slats" as PruneMethod, D: 0.1, beta: 1e-5, grad: "ste" as const, threshold: "global" as const, sInit: -5 };
+export const DEFAULT_PRUNE = {
+  method: "slats" as PruneMethod, D: 0.1, beta: 1e-5, grad: "ste" as const, threshold: "global" as const, sInit: -5,
+  scope: "global" as Scope, iterations: 8, p: 0.5, q: 1, etaR: 0, gamma: 1, sapBeta: 0.9, ratio: 0.2, begin: 0, end: 0.75, every: 50,
+};
 
 export interface PruneEpochState extends ThresholdState {
   sparsity: number;
@@ -72,8 +92,15 @@ export function validatePruneConfig(c: PruneConfig): void {
   if (c.stopPenalty !== undefined && !(c.stopPenalty > 0 && Number.isFinite(c.stopPenalty))) throw new ShrinkError("E_ARG", `--stop-penalty: ${c.stopPenalty} must be a finite number > 0`);
   if (c.stopPenalty !== undefined && (c.method === "str" || c.method === "gpo" || c.method === "magnitude")) throw new ShrinkError("E_ARG", `--stop-penalty needs a scheduled threshold (not ${c.method})`);
   if (c.targetSparsity !== undefined && !(c.targetSparsity > 0 && c.targetSparsity < 1)) throw new ShrinkError("E_ARG", `--target-sparsity: ${c.targetSparsity} must be in (0, 1)`);
+  if (!(SCOPES as readonly string[]).includes(c.scope)) throw new ShrinkError("E_ARG", `--scope: unknown scope "${c.scope}" (allowed: ${SCOPES.join(", ")})`);
+  if ((ITERATIVE_METHODS as readonly string[]).includes(c.method)) {
+    validateIterative({ method: c.method as IterativeMethod, iterations: c.iterations, epochs: c.epochs, scope: c.scope, p: c.p, q: c.q, etaR: c.etaR, gamma: c.gamma, maxRatio: c.sapBeta, ratio: c.ratio, seed: c.seed });
+    if (c.targetSparsity !== undefined) throw new ShrinkError("E_ARG", `--target-sparsity: ${c.method} sets its pace per iteration (--iterations, --ratio, or the PQI-bound); it takes no target`);
+  }
+  if (c.method === "gmp" && !(c.begin >= 0 && c.begin < c.end && c.end <= 1)) throw new ShrinkError("E_ARG", `--begin/--end: ${c.begin}/${c.end} must be fractions of the run with 0 ≤ begin < end ≤ 1`);
+  if (c.method === "gmp" && (!Number.isInteger(c.every) || c.every < 1)) throw new ShrinkError("E_ARG", `--every: ${c.every} must be a positive integer number of steps`);
   if (c.targetSparsity !== undefined && (c.method === "str" || c.method === "gpo")) throw new ShrinkError("E_ARG", `--target-sparsity: ${c.method} trains its own threshold, so there is no D to search (use a scheduled method such as slats)`);
-  if (c.method === "magnitude" && c.targetSparsity === undefined) throw new ShrinkError("E_ARG", "--method magnitude needs --target-sparsity S");
+  if ((c.method === "magnitude" || c.method === "gmp") && c.targetSparsity === undefined) throw new ShrinkError("E_ARG", `--method ${c.method} needs --target-sparsity S`);
   if (c.pruneAt !== undefined && !(c.pruneAt >= 0 && c.pruneAt < c.epochs)) throw new ShrinkError("E_ARG", `--prune-at: ${c.pruneAt} must be an epoch in [0, ${c.epochs})`);
   if (c.threshold === "layer" && c.method !== "str" && c.method !== "gpo") throw new ShrinkError("E_ARG", `--threshold layer: only str and gpo train a threshold per layer; ${c.method} uses one global scheduled threshold`);
   if (c.method === "gpo" && c.grad === "subgradient") throw new ShrinkError("E_ARG", "--grad: gpo uses its own gradient ((1 − k)·1[|θ| > d] + k); leave --grad unset");
@@ -83,15 +110,20 @@ export function validatePruneConfig(c: PruneConfig): void {
 
 export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: PruneHooks = {}): Promise<PruneRun> {
   validatePruneConfig(c);
+  if ((ITERATIVE_METHODS as readonly string[]).includes(c.method)) throw new ShrinkError("E_ARG", `--method ${c.method} is iterative: use runIterativePrune`);
   const session = createSession(e, c, train, test);
-  let opt: SoftThresholdOptimizer | MagnitudeOneShot;
+  let opt: SoftThresholdOptimizer | MagnitudeOneShot | Gmp;
   let schedule = session.schedule;
   const params = session.model.params();
   let prunable: ReturnType<typeof prunableParams>;
   try {
   prunable = prunableParams(params, c.exclude);
   const sgdOpts = session.sgd.opts;
-  if (c.method === "magnitude") {
+  if (c.method === "gmp") {
+    opt = new Gmp(e, params, prunable, sgdOpts, session.schedule.totalSteps, {
+      initialSparsity: 0, finalSparsity: c.targetSparsity!, begin: c.begin, end: c.end, every: c.every, scope: c.scope,
+    });
+  } else if (c.method === "magnitude") {
     const B = session.trainData.batches;
     const pruneEpochs = c.pruneAt ?? Math.floor(c.epochs / 2);
     const common = { kind: c.lrSchedule, lr: c.lr, stepsPerEpoch: B, interval: c.lrInterval, gamma: c.lrGamma, stepSize: c.lrStepSize, power: c.lrPower };
@@ -206,4 +238,30 @@ export async function findDForSparsity(e: Engine, c: PruneConfig, train: ImageLa
     throw new ShrinkError("E_TARGET", `--target-sparsity ${target}: no D within one point after ${pilots.length} pilot runs (closest: D ${closest.D.toPrecision(5)} → ${(100 * closest.sparsity).toFixed(2)}%)`);
   }
   return { D: best.run.D!, pilots, seconds: (performance.now() - t0) / 1000, run: best.run };
+}
+
+export interface IterativeRun {
+  iterations: IterationReport[];
+  stats: ModelStats;
+  model: Sequential;
+  spec: ModelSpec;
+  dispose(): void;
+}
+
+/** SAP, Lottery Ticket or One Shot: T iterations of train (E epochs) → measure → prune → rewind. */
+export async function runIterativePrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: IterativeHooks = {}): Promise<IterativeRun> {
+  if (!(ITERATIVE_METHODS as readonly string[]).includes(c.method)) throw new ShrinkError("E_ARG", `--method ${c.method} is not iterative`);
+  validatePruneConfig(c);
+  const session = createSession(e, c, train, test);
+  try {
+    const prunable = prunableParams(session.model.params(), c.exclude);
+    const iterations = await runIterative(e, session, prunable, {
+      method: c.method as IterativeMethod, iterations: c.iterations, epochs: c.epochs, scope: c.scope, p: c.p, q: c.q,
+      etaR: c.etaR, gamma: c.gamma, maxRatio: c.sapBeta, ratio: c.ratio, seed: c.seed,
+    }, hooks);
+    return { iterations, stats: modelStats(e, session.model), model: session.model, spec: session.spec, dispose: () => session.dispose() };
+  } catch (err) {
+    session.dispose();
+    throw err;
+  }
 }

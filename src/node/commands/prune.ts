@@ -11,13 +11,16 @@ import { Progress } from "../progress";
 import { JsonlLog } from "../jsonl-log";
 import { summaryJson, printLayerTable } from "../report";
 import { ShrinkError } from "../../io/errors";
+import { SCOPES } from "../../prune/scopes";
+import { ITERATIVE_METHODS } from "../../prune/iterative";
+import { iterativeCommand } from "./prune-iterative";
 import { PRUNE_METHODS, DEFAULT_PRUNE, runPrune, validatePruneConfig, findDForSparsity, type PruneConfig, type PruneHooks, type PruneRun, type DSearch } from "../../prune/run";
 
 const OPTIONS: OptSpecs = {
   method: { type: "enum", values: PRUNE_METHODS, default: DEFAULT_PRUNE.method, help: "Pruning method (soft-threshold schedulers, str, gpo, or the magnitude baseline)" },
   D: { type: "number", arg: "X", help: `Final threshold D (default ${DEFAULT_PRUNE.D} for the scheduled methods)` },
   mu: { type: "number", arg: "X", help: "lats only: the L1 coefficient μ instead of D (D = μ·Σ η)" },
-  beta: { type: "number", arg: "X", default: DEFAULT_PRUNE.beta, help: "pgh: decay β in (0, 1]; β → 0 prunes at initialisation" },
+  beta: { type: "number", arg: "X", help: `pgh: decay β in (0, 1], → 0 prunes at initialisation (default ${DEFAULT_PRUNE.beta}); sap: maximum pruning ratio per iteration (default ${DEFAULT_PRUNE.sapBeta})` },
   grad: { type: "enum", values: ["ste", "subgradient"], default: DEFAULT_PRUNE.grad, help: "Gradient through S_d: straight-through (STDS) or subgradient (STR)" },
   threshold: { type: "enum", values: ["global", "layer"], default: DEFAULT_PRUNE.threshold, help: "str/gpo: one trainable threshold, or one per layer" },
   "stop-penalty": { type: "number", arg: "X", help: "Early pruning: stop where g′(t/T) < X and fix the mask" },
@@ -25,12 +28,23 @@ const OPTIONS: OptSpecs = {
   "target-sparsity": { type: "number", arg: "S", help: "Find the D that lands within one point of S (pilot runs); required for magnitude" },
   "s-init": { type: "number", arg: "X", default: DEFAULT_PRUNE.sInit, help: "str/gpo: initial s of d = σ(s) (very negative freezes the threshold, Appendix C.1)" },
   "prune-at": { type: "number", arg: "EPOCHS", help: "magnitude: epoch at which to prune (default half of --epochs)" },
+  scope: { type: "enum", values: SCOPES, default: DEFAULT_PRUNE.scope, help: "gmp/sap/lottery/one-shot: prune all weights as one vector, each layer, or each neuron (output row)" },
+  iterations: { type: "int", arg: "T", default: DEFAULT_PRUNE.iterations, help: "sap/lottery/one-shot: pruning iterations, each --epochs long" },
+  p: { type: "number", arg: "X", default: DEFAULT_PRUNE.p, help: "sap: PQ Index p (0 < p ≤ 1)" },
+  q: { type: "number", arg: "X", default: DEFAULT_PRUNE.q, help: "sap: PQ Index q (q ≥ 1, q > p); also the PQI reported by every method" },
+  "eta-r": { type: "number", arg: "X", default: DEFAULT_PRUNE.etaR, help: "sap: compression hyper-parameter η_r ≥ 0" },
+  gamma: { type: "number", arg: "X", default: DEFAULT_PRUNE.gamma, help: "sap: scaling factor γ > 0" },
+  ratio: { type: "number", arg: "P", default: DEFAULT_PRUNE.ratio, help: "lottery/one-shot: fraction of the remaining weights pruned per iteration" },
+  begin: { type: "number", arg: "X", default: DEFAULT_PRUNE.begin, help: "gmp: start of the sparsity ramp, as a fraction of the run" },
+  end: { type: "number", arg: "X", default: DEFAULT_PRUNE.end, help: "gmp: end of the ramp (--target-sparsity is reached there)" },
+  every: { type: "int", arg: "STEPS", default: DEFAULT_PRUNE.every, help: "gmp: steps between mask updates" },
   ...TRAIN_OPTIONS,
 };
 
 export const PRUNE_HELP = helpText(
   "Usage: shrink prune [options]",
-  "Prune while training. Default: S-LATS (soft threshold, LATS paper Eq. 13) on the MLP, ending with a per-layer sparsity table.",
+  "Prune while training. Default: S-LATS (soft threshold, LATS paper Eq. 13) on the MLP, ending with a per-layer sparsity table.\n" +
+    "Iterative methods (sap, lottery, one-shot) run --iterations rounds of --epochs each: train from the initial weights under the mask, measure, prune.",
   OPTIONS,
 );
 
@@ -45,7 +59,18 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
     method: o.method as PruneConfig["method"],
     D: o.D as number | undefined,
     mu: o.mu as number | undefined,
-    beta: o.beta as number,
+    beta: (o.beta as number | undefined) ?? DEFAULT_PRUNE.beta,
+    sapBeta: (o.beta as number | undefined) ?? DEFAULT_PRUNE.sapBeta,
+    scope: o.scope as PruneConfig["scope"],
+    iterations: o.iterations as number,
+    p: o.p as number,
+    q: o.q as number,
+    etaR: o.etaR as number,
+    gamma: o.gamma as number,
+    ratio: o.ratio as number,
+    begin: o.begin as number,
+    end: o.end as number,
+    every: o.every as number,
     grad: o.grad as PruneConfig["grad"],
     threshold: o.threshold as PruneConfig["threshold"],
     stopPenalty: o.stopPenalty as number | undefined,
@@ -59,6 +84,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   const data = await loadFashionMnist(o.dataDir as string | undefined);
   progress.line(`data: ${data.source} (${data.dir}): ${data.train.count} train, ${data.test.count} test images`);
   const e = await loadEngine();
+  if ((ITERATIVE_METHODS as readonly string[]).includes(cfg.method)) return iterativeCommand(e, cfg, train, data, progress, Boolean(o.json), o.out as string | undefined, o.log as string | undefined, signal);
   const log = o.log ? await JsonlLog.open(o.log as string) : null;
   const hooks = (pilot?: number) => ({
     signal,
@@ -72,7 +98,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   let search: Omit<DSearch, "run"> | undefined;
   let run: PruneRun;
   try {
-    if (cfg.targetSparsity !== undefined && cfg.method !== "magnitude") {
+    if (cfg.targetSparsity !== undefined && cfg.method !== "magnitude" && cfg.method !== "gmp") {
       const found = await findDForSparsity(e, cfg, data.train, data.test, { hooks: (i) => hooks(i), log: (s) => progress.line(s) });
       ({ run, ...search } = found);
       cfg.D = found.D;

@@ -1,0 +1,82 @@
+// Gradual magnitude pruning (Zhu & Gupta, 2017; TensorFlow Model Optimization's
+// PolynomialDecay; the LATS paper's GMP baseline), within one training run:
+//   s(t) = s_f + (s_i − s_f)·(1 − (t − t_b)/(t_e − t_b))³   for t_b ≤ t ≤ t_e,
+// s_i before t_b and s_f after t_e; every k steps in [t_b, t_e] (and at t_e)
+// each scope group is pruned to ⌊s(t)·n_g⌋ zeros by magnitude. Pruned weights
+// are zero and rank smallest, so the masks only grow.
+import type { Engine } from "../engine/engine";
+import type { Param } from "../nn/layer";
+import type { Optimizer } from "../train/trainer";
+import { MaskedSgd } from "../optim/masked-sgd";
+import type { SgdOptions } from "../optim/sgd";
+import { scopeGroups, pruneSmallest, keptCount, type Scope } from "./scopes";
+import { ShrinkError } from "../io/errors";
+
+export interface GmpOptions {
+  initialSparsity: number;
+  finalSparsity: number;
+  /** Begin and end as fractions of the run. */
+  begin: number;
+  end: number;
+  /** Steps between mask updates. */
+  every: number;
+  scope: Scope;
+}
+
+export function gmpSparsity(t: number, T: number, o: GmpOptions): number {
+  const tb = Math.round(o.begin * T), te = Math.round(o.end * T);
+  if (t <= tb) return o.initialSparsity;
+  if (t >= te) return o.finalSparsity;
+  const x = (t - tb) / (te - tb);
+  return o.finalSparsity + (o.initialSparsity - o.finalSparsity) * (1 - x) ** 3;
+}
+
+export class Gmp implements Optimizer {
+  private readonly e: Engine;
+  private readonly masks = new Map<Param, number>();
+  private readonly inner: MaskedSgd;
+  private readonly groups;
+  private readonly T: number;
+  readonly o: GmpOptions;
+  lastSparsity = 0;
+
+  constructor(e: Engine, params: Param[], prunable: Param[], sgd: SgdOptions, totalSteps: number, o: GmpOptions) {
+    const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `--${opt}: ${String(v)} is not allowed (${allowed})`);
+    if (!(o.finalSparsity > 0 && o.finalSparsity < 1)) throw bad("target-sparsity", o.finalSparsity, "gmp's final sparsity, in (0, 1)");
+    if (!(o.begin >= 0 && o.begin < o.end && o.end <= 1)) throw bad("begin/--end", `${o.begin}/${o.end}`, "fractions of the run with 0 ≤ begin < end ≤ 1");
+    if (!Number.isInteger(o.every) || o.every < 1) throw bad("every", o.every, "a positive integer number of steps");
+    this.e = e;
+    this.o = o;
+    this.T = totalSteps;
+    for (const p of prunable) {
+      const m = e.alloc(p.value.size, "u8");
+      e.u8(m, p.value.size).fill(1);
+      this.masks.set(p, m);
+    }
+    this.groups = scopeGroups(prunable, o.scope);
+    this.inner = new MaskedSgd(e, params, this.masks, sgd);
+  }
+
+  step(lr: number, t: number): void {
+    const tb = Math.round(this.o.begin * this.T), te = Math.round(this.o.end * this.T);
+    if (t >= tb && t <= te && ((t - tb) % this.o.every === 0 || t === te)) this.updateMasks(t);
+    this.inner.step(lr, t);
+  }
+
+  private updateMasks(t: number): void {
+    const s = gmpSparsity(t, this.T, this.o);
+    for (const g of this.groups) {
+      const target = Math.floor(s * g.size);
+      const zeros = g.size - keptCount(this.e, g, this.masks);
+      if (target > zeros) pruneSmallest(this.e, g, this.masks, target - zeros);
+    }
+    for (const [p, m] of this.masks) this.e.k.apply_mask(p.value.ptr, m, p.value.size);
+    this.lastSparsity = s;
+  }
+
+  free(): void {
+    this.inner.free();
+    for (const m of this.masks.values()) this.e.free(m);
+    this.masks.clear();
+  }
+}
