@@ -21,3 +21,12 @@ export { train, type Optimizer, type BatchEvent, type EpochEvent, type TrainHook
 export { evaluate, type EvalResult } from "./train/evaluate";
 export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from "./train/config";
 export { createSession, type Session } from "./train/session";
+export { makeThresholdSchedule, impliedPenalty, THRESHOLD_SCHEDULERS, type ThresholdSchedule, type ThresholdSchedulerKind } from "./prune/schedules";
+export { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type SoftThresholdOptions } from "./prune/soft-threshold";
+export { runPrune, runIterativePrune, findDForSparsity, validatePruneConfig, PRUNE_METHODS, DEFAULT_PRUNE, type PruneConfig, type PruneRun, type IterativeRun } from "./prune/run";
+export { runIterative, ITERATIVE_METHODS, type IterationReport, type IterativeOptions } from "./prune/iterative";
+export { Gmp, gmpSparsity, type GmpOptions } from "./prune/gmp";
+export { MagnitudeOneShot } from "./prune/magnitude";
+export { scopeGroups, pruneSmallest, SCOPES, type Scope, type Group } from "./prune/scopes";
+export { pqIndex, pqIndexRows, pqIndexGlobal, giniIndex, giniIndexRows, giniIndexGlobal, pqiBound, exactR, checkPQ, type IndexResult } from "./prune/indices";
+export { MaskedSgd } from "./optim/masked-sgd";

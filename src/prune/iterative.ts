@@ -15,7 +15,8 @@ import { evaluate } from "../train/evaluate";
 import { makeLrSchedule } from "../train/lr-schedules";
 import { MaskedSgd } from "../optim/masked-sgd";
 import { scopeGroups, pruneSmallest, keptCount, type Scope, type Group } from "./scopes";
-import { groupPqi, groupGini, pqiBound } from "./group-indices";
+import { groupPqi, groupGini } from "./group-indices";
+import { pqiBound } from "./indices";
 import { ShrinkError } from "../io/errors";
 import { checkPQ } from "./indices";
 
@@ -162,7 +163,7 @@ export async function runIterative(e: Engine, s: Session, prunable: Param[], o: 
         if (o.method === "sap") {
           const I = groupPqi(e, g, masks, o.p, o.q);
           if (I === null) continue; // undefined PQI (all remaining zero): nothing to learn, prune nothing
-          const r = pqiBound(e, dg, I, o.p, o.q, o.etaR);
+          const r = pqiBound(dg, I, o.p, o.q, o.etaR);
           rSum! += r;
           cg = Math.floor(Math.min(o.gamma * (dg - r), o.maxRatio * dg));
         } else cg = Math.floor(o.ratio * dg);

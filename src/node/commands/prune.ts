@@ -12,6 +12,7 @@ import { JsonlLog } from "../jsonl-log";
 import { summaryJson, printLayerTable } from "../report";
 import { ShrinkError } from "../../io/errors";
 import { SCOPES } from "../../prune/scopes";
+import { SOFT_THRESHOLD_METHODS } from "../../prune/soft-threshold";
 import { ITERATIVE_METHODS } from "../../prune/iterative";
 import { iterativeCommand } from "./prune-iterative";
 import { PRUNE_METHODS, DEFAULT_PRUNE, runPrune, validatePruneConfig, findDForSparsity, type PruneConfig, type PruneHooks, type PruneRun, type DSearch } from "../../prune/run";
@@ -91,7 +92,8 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
     onBatch: (ev: Parameters<NonNullable<PruneHooks["onBatch"]>>[0]) => progress.batch(ev),
     onEpoch: async (ev: Parameters<NonNullable<PruneHooks["onEpoch"]>>[0], st: Parameters<NonNullable<PruneHooks["onEpoch"]>>[1]) => {
       const stop = st.stoppedAt !== null ? `  stopped@${st.stoppedAt}` : "";
-      progress.epoch(ev, `  d ${st.threshold.toPrecision(4)}  μ ${st.mu.toPrecision(3)}  sparsity ${(100 * st.sparsity).toFixed(2)}%${stop}`);
+      const soft = (SOFT_THRESHOLD_METHODS as readonly string[]).includes(cfg.method);
+      progress.epoch(ev, `${soft ? `  d ${st.threshold.toPrecision(4)}  μ ${st.mu.toPrecision(3)}` : ""}  sparsity ${(100 * st.sparsity).toFixed(2)}%${stop}`);
       await log?.write({ ...(pilot ? { pilot } : {}), ...ev, ...st });
     },
   });
