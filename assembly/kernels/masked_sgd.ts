@@ -3,6 +3,7 @@
 // 0 / 1). f32 pointers are byte addresses (16-byte aligned buffers from the
 // host; unaligned still works); any n ≥ 0 (4-lane SIMD body + scalar tail
 // with the same f32 operations, so results do not depend on n % 4).
+import { sgdDirection4, sgdDirection1 } from "./sgd_update";
 
 // Lane mask (all ones where mask byte != 0) for 4 elements from 4 mask bytes.
 // @ts-ignore: decorator
@@ -12,20 +13,13 @@
   return i32x4.ne(w, i32x4.splat(0));
 }
 
-// sgd.ts step4, then p and buf are ANDed with the lane mask (+0 where pruned).
+// sgd.ts's update, with p and buf ANDed with the lane mask (+0 where pruned).
 // @ts-ignore: decorator
 @inline function mstep4(pp: usize, gp: usize, bp: usize, mp: usize, lr: v128, m: v128, damp1: v128, wd: v128,
   useWd: bool, useMom: bool, nesterov: bool, first: bool): void {
   const keep = laneMask4(mp);
   const p = v128.load(pp);
-  let d = v128.load(gp);
-  if (useWd) d = f32x4.add(d, f32x4.mul(wd, p));
-  if (useMom) {
-    let b = d;
-    if (!first) b = f32x4.add(f32x4.mul(m, v128.load(bp)), f32x4.mul(damp1, d));
-    v128.store(bp, v128.and(b, keep));
-    d = nesterov ? f32x4.add(d, f32x4.mul(m, b)) : b;
-  }
+  const d = sgdDirection4(p, v128.load(gp), bp, m, damp1, wd, useWd, useMom, nesterov, first, true, keep);
   v128.store(pp, v128.and(f32x4.sub(p, f32x4.mul(lr, d)), keep));
 }
 
@@ -38,15 +32,7 @@
     return;
   }
   const p = load<f32>(pp);
-  let d = load<f32>(gp);
-  if (useWd) d = d + wd * p;
-  if (useMom) {
-    let b = d;
-    if (!first) b = m * load<f32>(bp) + damp1 * d;
-    store<f32>(bp, b);
-    d = nesterov ? d + m * b : b;
-  }
-  store<f32>(pp, p - lr * d);
+  store<f32>(pp, p - lr * sgdDirection1(p, load<f32>(gp), bp, m, damp1, wd, useWd, useMom, nesterov, first));
 }
 
 /**

@@ -8,19 +8,13 @@
 // `add(x, alpha=a)` into an FMA where the CPU has one, so the two agree to
 // about one ulp per step, not to the bit; wasm has FMA only in relaxed SIMD,
 // which this build excludes. One pass over the tensor, SIMD with a scalar tail.
+import { sgdDirection4, sgdDirection1 } from "./sgd_update";
 
 // @ts-ignore: decorator
 @inline function step4(pp: usize, gp: usize, bp: usize, lr: v128, m: v128, damp1: v128, wd: v128,
   useWd: bool, useMom: bool, nesterov: bool, first: bool): void {
   const p = v128.load(pp);
-  let d = v128.load(gp);
-  if (useWd) d = f32x4.add(d, f32x4.mul(wd, p));
-  if (useMom) {
-    let b = d;
-    if (!first) b = f32x4.add(f32x4.mul(m, v128.load(bp)), f32x4.mul(damp1, d));
-    v128.store(bp, b);
-    d = nesterov ? f32x4.add(d, f32x4.mul(m, b)) : b;
-  }
+  const d = sgdDirection4(p, v128.load(gp), bp, m, damp1, wd, useWd, useMom, nesterov, first, false, p);
   v128.store(pp, f32x4.sub(p, f32x4.mul(lr, d)));
 }
 
@@ -28,15 +22,7 @@
 @inline function step1(pp: usize, gp: usize, bp: usize, lr: f32, m: f32, damp1: f32, wd: f32,
   useWd: bool, useMom: bool, nesterov: bool, first: bool): void {
   const p = load<f32>(pp);
-  let d = load<f32>(gp);
-  if (useWd) d = d + wd * p;
-  if (useMom) {
-    let b = d;
-    if (!first) b = m * load<f32>(bp) + damp1 * d;
-    store<f32>(bp, b);
-    d = nesterov ? d + m * b : b;
-  }
-  store<f32>(pp, p - lr * d);
+  store<f32>(pp, p - lr * sgdDirection1(p, load<f32>(gp), bp, m, damp1, wd, useWd, useMom, nesterov, first));
 }
 
 /** One SGD update of n parameters; buf may be 0 when momentum == 0. */

@@ -15,6 +15,7 @@
 // scalar tail with the same f32 operations in the same order, so results do not
 // depend on n % 4). NaN propagates through the arithmetic and never compares
 // above a threshold.
+import { sgdDirection4, sgdDirection1 } from "./sgd_update";
 
 // @ts-ignore: decorator
 @inline const SIGN_BITS: u32 = 0x80000000;
@@ -49,15 +50,8 @@
     // autograd does for the two branches: ((1 − k)·∇_w L)·1[|θ| > d] + k·∇_w L.
     g = f32x4.add(v128.and(f32x4.mul(omk, g), f32x4.gt(f32x4.abs(t), dCur)), f32x4.mul(kk, g));
   } // mode 0: STE / STDS, ∂w/∂θ = 1.
-  // Algorithm 1 line 4 with torch.optim.SGD semantics (assembly/kernels/sgd.ts).
-  if (useWd) g = f32x4.add(g, f32x4.mul(wd, t));
-  if (useMom) {
-    let b = g;
-    if (!first) b = f32x4.add(f32x4.mul(m, v128.load(bp)), f32x4.mul(damp1, g));
-    v128.store(bp, b);
-    g = nesterov ? f32x4.add(g, f32x4.mul(m, b)) : b;
-  }
-  const tn = f32x4.sub(t, f32x4.mul(lr, g));
+  // Algorithm 1 line 4 with torch.optim.SGD semantics (assembly/kernels/sgd_update.ts).
+  const tn = f32x4.sub(t, f32x4.mul(lr, sgdDirection4(t, g, bp, m, damp1, wd, useWd, useMom, nesterov, first, false, t)));
   v128.store(tp, tn);
   // Algorithm 1 line 7: w(t+1) = S_{d(t+1)}(θ(t+1)); GPO: (1 − k)·S + k·θ.
   let w = soft4(tn, dNext);
@@ -77,14 +71,7 @@
   } else if (mode == 2) {
     g = (Mathf.abs(t) > dCur ? omk * g : 0) + kk * g; // GPO ∂w/∂θ
   }
-  if (useWd) g = g + wd * t; // Algorithm 1 line 4 (sgd.ts order)
-  if (useMom) {
-    let b = g;
-    if (!first) b = m * load<f32>(bp) + damp1 * g;
-    store<f32>(bp, b);
-    g = nesterov ? g + m * b : b;
-  }
-  const tn = t - lr * g;
+  const tn = t - lr * sgdDirection1(t, g, bp, m, damp1, wd, useWd, useMom, nesterov, first); // Algorithm 1 line 4
   store<f32>(tp, tn);
   let w = soft1(tn, dNext); // Algorithm 1 line 7
   if (mix) w = omk * w + kk * tn;
