@@ -15,7 +15,7 @@ for (const scope of ["global", "neuron"]) {
     const r = get(`${n}-${scope}`);
     if (!r) continue;
     L.push(`**${label}** (${r.seconds.toFixed(0)} s):`, "");
-    L.push("| iteration | remaining (d_t) | retrained acc. | PQI | Gini | r_t | c_t | remaining after | pruned acc. | fc1 / fc2 / fc3 remaining |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    L.push("| iteration | remaining (d_t) | retrained acc. | PQI | Gini | r_t | c_t | remaining after | pruned acc. | fc1 / fc2 / fc3 remaining (at d_t) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const it of r.iterations) {
       L.push(`| ${it.iteration} | ${pct(it.remainingBefore)}% (${it.d}) | ${pct(it.retrainedAccuracy)}% | ${f4(it.pqi)} | ${f4(it.gini)} | ${it.r == null ? "–" : it.r.toFixed(1)} | ${it.c} | ${pct(it.remainingAfter)}% | ${pct(it.prunedAccuracy)}% | ${it.layers.map((l) => pct(l.remaining)).join(" / ")} |`);
     }
