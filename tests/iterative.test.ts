@@ -15,7 +15,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import type { Engine } from "../src/engine/engine.ts";
-import type { Param } from "../src/nn/layer.ts";
 import type { Sequential } from "../src/nn/sequential.ts";
 import { createSession, type Session } from "../src/train/session.ts";
 import { train } from "../src/train/trainer.ts";
@@ -417,7 +416,7 @@ async function rewindCheck(e: Engine, method: "sap" | "lottery", stableParams: b
   return problems;
 }
 
-// BUG (src/prune/iterative.ts:120-124 with src/prune/run.ts:302-304): the rewind
+// BUG (src/prune/iterative.ts:122-125 with src/prune/run.ts:257): the rewind
 // looks each parameter's mask up with masks.get(p) for p in s.model.params(), but
 // the masks are keyed by the Param objects of `prunable`, which runIterativePrune
 // built from a *separate* session.model.params() call — and Linear.params()
@@ -442,7 +441,7 @@ test("rewinding logic with stable Param identities: iteration t starts from w_in
   }
 });
 
-// BUG (same root cause, src/prune/iterative.ts:133 → src/optim/masked-sgd.ts:19):
+// BUG (same root cause, src/prune/iterative.ts:135 → src/optim/masked-sgd.ts:21):
 // MaskedSgd is built with params = s.model.params() and masks keyed by the other
 // Param objects, so `params.filter((p) => !masks.has(p))` keeps every weight
 // tensor in the plain-SGD set: each weight tensor gets a dense SGD step (own
