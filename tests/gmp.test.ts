@@ -165,7 +165,7 @@ test("gmp through runPrune: per-epoch sparsity never falls, the final count is e
 // (sparsity 0 for --target-sparsity 0.7); with --every 4 it ends at 0.6996, not
 // ⌊0.7·135680⌋/135680 = 0.7. Clamping t_e to T − 1 (or a final update after the
 // last step) would reach the target the option promises.
-test("gmp --end 1 reaches the target sparsity (default --every and --every 4)", { todo: "BUG: t_e = T is never a step; the target is not reached" }, async () => {
+test("gmp --end 1 reaches the target sparsity (default --every and --every 4)", async () => {
   const e = await engine();
   for (const every of [50, 4]) {
     const r = await runPrune(e, pruneConfig({ method: "gmp", targetSparsity: S_F, end: 1, every }), TRAIN, TEST);
@@ -180,7 +180,7 @@ test("gmp --end 1 reaches the target sparsity (default --every and --every 4)", 
 // at t = t_b = t_e, where gmpSparsity's first branch (t ≤ t_b) returns s_i, so the
 // mask is never pruned to s_f: sparsity 0 for --target-sparsity 0.7. At t = t_e
 // the schedule should give s_f (check t ≥ t_e first).
-test("gmp with a ramp shorter than a step (t_b = t_e) still prunes to the target", { todo: "BUG: gmpSparsity(t_b = t_e) returns s_i" }, async () => {
+test("gmp with a ramp shorter than a step (t_b = t_e) still prunes to the target", async () => {
   const e = await engine();
   assert.equal(gmpSparsity(0, 48, opts({ initialSparsity: 0, finalSparsity: S_F, begin: 0, end: 0.01 })), S_F, "s(t_e) = s_f");
   const r = await runPrune(e, pruneConfig({ method: "gmp", targetSparsity: S_F, end: 0.01, every: 4 }), TRAIN, TEST);

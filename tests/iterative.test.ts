@@ -425,7 +425,7 @@ async function rewindCheck(e: Engine, method: "sap" | "lottery", stableParams: b
 // at the start of iteration 2 of lottery, all 27136 pruned weights hold their
 // initial values (expected +0); the first batch's forward/backward runs on
 // the dense network, and only the first masked step zeroes them.
-test("rewinding, as runIterativePrune calls it: iteration t starts from w_init ⊙ m_t bit for bit (pruned +0, biases initial)", { todo: "BUG: rewind misses the masks (Param identity), pruned weights start at w_init" }, async () => {
+test("rewinding, as runIterativePrune calls it: iteration t starts from w_init ⊙ m_t bit for bit (pruned +0, biases initial)", async () => {
   const e = await engine();
   for (const method of ["lottery", "sap"] as const) {
     const problems = await rewindCheck(e, method, false);
@@ -448,7 +448,7 @@ test("rewinding logic with stable Param identities: iteration t starts from w_in
 // momentum buffer) *and* a masked step per batch — twice the learning rate and
 // pruned weights that move (until the masked step zeroes them). With all-ones
 // masks (iteration 1), training must equal plain SGD bit for bit; it does not.
-test("iteration 1 (all-ones masks) trains exactly like dense SGD on the same shuffle (runIterativePrune, lottery)", { todo: "BUG: every weight tensor is stepped twice per batch (Param identity)" }, async () => {
+test("iteration 1 (all-ones masks) trains exactly like dense SGD on the same shuffle (runIterativePrune, lottery)", async () => {
   const e = await engine();
   const c = pruneConfig({ method: "lottery", epochs: 1, iterations: 1 });
   const run = await runIterativePrune(e, c, TRAIN, TEST);

@@ -36,11 +36,15 @@ export class Linear implements Layer {
     rng.fillUniform(this.bias.ptr, this.bias.size, -bound, bound);
   }
 
+  // The same Param objects on every call: optimizers and masks key maps by them.
+  private paramList: Param[] | null = null;
+
   params(): Param[] {
-    return [
+    this.paramList ??= [
       { name: `${this.name}.weight`, value: this.weight, grad: this.gradWeight, kind: "weight" },
       { name: `${this.name}.bias`, value: this.bias, grad: this.gradBias, kind: "bias" },
     ];
+    return this.paramList;
   }
 
   forward(x: number, rows: number): number {

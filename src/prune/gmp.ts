@@ -1,7 +1,7 @@
 // Gradual magnitude pruning (Zhu & Gupta, 2017; TensorFlow Model Optimization's
 // PolynomialDecay; the LATS paper's GMP baseline), within one training run:
 //   s(t) = s_f + (s_i − s_f)·(1 − (t − t_b)/(t_e − t_b))³   for t_b ≤ t ≤ t_e,
-// s_i before t_b and s_f after t_e; every k steps in [t_b, t_e] (and at t_e)
+// s_i before t_b and s_f from t_e on (t_e ≤ T − 1, so --end 1 is reached); every k steps in [t_b, t_e] (and at t_e)
 // each scope group is pruned to ⌊s(t)·n_g⌋ zeros by magnitude. Pruned weights
 // are zero and rank smallest, so the masks only grow.
 import type { Engine } from "../engine/engine";
@@ -23,10 +23,16 @@ export interface GmpOptions {
   scope: Scope;
 }
 
+/** Ramp ends as steps: t_e is at most T − 1 (the last step), so --end 1 is reached. */
+export function gmpRamp(T: number, o: GmpOptions): { tb: number; te: number } {
+  const te = Math.min(Math.round(o.end * T), T - 1);
+  return { tb: Math.min(Math.round(o.begin * T), te), te };
+}
+
 export function gmpSparsity(t: number, T: number, o: GmpOptions): number {
-  const tb = Math.round(o.begin * T), te = Math.round(o.end * T);
-  if (t <= tb) return o.initialSparsity;
+  const { tb, te } = gmpRamp(T, o);
   if (t >= te) return o.finalSparsity;
+  if (t <= tb) return o.initialSparsity;
   const x = (t - tb) / (te - tb);
   return o.finalSparsity + (o.initialSparsity - o.finalSparsity) * (1 - x) ** 3;
 }
@@ -58,7 +64,7 @@ export class Gmp implements Optimizer {
   }
 
   step(lr: number, t: number): void {
-    const tb = Math.round(this.o.begin * this.T), te = Math.round(this.o.end * this.T);
+    const { tb, te } = gmpRamp(this.T, this.o);
     if (t >= tb && t <= te && ((t - tb) % this.o.every === 0 || t === te)) this.updateMasks(t);
     this.inner.step(lr, t);
   }

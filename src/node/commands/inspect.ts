@@ -57,7 +57,7 @@ export async function inspectCommand(argv: string[]): Promise<void> {
     }
     const row = (g: ReturnType<typeof scopeGroups>[number], shape: number[] | null) => {
       const nonzero = g.segments.reduce((s, seg) => s + e.k.mask_count(masks.get(seg.param)! + seg.offset, seg.length), 0);
-      return { name: g.name, shape, params: g.size, nonzero, sparsity: 1 - nonzero / g.size, pqi: groupPqi(e, g, masks, p, q), gini: groupGini(e, g, masks) };
+      return { name: g.name, shape, params: g.size, nonzero, sparsity: g.size === 0 ? 0 : 1 - nonzero / g.size, pqi: groupPqi(e, g, masks, p, q), gini: groupGini(e, g, masks) };
     };
     const rows = scopeGroups(params, "layer").map((g, i) => row(g, params[i].value.shape.slice()));
     const overall = { ...row(scopeGroups(params, "global")[0], null), name: "overall" };
