@@ -55,7 +55,7 @@ test("prune --help exits 0 and lists the pruning options", () => {
 test("prune --help: every option's description is separated from its placeholder", () => {
   const r = shrink("prune", "--help");
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /magnitude\s+Pruning method/);
+  assert.match(r.stdout, /one-shot\s+Pruning method/);
   assert.match(r.stdout, /poly\s+Learning-rate schedule/);
 });
 

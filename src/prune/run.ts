@@ -88,7 +88,7 @@ export function validatePruneConfig(c: PruneConfig): void {
   if (c.D !== undefined && !(c.D > 0 && Number.isFinite(c.D))) throw new ShrinkError("E_ARG", `--D: ${c.D} must be a finite number > 0`);
   if (c.mu !== undefined && c.method !== "lats") throw new ShrinkError("E_ARG", `--mu: only --method lats is parameterised by μ (got ${c.method})`);
   if (c.mu !== undefined && c.D !== undefined) throw new ShrinkError("E_ARG", "--mu and --D: give one of them (D = μ·Σ η)");
-  if (c.method === "pgh" && !(c.beta > 0 && c.beta <= 1)) throw new ShrinkError("E_ARG", `--beta: ${c.beta} must be in (0, 1] (use a small β such as 1e-10 to prune at initialisation)`);
+  if (c.method !== "sap" && !(c.beta > 0 && c.beta <= 1)) throw new ShrinkError("E_ARG", `--beta: ${c.beta} must be in (0, 1] (use a small β such as 1e-10 to prune at initialisation)`);
   if (c.stopPenalty !== undefined && !(c.stopPenalty > 0 && Number.isFinite(c.stopPenalty))) throw new ShrinkError("E_ARG", `--stop-penalty: ${c.stopPenalty} must be a finite number > 0`);
   if (c.stopPenalty !== undefined && (c.method === "str" || c.method === "gpo" || c.method === "magnitude")) throw new ShrinkError("E_ARG", `--stop-penalty needs a scheduled threshold (not ${c.method})`);
   if (c.targetSparsity !== undefined && !(c.targetSparsity > 0 && c.targetSparsity < 1)) throw new ShrinkError("E_ARG", `--target-sparsity: ${c.targetSparsity} must be in (0, 1)`);
