@@ -41,7 +41,17 @@ export function pack_panels(x: usize, rs: i32, cs: i32, i0: i32, mc: i32, k0: i3
           d += 4 * step;
         }
       }
-      pack_scalar(x, rs, cs, i0 + p, rows, k0, kc4, kc, w, base);
+      if (kc4 < kc && kc >= 4) {
+        // k tail: one more transpose of the last 4 k (overlapping the body,
+        // which it rewrites with the same values) instead of scalar copies.
+        const kt = kc - 4;
+        const rsb = <usize>rs * 4;
+        const step = <usize>w * 4;
+        for (let g = 0; g < w; g += 4) {
+          const src = x + <usize>((i0 + p + g) * rs + k0 + kt) * 4;
+          transpose_store4(v128.load(src), v128.load(src + rsb), v128.load(src + 2 * rsb), v128.load(src + 3 * rsb), base + <usize>g * 4 + <usize>kt * step, step);
+        }
+      } else pack_scalar(x, rs, cs, i0 + p, rows, k0, kc4, kc, w, base);
     } else if (rows == w && rs == 1 && (w & 3) == 0) {
       // Rows adjacent in memory for each k: straight vector copies.
       for (let k = 0; k < kc; k++) {
