@@ -4,27 +4,15 @@
 // never a stack trace.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./helpers/engine.ts";
+import { shrink, lines } from "./helpers/cli.ts";
 
 const ROOT = repoRoot();
 const TMP = mkdtempSync(join(tmpdir(), "shrink-cli-test-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
-
-// No SHRINK_DATA_DIR from the caller's environment: every run says where its data is.
-const ENV: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
-delete ENV.SHRINK_DATA_DIR;
-
-function shrink(...args: string[]) {
-  const r = spawnSync(process.execPath, ["bin/shrink.js", ...args], { cwd: ROOT, env: ENV, encoding: "utf8", timeout: 60_000 });
-  assert.equal(r.error, undefined, `spawn failed: ${r.error}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const lines = (s: string) => s.split("\n").filter((l) => l.length > 0);
 
 test("--help prints usage and exits 0: top level, train, eval", () => {
   const top = shrink("--help");

@@ -7,7 +7,6 @@
 // library's pqIndex / giniIndex over the nonzero entries of the same data.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,27 +14,12 @@ import { decodeSafetensors } from "../src/io/safetensors.ts";
 import { pqIndex, pqIndexGlobal, giniIndex } from "../src/prune/indices.ts";
 import { Tensor } from "../src/engine/tensor.ts";
 import { engine, repoRoot } from "./helpers/engine.ts";
+import { shrink, lines, once } from "./helpers/cli.ts";
 import { relErr } from "./helpers/prune.ts";
 
 const ROOT = repoRoot();
 const TMP = mkdtempSync(join(tmpdir(), "shrink-inspect-cli-test-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
-
-const ENV: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
-delete ENV.SHRINK_DATA_DIR;
-
-function shrink(...args: string[]) {
-  const r = spawnSync(process.execPath, ["bin/shrink.js", ...args], { cwd: ROOT, env: ENV, encoding: "utf8", timeout: 120_000 });
-  assert.equal(r.error, undefined, `spawn failed: ${r.error}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const lines = (s: string) => s.split("\n").filter((l) => l.length > 0);
-
-function once<T>(f: () => T): () => T {
-  let v: { value: T } | undefined;
-  return () => (v ??= { value: f() }).value;
-}
 
 interface Row { name: string; shape: number[] | null; params: number; nonzero: number; sparsity: number; pqi: number | null; gini: number | null }
 interface Report { file: string; p: number; q: number; tensors: Row[]; overall: Row; skipped: string[]; metadata: Record<string, string> }

@@ -4,34 +4,16 @@
 // dist/cli.js: run `npm run build` after changing src/.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeSafetensors } from "../src/io/safetensors.ts";
 import { repoRoot } from "./helpers/engine.ts";
+import { shrink, lines, once } from "./helpers/cli.ts";
 
 const ROOT = repoRoot();
 const TMP = mkdtempSync(join(tmpdir(), "shrink-prune-cli-test-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
-
-// Non-TTY stderr (pipes), no colour, no data directory from the caller's environment.
-const ENV: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
-delete ENV.SHRINK_DATA_DIR;
-
-function shrink(...args: string[]) {
-  const r = spawnSync(process.execPath, ["bin/shrink.js", ...args], { cwd: ROOT, env: ENV, encoding: "utf8", timeout: 120_000 });
-  assert.equal(r.error, undefined, `spawn failed: ${r.error}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const lines = (s: string) => s.split("\n").filter((l) => l.length > 0);
-
-/** Runs once, on first use, and shares the result between the tests that read it. */
-function once<T>(f: () => T): () => T {
-  let v: { value: T } | undefined;
-  return () => (v ??= { value: f() }).value;
-}
 
 test("prune --help exits 0 and lists the pruning options", () => {
   const r = shrink("prune", "--help");

@@ -2,11 +2,12 @@
 // with the threshold state reported every epoch; and the search for the D that
 // gives a target sparsity (users think in sparsity, not thresholds).
 import type { Engine } from "../engine/engine";
+import type { Param } from "../nn/layer";
 import type { ImageLabelSet } from "../data/idx";
-import { createSession } from "../train/session";
+import { createSession, type Session } from "../train/session";
 import type { TrainConfig } from "../train/config";
 import type { EpochEvent, BatchEvent, TrainResult } from "../train/trainer";
-import { makeLrSchedule } from "../train/lr-schedules";
+import { makeLrSchedule, type LrSchedule } from "../train/lr-schedules";
 import { prunableParams, prunableNames } from "./prunable";
 import { modelSpec, paramNames } from "../nn/models";
 import { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type ThresholdState } from "./soft-threshold";
@@ -108,38 +109,49 @@ export function validatePruneConfig(c: PruneConfig): void {
   if (!Number.isFinite(c.sInit)) throw new ShrinkError("E_ARG", `--s-init: ${c.sInit} must be a finite number`);
 }
 
+type SingleRunOptimizer = SoftThresholdOptimizer | MagnitudeOneShot | Gmp;
+
+/** The optimizer of a single-run method, and the LR schedule it trains with (rewound for magnitude). */
+function makeOptimizer(e: Engine, c: PruneConfig, session: Session, params: Param[], prunable: Param[]): { opt: SingleRunOptimizer; schedule: LrSchedule } {
+  const sgdOpts = session.sgd.opts;
+  if (c.method === "gmp") {
+    return {
+      opt: new Gmp(e, params, prunable, sgdOpts, session.schedule.totalSteps, {
+        initialSparsity: 0, finalSparsity: c.targetSparsity!, begin: c.begin, end: c.end, every: c.every, scope: c.scope,
+      }),
+      schedule: session.schedule,
+    };
+  }
+  if (c.method === "magnitude") {
+    const B = session.trainData.batches;
+    const pruneEpochs = c.pruneAt ?? Math.floor(c.epochs / 2);
+    const common = { kind: c.lrSchedule, lr: c.lr, stepsPerEpoch: B, interval: c.lrInterval, gamma: c.lrGamma, stepSize: c.lrStepSize, power: c.lrPower };
+    const schedule = pruneEpochs > 0
+      ? rewoundSchedule(
+        makeLrSchedule({ ...common, epochs: pruneEpochs, warmupEpochs: Math.min(c.warmup, pruneEpochs - 1) }),
+        makeLrSchedule({ ...common, epochs: c.epochs - pruneEpochs, warmupEpochs: 0 }),
+      )
+      : session.schedule;
+    return { opt: new MagnitudeOneShot(e, params, prunable, sgdOpts, pruneEpochs * B, c.targetSparsity!), schedule };
+  }
+  return {
+    opt: new SoftThresholdOptimizer(e, params, prunable, sgdOpts, session.schedule, {
+      method: c.method as SoftThresholdMethod, D: c.mu !== undefined ? undefined : c.D ?? (c.method === "str" || c.method === "gpo" ? undefined : DEFAULT_PRUNE.D),
+      mu: c.mu, beta: c.beta, grad: c.grad, threshold: c.threshold, stopPenalty: c.stopPenalty, sInit: c.sInit,
+    }),
+    schedule: session.schedule,
+  };
+}
+
 export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: PruneHooks = {}): Promise<PruneRun> {
   validatePruneConfig(c);
   if ((ITERATIVE_METHODS as readonly string[]).includes(c.method)) throw new ShrinkError("E_ARG", `--method ${c.method} is iterative: use runIterativePrune`);
   const session = createSession(e, c, train, test);
-  let opt: SoftThresholdOptimizer | MagnitudeOneShot | Gmp;
-  let schedule = session.schedule;
   const params = session.model.params();
-  let prunable: ReturnType<typeof prunableParams>;
+  let prunable: Param[], opt: SingleRunOptimizer, schedule: LrSchedule;
   try {
-  prunable = prunableParams(params, c.exclude);
-  const sgdOpts = session.sgd.opts;
-  if (c.method === "gmp") {
-    opt = new Gmp(e, params, prunable, sgdOpts, session.schedule.totalSteps, {
-      initialSparsity: 0, finalSparsity: c.targetSparsity!, begin: c.begin, end: c.end, every: c.every, scope: c.scope,
-    });
-  } else if (c.method === "magnitude") {
-    const B = session.trainData.batches;
-    const pruneEpochs = c.pruneAt ?? Math.floor(c.epochs / 2);
-    const common = { kind: c.lrSchedule, lr: c.lr, stepsPerEpoch: B, interval: c.lrInterval, gamma: c.lrGamma, stepSize: c.lrStepSize, power: c.lrPower };
-    if (pruneEpochs > 0) {
-      schedule = rewoundSchedule(
-        makeLrSchedule({ ...common, epochs: pruneEpochs, warmupEpochs: Math.min(c.warmup, pruneEpochs - 1) }),
-        makeLrSchedule({ ...common, epochs: c.epochs - pruneEpochs, warmupEpochs: 0 }),
-      );
-    }
-    opt = new MagnitudeOneShot(e, params, prunable, sgdOpts, pruneEpochs * B, c.targetSparsity!);
-  } else {
-    opt = new SoftThresholdOptimizer(e, params, prunable, sgdOpts, session.schedule, {
-      method: c.method as SoftThresholdMethod, D: c.mu !== undefined ? undefined : c.D ?? (c.method === "str" || c.method === "gpo" ? undefined : DEFAULT_PRUNE.D),
-      mu: c.mu, beta: c.beta, grad: c.grad, threshold: c.threshold, stopPenalty: c.stopPenalty, sInit: c.sInit,
-    });
-  }
+    prunable = prunableParams(params, c.exclude);
+    ({ opt, schedule } = makeOptimizer(e, c, session, params, prunable));
   } catch (err) {
     session.dispose(); // a rejected configuration must not leak the session
     throw err;
