@@ -37,6 +37,12 @@ export function gmpSparsity(t: number, T: number, o: GmpOptions): number {
   return o.finalSparsity + (o.initialSparsity - o.finalSparsity) * (1 - x) ** 3;
 }
 
+/** The ramp options, checked once for the CLI (before any work) and the class. */
+export function checkGmpRamp(begin: number, end: number, every: number): void {
+  if (!(begin >= 0 && begin < end && end <= 1)) throw new ShrinkError("E_ARG", `--begin/--end: ${begin}/${end} must be fractions of the run with 0 ≤ begin < end ≤ 1`);
+  if (!Number.isInteger(every) || every < 1) throw new ShrinkError("E_ARG", `--every: ${every} must be a positive integer number of steps`);
+}
+
 export class Gmp implements Optimizer {
   private readonly e: Engine;
   private readonly masks = new Map<Param, number>();
@@ -47,10 +53,8 @@ export class Gmp implements Optimizer {
   lastSparsity = 0;
 
   constructor(e: Engine, params: Param[], prunable: Param[], sgd: SgdOptions, totalSteps: number, o: GmpOptions) {
-    const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `--${opt}: ${String(v)} is not allowed (${allowed})`);
-    if (!(o.finalSparsity > 0 && o.finalSparsity < 1)) throw bad("target-sparsity", o.finalSparsity, "gmp's final sparsity, in (0, 1)");
-    if (!(o.begin >= 0 && o.begin < o.end && o.end <= 1)) throw bad("begin/--end", `${o.begin}/${o.end}`, "fractions of the run with 0 ≤ begin < end ≤ 1");
-    if (!Number.isInteger(o.every) || o.every < 1) throw bad("every", o.every, "a positive integer number of steps");
+    if (!(o.finalSparsity > 0 && o.finalSparsity < 1)) throw new ShrinkError("E_ARG", `--target-sparsity: ${o.finalSparsity} is not allowed (gmp's final sparsity, in (0, 1))`);
+    checkGmpRamp(o.begin, o.end, o.every);
     this.e = e;
     this.o = o;
     this.T = totalSteps;

@@ -12,7 +12,7 @@ import { prunableParams, prunableNames } from "./prunable";
 import { modelSpec, paramNames } from "../nn/models";
 import { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type ThresholdState } from "./soft-threshold";
 import { MagnitudeOneShot, rewoundSchedule } from "./magnitude";
-import { Gmp } from "./gmp";
+import { Gmp, checkGmpRamp } from "./gmp";
 import { ITERATIVE_METHODS, runIterative, validateIterative, type IterationReport, type IterativeHooks, type IterativeMethod } from "./iterative";
 import { SCOPES, type Scope } from "./scopes";
 import { modelStats, type ModelStats } from "../nn/summary";
@@ -98,8 +98,7 @@ export function validatePruneConfig(c: PruneConfig): void {
     validateIterative({ method: c.method as IterativeMethod, iterations: c.iterations, epochs: c.epochs, scope: c.scope, p: c.p, q: c.q, etaR: c.etaR, gamma: c.gamma, maxRatio: c.sapBeta, ratio: c.ratio, seed: c.seed });
     if (c.targetSparsity !== undefined) throw new ShrinkError("E_ARG", `--target-sparsity: ${c.method} sets its pace per iteration (--iterations, --ratio, or the PQI-bound); it takes no target`);
   }
-  if (c.method === "gmp" && !(c.begin >= 0 && c.begin < c.end && c.end <= 1)) throw new ShrinkError("E_ARG", `--begin/--end: ${c.begin}/${c.end} must be fractions of the run with 0 ≤ begin < end ≤ 1`);
-  if (c.method === "gmp" && (!Number.isInteger(c.every) || c.every < 1)) throw new ShrinkError("E_ARG", `--every: ${c.every} must be a positive integer number of steps`);
+  if (c.method === "gmp") checkGmpRamp(c.begin, c.end, c.every);
   if (c.targetSparsity !== undefined && (c.method === "str" || c.method === "gpo")) throw new ShrinkError("E_ARG", `--target-sparsity: ${c.method} trains its own threshold, so there is no D to search (use a scheduled method such as slats)`);
   if ((c.method === "magnitude" || c.method === "gmp") && c.targetSparsity === undefined) throw new ShrinkError("E_ARG", `--method ${c.method} needs --target-sparsity S`);
   if (c.pruneAt !== undefined && !(c.pruneAt >= 0 && c.pruneAt < c.epochs)) throw new ShrinkError("E_ARG", `--prune-at: ${c.pruneAt} must be an epoch in [0, ${c.epochs})`);
