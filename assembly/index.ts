@@ -17,3 +17,13 @@ export * from "./prune/schedules";
 // pqi.ts, gini.ts (sparsity indices over remaining entries: PQ Index Eq. 1, PQI-bound Eq. 2, Gini; radix sort)
 export * from "./kernels/pqi";
 export * from "./kernels/gini";
+// conv/: 2-D convolution operator (im2col + GEMM, conv2d.ts) and its im2col/col2im
+export * from "./kernels/conv/conv2d";
+export * from "./kernels/conv/im2col";
+// augment.ts (image batches with channels: per-channel normalisation, seeded random crop + horizontal flip)
+export * from "./kernels/augment";
+// batchnorm.ts, pool.ts, add.ts, conv/dwconv.ts (BatchNorm2d, max/avg/global pooling, residual add, depthwise conv; NCHW)
+export * from "./kernels/batchnorm";
+export * from "./kernels/pool";
+export * from "./kernels/add";
+export * from "./kernels/conv/dwconv";

@@ -12,6 +12,7 @@ import { bestSeconds } from "./timing";
 import { makeLrSchedule } from "../src/train/lr-schedules";
 import { SoftThresholdOptimizer } from "../src/prune/soft-threshold";
 import { prunableParams } from "../src/prune/prunable";
+import { convRates, cnnImagesPerSecond } from "./conv";
 
 const args = new Set(process.argv.slice(2));
 const asJson = args.has("--json");
@@ -124,6 +125,27 @@ ratios.sort((a, b) => a - b);
 const overhead = ratios[ratios.length >> 1] - 1;
 log(`  with S-LATS pruning: ${(1 / pruneBest).toFixed(1)} steps/s, ${(100 * overhead).toFixed(1)}% over the dense step (median of ${ratios.length} back-to-back pairs)`);
 
+// Convolutions: each conv of cnn (28×28, batch 250) and each distinct conv of
+// ResNet-18 (32×32, batch 64), forward and backward, against the 512² GEMM
+// re-measured alongside (interleaved rounds, best of each).
+const convRounds = quick ? 2 : 6;
+const { layers: conv, gemm512: ref512conv } = convRates(e, rng, convRounds);
+log(`\nConv layers (forward + backward; % of the 512² GEMM rate ${ref512conv.toFixed(1)} GFLOP/s re-measured here)`);
+log("  model     layer                  shape                               fwd GFLOP/s  bwd GFLOP/s  total   of GEMM");
+for (const r of conv) {
+  log(`  ${r.model.padEnd(9)} ${r.layer.padEnd(22)} ${r.shape.padEnd(36)} ${r.forwardGflops.toFixed(1).padStart(10)} ${r.backwardGflops.toFixed(1).padStart(12)} ${r.gflops.toFixed(1).padStart(7)} ${((100 * r.gflops) / ref512conv).toFixed(0).padStart(7)}%`);
+}
+// The cnn's conv stack as a whole: total FLOPs over total time.
+const cnnConvs = conv.filter((r) => r.model === "cnn");
+const cnnGflops = cnnConvs.reduce((s, r) => s + r.flops, 0) / cnnConvs.reduce((s, r) => s + r.seconds, 0) / 1e9;
+log(`  cnn conv layers together: ${cnnGflops.toFixed(1)} GFLOP/s = ${((100 * cnnGflops) / ref512conv).toFixed(0)}% of GEMM`);
+const cnnStep = cnnImagesPerSecond(e, rng, 250, quick ? 2 : 5);
+log(`\ncnn training (28×28×1, batch 250, forward + backward + SGD): ${cnnStep.imagesPerSecond.toFixed(1)} images/s (${cnnStep.msPerStep.toFixed(0)} ms/step)`);
+
 if (asJson) {
-  console.log(JSON.stringify({ gemm: { square, mlp, ref512 }, mlpStep: { batch, stepsPerSecond, msPerStep: stepSeconds * 1e3, effectiveGflops: stepFlops / stepSeconds / 1e9, gemmShare: gemmSeconds / stepSeconds }, pruneStep: { denseMs: denseBest * 1e3, slatsMs: pruneBest * 1e3, overhead } }));
+  console.log(JSON.stringify({
+    gemm: { square, mlp, ref512 }, mlpStep: { batch, stepsPerSecond, msPerStep: stepSeconds * 1e3, effectiveGflops: stepFlops / stepSeconds / 1e9, gemmShare: gemmSeconds / stepSeconds },
+    pruneStep: { denseMs: denseBest * 1e3, slatsMs: pruneBest * 1e3, overhead },
+    conv: { ref512: ref512conv, layers: conv, cnnConvGflops: cnnGflops, cnnConvShare: cnnGflops / ref512conv }, cnnTraining: cnnStep,
+  }));
 }

@@ -8,7 +8,9 @@ export { encodeSafetensors, decodeSafetensors, type Dtype as SafetensorsDtype, t
 export { encodeModel, decodeModel, MODEL_FORMAT, type LoadedModel } from "./io/model-file";
 export { parseIdx, loadIdx, loadImageLabelPair, checkImageLabelPair, encodeIdx, type IdxArray, type ImageLabelSet } from "./data/idx";
 export { gunzip, isGzip } from "./data/gzip";
-export { WasmDataset, Batcher, FASHION_MNIST_NORM } from "./data/dataset";
+export { WasmDataset, Batcher, FASHION_MNIST_NORM, type ImageShape, type BatcherOptions, type BatcherAugment } from "./data/dataset";
+export { parseCifar, parseCifar10, parseCifar100, encodeCifar, cifarRecordSize, CIFAR_FILES, type CifarKind } from "./data/cifar";
+export { DATASETS, DATASET_NAMES, AUGMENT_KINDS, resolveAugment, cropPad, guessDataset, datasetNorm, type DatasetName, type DatasetInfo, type ChannelNorm, type AugmentKind, type AugmentSpec } from "./data/datasets";
 export type { Layer, Param } from "./nn/layer";
 export { Linear } from "./nn/linear";
 export { ReLU } from "./nn/relu";
@@ -20,7 +22,7 @@ export { makeLrSchedule, LR_SCHEDULES, type LrSchedule, type LrScheduleSpec, typ
 export { train, type Optimizer, type BatchEvent, type EpochEvent, type TrainHooks, type TrainOptions, type TrainResult } from "./train/trainer";
 export { evaluate, type EvalResult } from "./train/evaluate";
 export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from "./train/config";
-export { createSession, type Session } from "./train/session";
+export { createSession, augmentSeed, type Session } from "./train/session";
 export { makeThresholdSchedule, impliedPenalty, THRESHOLD_SCHEDULERS, type ThresholdSchedule, type ThresholdSchedulerKind } from "./prune/schedules";
 export { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type SoftThresholdOptions } from "./prune/soft-threshold";
 export { runPrune, runIterativePrune, findDForSparsity, validatePruneConfig, PRUNE_METHODS, DEFAULT_PRUNE, type PruneConfig, type PruneRun, type IterativeRun } from "./prune/run";

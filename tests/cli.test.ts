@@ -97,9 +97,9 @@ test("error lines carry the command prefix once (train --bogus, train <stray arg
 });
 
 test("eval of a model file with an unknown arch names the file, not a --model option eval does not have", () => {
-  const p = join(TMP, "cnn.safetensors");
+  const p = join(TMP, "vit.safetensors");
   // A minimal valid safetensors file whose metadata claims an architecture shrink does not have.
-  const header = JSON.stringify({ __metadata__: { format: "shrinkwasm/1", arch: "cnn" }, x: { dtype: "F32", shape: [1], data_offsets: [0, 4] } });
+  const header = JSON.stringify({ __metadata__: { format: "shrinkwasm/1", arch: "vit" }, x: { dtype: "F32", shape: [1], data_offsets: [0, 4] } });
   const buf = Buffer.alloc(8 + header.length + 4);
   buf.writeBigUInt64LE(BigInt(header.length), 0);
   buf.write(header, 8, "utf8");
@@ -107,7 +107,7 @@ test("eval of a model file with an unknown arch names the file, not a --model op
   const r = shrink("eval", p, "--data-dir", "data");
   assert.equal(r.code, 2);
   assert.equal(lines(r.stderr).length, 1);
-  assert.match(r.stderr, /cnn\.safetensors/);
+  assert.match(r.stderr, /vit\.safetensors/);
   assert.doesNotMatch(r.stderr, /--model/);
 });
 

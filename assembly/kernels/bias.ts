@@ -35,3 +35,30 @@ export function bias_grad(dy: usize, db: usize, rows: i32, cols: i32): void {
     for (; o < cb; o += 4) store<f32>(db + o, load<f32>(db + o) + load<f32>(row + o));
   }
 }
+
+/** Per-channel bias of an NCHW tensor: y[s, c, p] += b[c] for s < n, p < hw. */
+export function channel_bias_add(y: usize, b: usize, n: i32, c: i32, hw: i32): void {
+  let row = y;
+  for (let s = 0; s < n; s++) {
+    for (let ch = 0; ch < c; ch++) {
+      const v = load<f32>(b + (<usize>ch << 2));
+      const vv = f32x4.splat(v);
+      let i = 0;
+      for (; i + 4 <= hw; i += 4) v128.store(row + (<usize>i << 2), f32x4.add(v128.load(row + (<usize>i << 2)), vv));
+      for (; i < hw; i++) store<f32>(row + (<usize>i << 2), load<f32>(row + (<usize>i << 2)) + v);
+      row += <usize>hw << 2;
+    }
+  }
+}
+
+/** db[c] = Σ_{s, p} dy[s, c, p] (overwritten; samples outer, pixels in order, f64 accumulation). */
+export function channel_bias_grad(dy: usize, db: usize, n: i32, c: i32, hw: i32): void {
+  for (let ch = 0; ch < c; ch++) {
+    let acc: f64 = 0;
+    for (let s = 0; s < n; s++) {
+      const row = dy + (<usize>(s * c + ch) * <usize>hw << 2);
+      for (let i = 0; i < hw; i++) acc += <f64>load<f32>(row + (<usize>i << 2));
+    }
+    store<f32>(db + (<usize>ch << 2), <f32>acc);
+  }
+}

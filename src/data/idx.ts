@@ -14,9 +14,11 @@ export interface IdxArray {
 
 export interface ImageLabelSet {
   count: number;
+  /** Colour channels per image: 1 for IDX (grey), 3 for CIFAR (RGB). */
+  channels: number;
   height: number;
   width: number;
-  /** count × height × width pixels, C order. */
+  /** count × channels × height × width pixels, C order (each image CHW, as CIFAR stores it). */
   images: Uint8Array;
   /** count labels, each < numClasses. */
   labels: Uint8Array;
@@ -165,7 +167,7 @@ export function checkImageLabelPair(
       );
     }
   }
-  return { count, height, width, images: images.data, labels: data, numClasses };
+  return { count, channels: 1, height, width, images: images.data, labels: data, numClasses };
 }
 
 /** Writes an unsigned-byte IDX file (uncompressed). */

@@ -49,7 +49,8 @@ export class Engine {
   alloc(n: number, dtype: DType = "f32"): number {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`alloc: element count ${n} must be a non-negative integer`);
     const bytes = n * DTYPE_BYTES[dtype];
-    const ptr = this.k.alloc(bytes);
+    // Pointers past 2 GiB come back from wasm as negative i32: read them unsigned.
+    const ptr = this.k.alloc(bytes) >>> 0;
     this.sizes.set(ptr, bytes);
     this.liveBytes += bytes;
     this.liveBuffers++;

@@ -20,6 +20,8 @@ export interface KernelExports {
   // bias.ts, relu.ts
   bias_add(y: number, b: number, rows: number, cols: number): void;
   bias_grad(dy: number, db: number, rows: number, cols: number): void;
+  channel_bias_add(y: number, b: number, n: number, c: number, hw: number): void;
+  channel_bias_grad(dy: number, db: number, n: number, c: number, hw: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(dy: number, y: number, dx: number, n: number): void;
   // softmax_xent.ts
@@ -37,6 +39,10 @@ export interface KernelExports {
   // gather.ts, fill.ts
   gather_normalize_u8(src: number, idx: number, count: number, rowLen: number, scale: number, shift: number, dst: number): void;
   gather_labels_u8(src: number, idx: number, count: number, dst: number): void;
+  // augment.ts (CHW images: per-channel normalisation; params i32[3·count] = (dy, dx, flip) per row)
+  gather_normalize_u8_chw(src: number, idx: number, count: number, channels: number, h: number, w: number, scale: number, shift: number, dst: number): void;
+  augment_draw(state: number, params: number, count: number, pad: number, flip: number): void;
+  gather_augment_u8_chw(src: number, idx: number, params: number, count: number, channels: number, h: number, w: number, pad: number, scale: number, shift: number, dst: number): void;
   fill_f32(x: number, n: number, v: number): void;
   copy_f32(dst: number, src: number, n: number): void;
   scale_f32(x: number, n: number, a: number): void;
@@ -86,4 +92,36 @@ export interface KernelExports {
   gini_sorted_keys(keys: number, m: number): number;
   gini(x: number, mask: number, n: number, scratch: number): number;
   gini_rows(x: number, mask: number, rows: number, cols: number, scratch: number, outF64: number): void;
+  // conv/conv2d.ts, conv/im2col.ts (geometry g: i32[17] c h w o kh kw sh sw ph pw dh dw groups oh ow S keep)
+  conv2d_forward(g: number, x: number, n: number, w: number, col: number, ybuf: number, y: number): void;
+  conv2d_backward(g: number, x: number, n: number, w: number, dy: number, col: number, ybuf: number, dcol: number, dw: number, dx: number): void;
+  im2col(x: number, c: number, h: number, w: number, c0: number, cn: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, samples: number, col: number): void;
+  col2im(col: number, c: number, h: number, w: number, c0: number, cn: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, samples: number, dx: number): void;
+  // batchnorm.ts (BatchNorm2d, PyTorch semantics; dgamma/dbeta overwritten; y may alias x, dx may alias dy or x)
+  bn_forward_train(x: number, n: number, c: number, hw: number, gamma: number, beta: number, eps: number, momentum: number,
+    runningMean: number, runningVar: number, saveMean: number, saveInvstd: number, y: number): void;
+  bn_forward_eval(x: number, n: number, c: number, hw: number, gamma: number, beta: number,
+    runningMean: number, runningVar: number, eps: number, y: number): void;
+  bn_backward(dy: number, x: number, n: number, c: number, hw: number, gamma: number, saveMean: number, saveInvstd: number,
+    dgamma: number, dbeta: number, dx: number): void;
+  // pool.ts (planes = n·c; max: padding −∞, argmax = flat index in the input plane; avg: count_include_pad; dx overwritten)
+  maxpool_forward(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, oh: number, ow: number, y: number, argmaxI32: number): void;
+  maxpool_backward(dy: number, argmaxI32: number, planes: number, hwIn: number, hwOut: number, dx: number): void;
+  avgpool_forward(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, oh: number, ow: number, y: number): void;
+  avgpool_backward(dy: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, oh: number, ow: number, dx: number): void;
+  gap_forward(x: number, planes: number, hw: number, y: number): void;
+  gap_backward(dy: number, planes: number, hw: number, dx: number): void;
+  // add.ts (y may alias a or b; add_to accumulates)
+  add(a: number, b: number, y: number, n: number): void;
+  add_to(dst: number, src: number, n: number): void;
+  // conv/dwconv.ts (depthwise, weights [c, 1, kh, kw], no bias; dx and dw overwritten, dw summed over the batch)
+  dwconv_forward(x: number, w: number, n: number, c: number, h: number, wd: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number): void;
+  dwconv_backward_input(dy: number, w: number, n: number, c: number, h: number, wd: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, dx: number): void;
+  dwconv_backward_weight(dy: number, x: number, n: number, c: number, h: number, wd: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, gradW: number): void;
 }

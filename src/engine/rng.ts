@@ -31,6 +31,10 @@ export class Rng {
   permutation(ptr: number, n: number): void {
     this.engine.k.rng_permutation(this.state, ptr, n);
   }
+  /** Draws (dy, dx, flip) per row into i32[3·count] at ptr (assembly/kernels/augment.ts augment_draw). */
+  augmentParams(ptr: number, count: number, pad: number, flip: boolean): void {
+    this.engine.k.augment_draw(this.state, ptr, count, pad, flip ? 1 : 0);
+  }
   /** The 16 state bytes (to checkpoint a stream). */
   saveState(): Uint8Array {
     return this.engine.u8(this.state, 16).slice();

@@ -7,7 +7,16 @@ export interface Param {
   name: string;
   value: Tensor;
   grad: Tensor;
-  kind: "weight" | "bias";
+  /** "weight": a conv or linear weight (what pruning touches); "norm": a batch-norm scale (never pruned). */
+  kind: "weight" | "bias" | "norm";
+}
+
+/** A state tensor that is saved but not trained (batch-norm running statistics). */
+export interface StateBuffer {
+  /** PyTorch state_dict name, e.g. "bn1.running_mean". */
+  name: string;
+  /** f32, or i32 for counters (num_batches_tracked, saved as I64 like PyTorch). */
+  value: Tensor;
 }
 
 export interface Layer {
@@ -17,7 +26,14 @@ export interface Layer {
   params(): Param[];
   /** Output pointer (owned by the layer) for `rows` rows of input at x. */
   forward(x: number, rows: number): number;
-  /** Given dL/dy at dy, fills parameter grads; returns dL/dx (or 0 when !needDx). */
+  /**
+   * Given dL/dy at dy, fills parameter grads; returns dL/dx (or 0 when !needDx).
+   * Only ReLU may overwrite dy in place (a branch never ends in one), so a
+   * residual block can hand the same dy to both branches.
+   */
   backward(dy: number, rows: number, needDx: boolean): number;
   free(): void;
+  /** Training (batch statistics) or evaluation mode; layers without a mode ignore it. */
+  setTraining?(on: boolean): void;
+  buffers?(): StateBuffer[];
 }

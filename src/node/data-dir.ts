@@ -71,6 +71,9 @@ const BASES = {
   testLabels: "t10k-labels-idx1-ubyte",
 } as const;
 
+/** The four IDX file names (each also accepted with .gz). */
+export const IDX_FILE_NAMES: readonly string[] = Object.values(BASES);
+
 // The .gz name first: that is how the files are distributed; raw copies also work.
 const candidates = (base: string): string[] => [`${base}.gz`, base];
 
@@ -89,16 +92,18 @@ async function readOne(dir: string, base: string): Promise<DatasetFile | undefin
   return undefined;
 }
 
-/** Reads the four dataset files from `dir`; one error lists every file that is missing. */
-export async function readDatasetFiles(dir: string): Promise<DatasetFiles> {
+/** Reads the four IDX files from `dir`; one error lists every file that is missing. `dataset` only words that error. */
+export async function readDatasetFiles(dir: string, dataset: "fashion-mnist" | "mnist" = "fashion-mnist"): Promise<DatasetFiles> {
   const keys = Object.keys(BASES) as (keyof typeof BASES)[];
   const found = await Promise.all(keys.map((k) => readOne(dir, BASES[k])));
   const missing = keys.filter((_, i) => !found[i]).map((k) => candidates(BASES[k]).join(" or "));
   if (missing.length > 0) {
     throw new ShrinkError(
       "E_DATA_MISSING",
-      `${dir}: missing Fashion-MNIST file(s): tried ${missing.join("; ")} ` +
-        `(install the full set with "apt-get install dataset-fashion-mnist", or point --data-dir / SHRINK_DATA_DIR at a directory holding them)`,
+      dataset === "mnist"
+        ? `${dir}: missing MNIST file(s): tried ${missing.join("; ")} (point --data-dir / SHRINK_DATA_DIR at a directory holding the four MNIST IDX files)`
+        : `${dir}: missing Fashion-MNIST file(s): tried ${missing.join("; ")} ` +
+          `(install the full set with "apt-get install dataset-fashion-mnist", or point --data-dir / SHRINK_DATA_DIR at a directory holding them)`,
     );
   }
   const [trainImages, trainLabels, testImages, testLabels] = found as DatasetFile[];

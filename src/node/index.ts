@@ -1,12 +1,14 @@
-// Node-only helpers: the engine from the packaged .wasm, Fashion-MNIST from disk.
+// Node-only helpers: the engine from the packaged .wasm, datasets from disk.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Engine } from "../engine/engine";
-import { loadImageLabelPair, type ImageLabelSet } from "../data/idx";
-import { findFashionMnist, readDatasetFiles, type DataSource } from "./data-dir";
+import type { ImageLabelSet } from "../data/idx";
+import type { DataSource } from "./data-dir";
+import { loadDataset } from "./datasets";
 
 export { writeFileAtomic } from "./atomic-write";
 export { findFashionMnist, readDatasetFiles, embeddedDataDir, DEBIAN_DIR, type DataSource } from "./data-dir";
+export { loadDataset, findDataset, readCifar, dataLine, MNIST_DEBIAN_DIR, CIFAR_URL, type DatasetOptions, type FoundDataset, type LoadedDataset } from "./datasets";
 
 /** build/shrinkwasm.wasm next to the bundle (dist/ → ../build/). */
 export function wasmPath(debug = false): string {
@@ -25,13 +27,8 @@ export interface FashionMnist {
   source: DataSource;
 }
 
-/** Finds (flag > SHRINK_DATA_DIR > Debian package > embedded) and validates the four IDX files. */
+/** Finds (flag > SHRINK_DATA_DIR > Debian package > embedded) and validates the four IDX files (loadDataset with fashion-mnist). */
 export async function loadFashionMnist(dataDir?: string): Promise<FashionMnist> {
-  const { dir, source } = findFashionMnist({ dataDir });
-  const f = await readDatasetFiles(dir);
-  const [train, test] = await Promise.all([
-    loadImageLabelPair(f.trainImages.bytes, f.trainLabels.bytes, { images: f.trainImages.path, labels: f.trainLabels.path }),
-    loadImageLabelPair(f.testImages.bytes, f.testLabels.bytes, { images: f.testImages.path, labels: f.testLabels.path }),
-  ]);
+  const { train, test, dir, source } = await loadDataset({ dataset: "fashion-mnist", dataDir });
   return { train, test, dir, source };
 }

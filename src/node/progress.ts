@@ -1,4 +1,5 @@
-// Progress on stderr: a live bar on a TTY, one line per epoch otherwise.
+// Progress on stderr: a live bar on a TTY; otherwise (logs, CI) one line per
+// epoch plus a progress line each minute, so a long epoch is not silent.
 import type { BatchEvent, EpochEvent } from "../train/trainer";
 
 export class Progress {
@@ -11,9 +12,16 @@ export class Progress {
     this.quiet = quiet;
   }
 
+  private lastLine = performance.now();
+
   batch(ev: BatchEvent): void {
-    if (!this.tty) return;
     const t = performance.now();
+    if (!this.tty) {
+      if (this.quiet || t - this.lastLine < 60_000 || ev.batch === ev.batches) return;
+      this.lastLine = t;
+      process.stderr.write(`epoch ${ev.epoch} batch ${ev.batch}/${ev.batches}  loss ${ev.loss.toFixed(4)}  acc ${ev.accuracy.toFixed(4)}  ${Math.round(ev.samplesPerSecond)} samples/s\n`);
+      return;
+    }
     if (t - this.lastDraw < 80 && ev.batch !== ev.batches) return;
     this.lastDraw = t;
     const width = 24;

@@ -9,7 +9,7 @@ import type { TrainConfig } from "../train/config";
 import type { EpochEvent, BatchEvent, TrainResult } from "../train/trainer";
 import { makeLrSchedule, type LrSchedule } from "../train/lr-schedules";
 import { prunableParams, prunableNames } from "./prunable";
-import { modelSpec, paramNames } from "../nn/models";
+import { modelSpec, paramNames, weightNames } from "../nn/models";
 import { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type ThresholdState } from "./soft-threshold";
 import { MagnitudeOneShot, rewoundSchedule } from "./magnitude";
 import { Gmp, checkGmpRamp } from "./gmp";
@@ -104,7 +104,9 @@ export function validatePruneConfig(c: PruneConfig): void {
   if (c.pruneAt !== undefined && !(c.pruneAt >= 0 && c.pruneAt < c.epochs)) throw new ShrinkError("E_ARG", `--prune-at: ${c.pruneAt} must be an epoch in [0, ${c.epochs})`);
   if (c.threshold === "layer" && c.method !== "str" && c.method !== "gpo") throw new ShrinkError("E_ARG", `--threshold layer: only str and gpo train a threshold per layer; ${c.method} uses one global scheduled threshold`);
   if (c.method === "gpo" && c.grad === "subgradient") throw new ShrinkError("E_ARG", "--grad: gpo uses its own gradient ((1 − k)·1[|θ| > d] + k); leave --grad unset");
-  prunableNames(paramNames(modelSpec(c.model)), c.exclude);
+  // Names do not depend on the input shape: any valid one will do.
+  const spec = modelSpec(c.model, [1, 32, 32], 10, { width: c.width });
+  prunableNames(paramNames(spec), weightNames(spec), c.exclude);
   if (!Number.isFinite(c.sInit)) throw new ShrinkError("E_ARG", `--s-init: ${c.sInit} must be a finite number`);
 }
 

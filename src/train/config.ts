@@ -4,9 +4,12 @@
 import { ShrinkError } from "../io/errors";
 import { LR_SCHEDULES, type LrScheduleKind } from "./lr-schedules";
 import { MODEL_NAMES, type ModelName } from "../nn/models";
+import { DATASET_NAMES, AUGMENT_KINDS, type DatasetName, type AugmentKind } from "../data/datasets";
 
 export interface TrainConfig {
   model: ModelName;
+  /** Width multiplier α of mobilenet-v1 (1 for every other model). */
+  width?: number;
   epochs: number;
   batch: number;
   lr: number;
@@ -21,6 +24,10 @@ export interface TrainConfig {
   lrPower: number;
   labelSmoothing: number;
   seed: number;
+  /** Which dataset the sets are (its normalisation, what augment "auto" means); default guessed from the data (1 channel: fashion-mnist). */
+  dataset?: DatasetName;
+  /** Training augmentation: auto = crop+flip for CIFAR (pad = h/8, 4 at 32×32), none for (Fashion-)MNIST. */
+  augment: AugmentKind;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -38,6 +45,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   lrPower: 0.9,
   labelSmoothing: 0,
   seed: 0,
+  augment: "auto",
 };
 
 const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `--${opt}: ${String(v)} is not allowed (${allowed})`);
@@ -58,5 +66,7 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   if (!(c.lrPower > 0) || !Number.isFinite(c.lrPower)) throw bad("lr-power", c.lrPower, "a finite number > 0");
   if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw bad("label-smoothing", c.labelSmoothing, "a number in [0, 1)");
   if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) throw bad("seed", c.seed, "an integer from 0 to 4294967295");
+  if (c.dataset !== undefined && !(DATASET_NAMES as readonly string[]).includes(c.dataset)) throw bad("dataset", c.dataset, `one of ${DATASET_NAMES.join(", ")}`);
+  if (!(AUGMENT_KINDS as readonly string[]).includes(c.augment)) throw bad("augment", c.augment, `one of ${AUGMENT_KINDS.join(", ")}`);
   return c;
 }

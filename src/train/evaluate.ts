@@ -12,6 +12,17 @@ export interface EvalResult {
 
 export function evaluate(e: Engine, model: Sequential, data: Batcher, labelSmoothing = 0, scratch: number): EvalResult {
   data.inOrder();
+  // Batch norm uses its running statistics here; the caller's mode is restored.
+  const wasTraining = model.isTraining;
+  model.setTraining(false);
+  try {
+    return evaluateBatches(e, model, data, labelSmoothing, scratch);
+  } finally {
+    model.setTraining(wasTraining);
+  }
+}
+
+function evaluateBatches(e: Engine, model: Sequential, data: Batcher, labelSmoothing: number, scratch: number): EvalResult {
   let lossSum = 0;
   let correct = 0;
   let samples = 0;

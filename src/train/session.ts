@@ -4,6 +4,7 @@
 import type { Engine } from "../engine/engine";
 import { Rng } from "../engine/rng";
 import { WasmDataset, Batcher } from "../data/dataset";
+import { datasetNorm, guessDataset, resolveAugment } from "../data/datasets";
 import type { ImageLabelSet } from "../data/idx";
 import { buildModel, modelSpec, type ModelSpec } from "../nn/models";
 import type { Sequential } from "../nn/sequential";
@@ -32,18 +33,26 @@ export interface Session {
 /** Seeds of the two PRNG streams derived from one user seed. */
 export const initSeed = (seed: number) => seed >>> 0;
 export const shuffleSeed = (seed: number) => (seed ^ 0x9e3779b9) >>> 0;
+/** Seed of the training-augmentation stream (random crops and flips). */
+export const augmentSeed = (seed: number) => (seed ^ 0x7f4a7c15) >>> 0;
 
 export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLabelSet, testSet: ImageLabelSet): Session {
   validateTrainConfig(config);
-  const rowLen = trainSet.height * trainSet.width;
-  const spec = modelSpec(config.model, rowLen, trainSet.numClasses);
+  const rowLen = (trainSet.channels ?? 1) * trainSet.height * trainSet.width;
+  // Checked before anything is allocated: the dataset (normalisation, what augment "auto" means) and its shape.
+  const shape = { channels: trainSet.channels ?? 1, height: trainSet.height, width: trainSet.width };
+  const dataset = config.dataset ?? guessDataset({ channels: shape.channels, numClasses: trainSet.numClasses });
+  const norm = datasetNorm(dataset, shape);
+  const aug = resolveAugment(config.augment ?? "auto", dataset, shape.height, shape.width);
+  const spec = modelSpec(config.model, [trainSet.channels ?? 1, trainSet.height, trainSet.width], trainSet.numClasses, { width: config.width });
   const rng = new Rng(e, initSeed(config.seed));
   const model = buildModel(e, spec, config.batch, rng);
   rng.free();
-  const trainDs = new WasmDataset(e, trainSet.images, trainSet.labels, rowLen, trainSet.numClasses);
-  const testDs = new WasmDataset(e, testSet.images, testSet.labels, rowLen, testSet.numClasses);
-  const trainData = new Batcher(e, trainDs, config.batch);
-  const testData = new Batcher(e, testDs, config.batch);
+  const trainDs = new WasmDataset(e, trainSet.images, trainSet.labels, rowLen, trainSet.numClasses, shape);
+  const testDs = new WasmDataset(e, testSet.images, testSet.labels, rowLen, testSet.numClasses, shape);
+  const augRng = aug ? new Rng(e, augmentSeed(config.seed)) : undefined;
+  const trainData = new Batcher(e, trainDs, config.batch, { norm, augment: aug && augRng ? { ...aug, rng: augRng } : undefined });
+  const testData = new Batcher(e, testDs, config.batch, { norm });
   const schedule = makeLrSchedule({
     kind: config.lrSchedule, lr: config.lr, epochs: config.epochs, stepsPerEpoch: trainData.batches,
     warmupEpochs: config.warmup, interval: config.lrInterval, gamma: config.lrGamma, stepSize: config.lrStepSize, power: config.lrPower,
@@ -51,10 +60,13 @@ export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLab
   const sgd = new Sgd(e, model.params(), {
     momentum: config.momentum, dampening: 0, weightDecay: config.weightDecay, nesterov: config.nesterov,
   });
-  const runWith = (s: LrSchedule, hooks: TrainHooks, optimizer: Optimizer) =>
-    train(e, model, trainData, testData, s, optimizer, {
+  // Every run restarts the augmentation stream, as train() restarts the shuffling stream.
+  const runWith = (s: LrSchedule, hooks: TrainHooks, optimizer: Optimizer) => {
+    trainData.restartAugment();
+    return train(e, model, trainData, testData, s, optimizer, {
       epochs: config.epochs, labelSmoothing: config.labelSmoothing, shuffleSeed: shuffleSeed(config.seed),
     }, hooks);
+  };
   return {
     engine: e, config, spec, model, schedule, sgd, trainData, testData,
     run: (hooks = {}, optimizer: Optimizer = sgd) => runWith(schedule, hooks, optimizer),
@@ -67,6 +79,7 @@ export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLab
       testData.free();
       trainDs.free();
       testDs.free();
+      augRng?.free();
     },
   };
 }

@@ -89,6 +89,7 @@ export async function train(
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const te = now();
       trainData.shuffle(rng);
+      model.setTraining(true);
       let lossSum = 0, correct = 0, seen = 0, lr = 0;
       for (let b = 0; b < trainData.batches; b++) {
         hooks.signal?.throwIfAborted();

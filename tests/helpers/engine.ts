@@ -171,5 +171,5 @@ export function syntheticImageSet(count: number, seed: number, h = 28, w = 28, c
       for (let c = 0; c < w; c++) images[n * h * w + r * w + c] = Math.floor(rand() * (inBand ? 128 : 96)) + (inBand ? 127 : 0);
     }
   }
-  return { count, height: h, width: w, images, labels, numClasses: classes };
+  return { count, channels: 1, height: h, width: w, images, labels, numClasses: classes };
 }

@@ -1,8 +1,10 @@
 // shrink eval MODEL.safetensors: test loss and accuracy of a saved model.
 import { readFile } from "node:fs/promises";
 import { parseArgs, helpText, type OptSpecs } from "../args";
-import { loadEngine, loadFashionMnist } from "../index";
+import { loadEngine, loadDataset } from "../index";
+import { DATASET_NAMES, type DatasetName } from "../../data/datasets";
 import { decodeModel } from "../../io/model-file";
+import { defaultEvalBatch } from "../../nn/models";
 import { WasmDataset, Batcher } from "../../data/dataset";
 import { evaluate } from "../../train/evaluate";
 import { modelStats } from "../../nn/summary";
@@ -11,21 +13,22 @@ import { Progress } from "../progress";
 import { printLayerTable } from "../report";
 
 const OPTIONS: OptSpecs = {
-  "data-dir": { type: "string", arg: "DIR", help: "Fashion-MNIST IDX directory (as for shrink train)" },
-  batch: { type: "int", arg: "N", default: 1000, help: "Evaluation batch size" },
+  dataset: { type: "enum", values: DATASET_NAMES, help: "Dataset (as for shrink train: inferred from --data-dir, else fashion-mnist)" },
+  "data-dir": { type: "string", arg: "DIR", help: "Dataset directory (as for shrink train)" },
+  batch: { type: "int", arg: "N", help: "Evaluation batch size (default 1000 for linear and mlp, 500 for cnn, 100 for resnet18 and mobilenet-v1)" },
   json: { type: "bool", help: "Print a JSON summary as the last line of stdout" },
   quiet: { type: "bool", help: "No progress output" },
 };
 
-export const EVAL_HELP = helpText("Usage: shrink eval MODEL.safetensors [options]", "Evaluate a saved model on the Fashion-MNIST test set.", OPTIONS);
+export const EVAL_HELP = helpText("Usage: shrink eval MODEL.safetensors [options]", "Evaluate a saved model on a dataset's test set (Fashion-MNIST by default).", OPTIONS);
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, OPTIONS, "eval");
   if (p.help) return void process.stdout.write(EVAL_HELP);
   const file = p.positional[0];
   if (!file) throw new ShrinkError("E_ARG", "missing MODEL.safetensors argument (see shrink eval --help)");
-  const batch = p.opts.batch as number;
-  if (batch < 1 || batch > 65536) throw new ShrinkError("E_ARG", `--batch: ${batch} is not allowed (an integer from 1 to 65536)`);
+  const given = p.opts.batch as number | undefined;
+  if (given !== undefined && (given < 1 || given > 65536)) throw new ShrinkError("E_ARG", `--batch: ${given} is not allowed (an integer from 1 to 65536)`);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(file));
@@ -33,11 +36,14 @@ export async function evalCommand(argv: string[]): Promise<void> {
     throw new ShrinkError("E_FILE", `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   const progress = new Progress(Boolean(p.opts.quiet));
-  const data = await loadFashionMnist(p.opts.dataDir as string | undefined);
+  const data = await loadDataset({ dataset: p.opts.dataset as DatasetName | undefined, dataDir: p.opts.dataDir as string | undefined });
   const e = await loadEngine();
-  const { model, spec } = decodeModel(e, bytes, file, batch);
-  const ds = new WasmDataset(e, data.test.images, data.test.labels, data.test.height * data.test.width, data.test.numClasses);
-  const b = new Batcher(e, ds, batch);
+  const { model, spec } = decodeModel(e, bytes, file, (s) => given ?? defaultEvalBatch(s.arch), { inference: true });
+  const batch = given ?? defaultEvalBatch(spec.arch);
+  progress.line(`data: ${data.source} (${data.dir}): ${data.test.count} test images (${data.name}, ${data.test.channels}×${data.test.height}×${data.test.width})`);
+  const t = data.test;
+  const ds = new WasmDataset(e, t.images, t.labels, t.channels * t.height * t.width, t.numClasses, { channels: t.channels, height: t.height, width: t.width });
+  const b = new Batcher(e, ds, batch, { norm: data.norm });
   const scratch = e.alloc(1, "i32");
   try {
     if (spec.inputs !== ds.rowLen) throw new ShrinkError("E_MODEL_FILE", `${file}: model takes ${spec.inputs} inputs but the data has ${ds.rowLen} pixels per image`);

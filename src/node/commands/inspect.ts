@@ -44,8 +44,12 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   const skipped: string[] = [];
   for (const [name, t] of tensors) {
     if (t.dtype !== "F32") { skipped.push(`${name} (${t.dtype})`); continue; }
+    // Batch-norm statistics are state, not parameters.
+    if (/\.running_(mean|var)$/.test(name)) continue;
     const value = new Tensor(e, t.shape.length ? t.shape : [1]).set(t.data);
-    params.push({ name, value, grad: value, kind: name.endsWith("bias") ? "bias" : "weight" });
+    // Conv and linear weights have ≥ 2 dimensions; a 1-D ".weight" is a batch-norm scale.
+    const kind = !name.endsWith(".weight") ? "bias" : t.shape.length >= 2 ? "weight" : "norm";
+    params.push({ name, value, grad: value, kind });
   }
   if (params.length === 0) throw new ShrinkError("E_MODEL_FILE", `${file}: no F32 tensors to inspect${skipped.length ? ` (found ${skipped.join(", ")})` : ""}`);
   const masks = new Map<Param, number>();

@@ -3,7 +3,7 @@
 // μ and per-layer sparsity, and a per-layer table at the end.
 import { parseArgs, helpText, type OptSpecs } from "../args";
 import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options";
-import { loadEngine, loadFashionMnist } from "../index";
+import { loadEngine, loadDataset, dataLine } from "../index";
 import { validateTrainConfig } from "../../train/config";
 import { encodeModel } from "../../io/model-file";
 import { writeFileAtomic } from "../atomic-write";
@@ -82,8 +82,10 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   };
   validatePruneConfig(cfg); // before any output, so a bad option is the only line
   const progress = new Progress(Boolean(o.quiet));
-  const data = await loadFashionMnist(o.dataDir as string | undefined);
-  progress.line(`data: ${data.source} (${data.dir}): ${data.train.count} train, ${data.test.count} test images`);
+  const data = await loadDataset({ dataset: train.dataset, dataDir: o.dataDir as string | undefined });
+  train.dataset ??= data.name; // recorded in the summary and the model file
+  cfg.dataset ??= data.name;
+  progress.line(dataLine(data, train.augment));
   const e = await loadEngine();
   if ((ITERATIVE_METHODS as readonly string[]).includes(cfg.method)) return iterativeCommand(e, cfg, train, data, progress, Boolean(o.json), o.out as string | undefined, o.log as string | undefined, signal);
   const log = o.log ? await JsonlLog.open(o.log as string) : null;

@@ -3,9 +3,11 @@ import type { OptSpecs, Parsed } from "../args";
 import { DEFAULT_TRAIN_CONFIG as D, type TrainConfig } from "../../train/config";
 import { LR_SCHEDULES } from "../../train/lr-schedules";
 import { MODEL_NAMES } from "../../nn/models";
+import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/datasets";
 
 export const TRAIN_OPTIONS: OptSpecs = {
-  model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear (784→10) or mlp (784-128-256-10)" },
+  model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear, mlp (in-128-256-K), cnn (conv 64-128-256-512), resnet18, mobilenet-v1" },
+  width: { type: "number", arg: "X", help: "mobilenet-v1 width multiplier α (default 1)" },
   epochs: { type: "int", arg: "N", default: D.epochs, help: "Training epochs" },
   batch: { type: "int", arg: "N", default: D.batch, help: "Mini-batch size" },
   lr: { type: "number", arg: "X", default: D.lr, help: "Initial learning rate" },
@@ -19,8 +21,10 @@ export const TRAIN_OPTIONS: OptSpecs = {
   "lr-step-size": { type: "int", arg: "EPOCHS", help: "step schedule: epochs between decays (default a third of the run)" },
   "lr-power": { type: "number", arg: "K", default: D.lrPower, help: "poly schedule: exponent κ" },
   "label-smoothing": { type: "number", arg: "X", default: D.labelSmoothing, help: "Label smoothing ε" },
-  seed: { type: "int", arg: "N", default: D.seed, help: "Seed for initialisation and shuffling" },
-  "data-dir": { type: "string", arg: "DIR", help: "Fashion-MNIST IDX directory (else $SHRINK_DATA_DIR, the Debian package, the embedded subset)" },
+  seed: { type: "int", arg: "N", default: D.seed, help: "Seed for initialisation, shuffling and augmentation" },
+  dataset: { type: "enum", values: DATASET_NAMES, help: "Dataset (default: inferred from the --data-dir files; fashion-mnist without one)" },
+  "data-dir": { type: "string", arg: "DIR", help: "Dataset directory: IDX files, CIFAR .bin files or their parent (else $SHRINK_DATA_DIR; fashion-mnist: the Debian package, the embedded subset)" },
+  augment: { type: "enum", values: AUGMENT_KINDS, default: D.augment, help: "Training augmentation: random crop (zero padding h/8) and/or horizontal flip; auto = crop+flip for CIFAR, none for (Fashion-)MNIST" },
   out: { type: "string", arg: "FILE", help: "Save the trained model (.safetensors)" },
   log: { type: "string", arg: "FILE", help: "Write one JSON object per epoch (JSONL)" },
   json: { type: "bool", help: "Print a JSON summary as the last line of stdout" },
@@ -31,6 +35,7 @@ export function trainConfigFrom(p: Parsed): TrainConfig {
   const o = p.opts;
   return {
     model: o.model as TrainConfig["model"],
+    width: o.width as number | undefined,
     epochs: o.epochs as number,
     batch: o.batch as number,
     lr: o.lr as number,
@@ -45,5 +50,7 @@ export function trainConfigFrom(p: Parsed): TrainConfig {
     lrPower: o.lrPower as number,
     labelSmoothing: o.labelSmoothing as number,
     seed: o.seed as number,
+    dataset: o.dataset as TrainConfig["dataset"],
+    augment: o.augment as TrainConfig["augment"],
   };
 }

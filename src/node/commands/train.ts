@@ -1,7 +1,7 @@
 // shrink train: dense training of linear/mlp on Fashion-MNIST.
 import { parseArgs, helpText } from "../args";
 import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options";
-import { loadEngine, loadFashionMnist } from "../index";
+import { loadEngine, loadDataset, dataLine } from "../index";
 import { createSession } from "../../train/session";
 import { validateTrainConfig } from "../../train/config";
 import { encodeModel } from "../../io/model-file";
@@ -13,7 +13,7 @@ import { summaryJson, printLayerTable } from "../report";
 
 export const TRAIN_HELP = helpText(
   "Usage: shrink train [options]",
-  "Train a model densely on Fashion-MNIST with SGD and report test accuracy.",
+  "Train a model densely with SGD on Fashion-MNIST (default), MNIST, CIFAR-10 or CIFAR-100 and report test accuracy.",
   TRAIN_OPTIONS,
 );
 
@@ -24,8 +24,9 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
   const config = validateTrainConfig(trainConfigFrom(p));
   const o = p.opts;
   const progress = new Progress(Boolean(o.quiet));
-  const data = await loadFashionMnist(o.dataDir as string | undefined);
-  progress.line(`data: ${data.source} (${data.dir}): ${data.train.count} train, ${data.test.count} test images`);
+  const data = await loadDataset({ dataset: config.dataset, dataDir: o.dataDir as string | undefined });
+  config.dataset ??= data.name; // recorded in the summary and the model file
+  progress.line(dataLine(data, config.augment));
   const e = await loadEngine();
   const s = createSession(e, config, data.train, data.test);
   const log = o.log ? await JsonlLog.open(o.log as string) : null;

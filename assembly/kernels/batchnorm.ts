@@ -1,0 +1,235 @@
+// BatchNorm2d with PyTorch semantics over NCHW f32 tensors [n, c, hw]:
+// training forward (batch statistics, running-stat update), eval forward and
+// the training-mode backward. Statistics and gradient sums are accumulated in
+// f64 in one fixed order, so every runtime produces the same bits.
+//
+// Summation order (every per-channel sum below): channel ch covers N = n·hw
+// values, the planes p_s = x[s, ch, :] for s = 0..n−1. Each plane is summed as
+// in reduce.ts `sum`: element i of the 4-wide body goes to f64 lane a[i % 4],
+// the hw % 4 tail to t, plane = ((a0 + a1) + (a2 + a3)) + t. The channel total
+// starts at +0 and adds the plane sums in order s = 0..n−1.
+//
+// Aliasing: y may be x (forward), dx may be dy or x (backward); every other
+// buffer must be distinct. gamma, beta, running_*, save_*, dgamma, dbeta hold
+// c f32 values each.
+
+import { sum } from "./reduce";
+
+// Widen the high two f32 lanes of v to f64x2.
+// @ts-ignore: decorator
+@inline function promote_high(v: v128): v128 {
+  return f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1));
+}
+
+// ((a0 + a1) + (a2 + a3)) for lo = (a0, a1), hi = (a2, a3).
+// @ts-ignore: decorator
+@inline function combine(lo: v128, hi: v128): f64 {
+  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) +
+    (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+}
+
+// Σ (x[i] − m)² over one plane of hw values, in f64 (order as above).
+function plane_centered_sq(x: usize, hw: i32, m: f64): f64 {
+  let lo = f64x2.splat(0);
+  let hi = f64x2.splat(0);
+  const mv = f64x2.splat(m);
+  const n4 = <usize>(hw & ~3) << 2;
+  const nb = <usize>hw << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const v = v128.load(x + o);
+    const a = f64x2.sub(f64x2.promote_low_f32x4(v), mv);
+    const b = f64x2.sub(promote_high(v), mv);
+    lo = f64x2.add(lo, f64x2.mul(a, a));
+    hi = f64x2.add(hi, f64x2.mul(b, b));
+  }
+  let t: f64 = 0;
+  for (; o < nb; o += 4) {
+    const d = <f64>load<f32>(x + o) - m;
+    t += d * d;
+  }
+  return combine(lo, hi) + t;
+}
+
+// Plane sums for the backward pass, in f64 (order as above):
+// returns Σ dy, stores Σ dy·(x − m) at out.
+function plane_dy_sums(dy: usize, x: usize, hw: i32, m: f64, out: usize): f64 {
+  let slo = f64x2.splat(0);
+  let shi = f64x2.splat(0);
+  let dlo = f64x2.splat(0);
+  let dhi = f64x2.splat(0);
+  const mv = f64x2.splat(m);
+  const n4 = <usize>(hw & ~3) << 2;
+  const nb = <usize>hw << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const g = v128.load(dy + o);
+    const v = v128.load(x + o);
+    const glo = f64x2.promote_low_f32x4(g);
+    const ghi = promote_high(g);
+    slo = f64x2.add(slo, glo);
+    shi = f64x2.add(shi, ghi);
+    dlo = f64x2.add(dlo, f64x2.mul(glo, f64x2.sub(f64x2.promote_low_f32x4(v), mv)));
+    dhi = f64x2.add(dhi, f64x2.mul(ghi, f64x2.sub(promote_high(v), mv)));
+  }
+  let st: f64 = 0;
+  let dt: f64 = 0;
+  for (; o < nb; o += 4) {
+    const g = <f64>load<f32>(dy + o);
+    st += g;
+    dt += g * (<f64>load<f32>(x + o) - m);
+  }
+  store<f64>(out, combine(dlo, dhi) + dt);
+  return combine(slo, shi) + st;
+}
+
+// y = x·a + b over one plane (f32; x == y allowed).
+function plane_affine(x: usize, y: usize, hw: i32, a: f32, b: f32): void {
+  const av = f32x4.splat(a);
+  const bv = f32x4.splat(b);
+  const n4 = <usize>(hw & ~3) << 2;
+  const nb = <usize>hw << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) v128.store(y + o, f32x4.add(f32x4.mul(v128.load(x + o), av), bv));
+  for (; o < nb; o += 4) store<f32>(y + o, load<f32>(x + o) * a + b);
+}
+
+/**
+ * Training-mode forward. For each channel ch, with N = n·hw and sums in the
+ * fixed order of the file comment (all in f64):
+ *   mean = Σx / N,  var = Σ(x − mean)² / N  (biased; two passes),
+ *   invstd = 1 / √(var + eps),
+ *   a = f32(gamma·invstd), b = f32(beta − mean·gamma·invstd),
+ *   y = x·a + b  (f32; the same split PyTorch's CPU kernel uses),
+ *   save_mean[ch] = f32(mean), save_invstd[ch] = f32(invstd) (for bn_backward),
+ *   running_mean = f32((1 − momentum)·running_mean + momentum·mean),
+ *   running_var  = f32((1 − momentum)·running_var + momentum·Σ(x − mean)²/(N − 1)).
+ * Unbiased running variance needs N ≥ 2: when N == 1 (PyTorch raises) the
+ * kernel leaves running_var unchanged (running_mean is still updated); the host
+ * refuses batch·hw == 1 anyway. PyTorch's momentum=None (cumulative average) is
+ * the host passing momentum = 1/num_batches_tracked. y may alias x.
+ */
+export function bn_forward_train(
+  x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize, eps: f32, momentum: f32,
+  running_mean: usize, running_var: usize, save_mean: usize, save_invstd: usize, y: usize,
+): void {
+  if (n <= 0 || c <= 0 || hw <= 0) return;
+  const N = <f64>n * <f64>hw;
+  const plane = <usize>hw << 2;
+  const stride = <usize>c * plane; // bytes from sample s to s + 1 in one channel
+  const mom = <f64>momentum;
+  for (let ch = 0; ch < c; ch++) {
+    const base = <usize>ch * plane;
+    let s: f64 = 0;
+    for (let i = 0; i < n; i++) s += sum(x + base + <usize>i * stride, hw);
+    const mean = s / N;
+    let m2: f64 = 0;
+    for (let i = 0; i < n; i++) m2 += plane_centered_sq(x + base + <usize>i * stride, hw, mean);
+    const invstd = 1.0 / Math.sqrt(m2 / N + <f64>eps);
+    const co = <usize>ch << 2;
+    const g = <f64>load<f32>(gamma + co) * invstd;
+    const a = <f32>g;
+    const b = <f32>(<f64>load<f32>(beta + co) - mean * g);
+    store<f32>(save_mean + co, <f32>mean);
+    store<f32>(save_invstd + co, <f32>invstd);
+    store<f32>(running_mean + co, <f32>((1.0 - mom) * <f64>load<f32>(running_mean + co) + mom * mean));
+    if (N > 1) {
+      store<f32>(running_var + co, <f32>((1.0 - mom) * <f64>load<f32>(running_var + co) + mom * (m2 / (N - 1))));
+    }
+    for (let i = 0; i < n; i++) {
+      const off = base + <usize>i * stride;
+      plane_affine(x + off, y + off, hw, a, b);
+    }
+  }
+}
+
+/**
+ * Eval-mode forward with the running statistics, per channel ch:
+ *   k = gamma / √(running_var + eps)  (f64),
+ *   y = x·f32(k) + f32(beta − running_mean·k)  (f32).
+ * Nothing is updated. y may alias x.
+ */
+export function bn_forward_eval(
+  x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize,
+  running_mean: usize, running_var: usize, eps: f32, y: usize,
+): void {
+  if (n <= 0 || c <= 0 || hw <= 0) return;
+  const plane = <usize>hw << 2;
+  const stride = <usize>c * plane;
+  for (let ch = 0; ch < c; ch++) {
+    const co = <usize>ch << 2;
+    const k = <f64>load<f32>(gamma + co) / Math.sqrt(<f64>load<f32>(running_var + co) + <f64>eps);
+    const a = <f32>k;
+    const b = <f32>(<f64>load<f32>(beta + co) - <f64>load<f32>(running_mean + co) * k);
+    const base = <usize>ch * plane;
+    for (let i = 0; i < n; i++) {
+      const off = base + <usize>i * stride;
+      plane_affine(x + off, y + off, hw, a, b);
+    }
+  }
+}
+
+/**
+ * Training-mode backward (batch statistics, as after bn_forward_train), per
+ * channel ch with N = n·hw, m = save_mean[ch], r = save_invstd[ch] and
+ * x̂ = (x − m)·r. Sums in f64 in the file's fixed order:
+ *   dbeta[ch]  = Σ dy                       (OVERWRITTEN, not accumulated)
+ *   dgamma[ch] = Σ dy·x̂ = r·Σ dy·(x − m)    (OVERWRITTEN)
+ *   dx = gamma·r/N · (N·dy − dbeta − x̂·dgamma), evaluated in f32 as
+ *   dx = ((dy − f32(Σdy/N)) − (x − m)·f32(r²·Σdy(x − m)/N)) · f32(gamma·r).
+ * dx may alias dy or x (in-place is allowed: a channel's sums are complete
+ * before any of its dx is written, and channels do not overlap).
+ */
+export function bn_backward(
+  dy: usize, x: usize, n: i32, c: i32, hw: i32, gamma: usize, save_mean: usize, save_invstd: usize,
+  dgamma: usize, dbeta: usize, dx: usize,
+): void {
+  if (c <= 0) return;
+  if (n <= 0 || hw <= 0) {
+    memory.fill(dgamma, 0, <usize>c << 2);
+    memory.fill(dbeta, 0, <usize>c << 2);
+    return;
+  }
+  const N = <f64>n * <f64>hw;
+  const plane = <usize>hw << 2;
+  const stride = <usize>c * plane;
+  const tmp = memory.data(8); // one f64 out-parameter
+  for (let ch = 0; ch < c; ch++) {
+    const co = <usize>ch << 2;
+    const m32 = load<f32>(save_mean + co);
+    const m = <f64>m32;
+    const r = <f64>load<f32>(save_invstd + co);
+    const base = <usize>ch * plane;
+    let sdy: f64 = 0;
+    let sdx: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const off = base + <usize>i * stride;
+      sdy += plane_dy_sums(dy + off, x + off, hw, m, tmp);
+      sdx += load<f64>(tmp);
+    }
+    store<f32>(dbeta + co, <f32>sdy);
+    store<f32>(dgamma + co, <f32>(sdx * r));
+    const gm = f32x4.splat(<f32>(sdy / N));
+    const k = f32x4.splat(<f32>(sdx * r * r / N));
+    const s = f32x4.splat(<f32>(<f64>load<f32>(gamma + co) * r));
+    const mv = f32x4.splat(m32);
+    const gms = <f32>(sdy / N);
+    const ks = <f32>(sdx * r * r / N);
+    const ss = <f32>(<f64>load<f32>(gamma + co) * r);
+    const n4 = <usize>(hw & ~3) << 2;
+    for (let i = 0; i < n; i++) {
+      const off = base + <usize>i * stride;
+      const gp = dy + off;
+      const xp = x + off;
+      const dp = dx + off;
+      let o: usize = 0;
+      for (; o < n4; o += 16) {
+        const t = f32x4.sub(f32x4.sub(v128.load(gp + o), gm), f32x4.mul(f32x4.sub(v128.load(xp + o), mv), k));
+        v128.store(dp + o, f32x4.mul(t, s));
+      }
+      for (; o < plane; o += 4) {
+        store<f32>(dp + o, ((load<f32>(gp + o) - gms) - (load<f32>(xp + o) - m32) * ks) * ss);
+      }
+    }
+  }
+}

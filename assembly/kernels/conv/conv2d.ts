@@ -1,0 +1,119 @@
+// 2-D convolution operator (NCHW, weights [O, C/groups, kh, kw] as PyTorch):
+// im2col + GEMM over chunks of S samples. A chunk's columns are unrolled side
+// by side, col[C·kh·kw, S·OHW], so the GEMM's n is S·OHW even where the image
+// is small (3×3 maps in the last cnn block); per group g
+//   Y_g[O/g, S·OHW] = W_g[O/g, (C/g)·kh·kw] · col_g
+// and Y is scattered back to NCHW (written in place when S = 1). A 1×1,
+// stride-1, unpadded conv with S = 1 multiplies the input plane directly.
+// Backward needs each chunk's col again: with keep = 1 the forward pass
+// leaves every chunk's col in place (col then holds the whole batch,
+// C·kh·kw·n·OHW floats) and backward reads it; with keep = 0 col holds one
+// chunk and backward recomputes it. Then
+//   dW_g (+)= dY_g · col_gᵀ,  dcol_g = W_gᵀ · dY_g,  dx = col2im(dcol).
+// Summation order is fixed by the chunking, which the host derives from the
+// shapes alone, so results are bit-identical run to run.
+// Geometry is an i32[17] block: c h w o kh kw sh sw ph pw dh dw groups oh ow S keep.
+// @ts-nocheck
+import { gemm_nn, gemm_nt, gemm_tn } from "../gemm";
+import { im2col, col2im } from "./im2col";
+
+@inline function gi(g: usize, i: i32): i32 {
+  return load<i32>(g + (<usize>i << 2));
+}
+
+@inline function isDirect(g: usize): bool {
+  return gi(g, 4) == 1 && gi(g, 5) == 1 && gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 8) == 0 && gi(g, 9) == 0 && gi(g, 15) == 1;
+}
+
+/**
+ * y[n, O, oh, ow] = conv(x[n, C, h, w], w). col: C·kh·kw·S·OHW floats (·n/S
+ * with keep); ybuf: O·S·OHW floats (unused when S = 1).
+ */
+export function conv2d_forward(g: usize, x: usize, n: i32, wt: usize, col: usize, ybuf: usize, y: usize): void {
+  const c = gi(g, 0), h = gi(g, 1), w = gi(g, 2), o = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const groups = gi(g, 12), oh = gi(g, 13), ow = gi(g, 14), S = gi(g, 15);
+  const ohw = oh * ow, cg = c / groups, og = o / groups, kg = cg * kh * kw;
+  const xs = <usize>(c * h * w) << 2, ys = <usize>(o * ohw) << 2;
+  const direct = isDirect(g);
+  for (let s0 = 0; s0 < n; s0 += S) {
+    const ns = min(S, n - s0);
+    const ncol = ns * ohw;
+    const xc = x + <usize>s0 * xs;
+    let b = xc;
+    if (!direct) {
+      b = chunkCol(g, col, s0, kh * kw * c * ohw);
+      im2col(xc, c, h, w, 0, c, kh, kw, gi(g, 6), gi(g, 7), gi(g, 8), gi(g, 9), gi(g, 10), gi(g, 11), oh, ow, ns, b);
+    }
+    const yc = ns == 1 ? y + <usize>s0 * ys : ybuf;
+    for (let gr = 0; gr < groups; gr++) {
+      gemm_nn(og, ncol, kg, wt + (<usize>(gr * og * kg) << 2), kg, b + (<usize>(gr * kg) * ncol << 2), ncol, yc + (<usize>(gr * og) * ncol << 2), ncol, 0);
+    }
+    if (ns > 1) scatter_chunk(ybuf, y + <usize>s0 * ys, o, ns, ohw, true);
+  }
+}
+
+/**
+ * Gradients of conv2d_forward: dw (overwritten) = dL/dW, and dx (overwritten,
+ * skipped when dx = 0) = dL/dx, given dy = dL/dy. Scratch as in the forward
+ * pass, plus dcol (same size as col).
+ */
+export function conv2d_backward(g: usize, x: usize, n: i32, wt: usize, dy: usize, col: usize, ybuf: usize, dcol: usize, dw: usize, dx: usize): void {
+  const c = gi(g, 0), h = gi(g, 1), w = gi(g, 2), o = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), ph = gi(g, 8), pw = gi(g, 9), dh = gi(g, 10), dwl = gi(g, 11);
+  const groups = gi(g, 12), oh = gi(g, 13), ow = gi(g, 14), S = gi(g, 15);
+  const ohw = oh * ow, cg = c / groups, og = o / groups, kg = cg * kh * kw;
+  const xs = <usize>(c * h * w) << 2, ys = <usize>(o * ohw) << 2;
+  const direct = isDirect(g);
+  for (let s0 = 0; s0 < n; s0 += S) {
+    const ns = min(S, n - s0);
+    const ncol = ns * ohw;
+    const xc = x + <usize>s0 * xs;
+    let b = xc;
+    if (!direct) {
+      b = chunkCol(g, col, s0, kh * kw * c * ohw);
+      if (!gi(g, 16)) im2col(xc, c, h, w, 0, c, kh, kw, sh, sw, ph, pw, dh, dwl, oh, ow, ns, b);
+    }
+    let d = dy + <usize>s0 * ys;
+    if (ns > 1) {
+      scatter_chunk(ybuf, d, o, ns, ohw, false);
+      d = ybuf;
+    }
+    const acc = s0 > 0 ? 1 : 0;
+    for (let gr = 0; gr < groups; gr++) {
+      gemm_nt(og, kg, ncol, d + (<usize>(gr * og) * ncol << 2), ncol, b + (<usize>(gr * kg) * ncol << 2), ncol, dw + (<usize>(gr * og * kg) << 2), kg, acc);
+    }
+    if (dx == 0) continue;
+    const dxc = dx + <usize>s0 * xs;
+    const dc = direct ? dxc : dcol;
+    for (let gr = 0; gr < groups; gr++) {
+      gemm_tn(kg, ncol, og, wt + (<usize>(gr * og * kg) << 2), kg, d + (<usize>(gr * og) * ncol << 2), ncol, dc + (<usize>(gr * kg) * ncol << 2), ncol, 0);
+    }
+    if (!direct) {
+      memory.fill(dxc, 0, <usize>ns * xs);
+      col2im(dcol, c, h, w, 0, c, kh, kw, sh, sw, ph, pw, dh, dwl, oh, ow, ns, dxc);
+    }
+  }
+}
+
+// Where chunk s0's col lives: its own slice of the batch's col with keep, else
+// the one chunk buffer. perSample = C·kh·kw·OHW floats.
+@inline function chunkCol(g: usize, col: usize, s0: i32, perSample: i32): usize {
+  return gi(g, 16) ? col + (<usize>s0 * <usize>perSample << 2) : col;
+}
+
+/**
+ * Moves a chunk between the column-batched layout Y[o, s·OHW + p] and NCHW
+ * t[s, o, p]: toNchw copies Y → t, otherwise t → Y.
+ */
+function scatter_chunk(yb: usize, t: usize, o: i32, ns: i32, ohw: i32, toNchw: bool): void {
+  const run = <usize>ohw << 2;
+  const ld = <usize>(ns * ohw) << 2;
+  for (let s = 0; s < ns; s++) {
+    for (let oc = 0; oc < o; oc++) {
+      const yp = yb + <usize>oc * ld + <usize>s * run;
+      const tp = t + (<usize>(s * o + oc)) * run;
+      if (toNchw) memory.copy(tp, yp, run);
+      else memory.copy(yp, tp, run);
+    }
+  }
+}

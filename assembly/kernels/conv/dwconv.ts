@@ -1,0 +1,445 @@
+// Direct depthwise 2-D convolution (groups = channels, channel multiplier 1,
+// no bias) over NCHW f32 tensors, forward and both backward passes. Depthwise
+// layers are memory-bound with tiny filters, so no im2col/GEMM: each plane is
+// convolved directly, 4 output columns per f32x4 in the interior (stride 1
+// and 2; 3×3 undilated has dedicated micro-kernels), scalar at the borders.
+//
+// Every export takes the same geometry, in this order:
+//   n, c, h, wd   input [n, c, h, wd]
+//   kh, kw        filter size; weights [c, 1, kh, kw] (PyTorch layout)
+//   sh, sw        stride (≥ 1)      ph, pw  zero padding (≥ 0)
+//   dh, dw        dilation (≥ 1)    oh, ow  output size, computed by the host:
+//                 oh = ⌊(h + 2ph − dh(kh − 1) − 1)/sh⌋ + 1 (likewise ow); trusted.
+// Output [n, c, oh, ow]. Tap (ky, kx) of output (oy, ox) reads input
+// (oy·sh − ph + ky·dh, ox·sw − pw + kx·dw); taps outside the input are skipped
+// (zero padding). All sums are f32 from +0 in the order each export states
+// (no FMA), identical between the SIMD and scalar paths. Outputs must not
+// overlap inputs.
+
+// Smallest o ≥ 0 with o·s + off ≥ 0.
+// @ts-ignore: decorator
+@inline function out_lo(off: i32, s: i32): i32 {
+  return off >= 0 ? 0 : (s - 1 - off) / s;
+}
+
+// One past the largest o < lim with o·s + off ≤ size − 1 (0 if none).
+// @ts-ignore: decorator
+@inline function out_hi(off: i32, s: i32, size: i32, lim: i32): i32 {
+  return off > size - 1 ? 0 : min(lim, (size - 1 - off) / s + 1);
+}
+
+// Even lanes of the 8 floats at p: p[0], p[2], p[4], p[6] (reads p[0..7]).
+// @ts-ignore: decorator
+@inline function load_even(p: usize): v128 {
+  return i32x4.shuffle(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+}
+
+// ---------------------------------------------------------------------------
+// Plane correlation shared by the forward pass and the stride-1 input gradient:
+//   out[oy, ox] = Σ_{a<kh} Σ_{b<kw} in[oy·sh − ph + a·dh, ox·sw − pw + b·dw] · k(a, b)
+// over in-range taps, summed in (a, b) row-major order, with
+// k(a, b) = wp[a·kw + b], or wp[(kh−1−a)·kw + (kw−1−b)] when flip (kernel
+// rotated by 180°). ph, pw may be negative here.
+
+// 3×3 undilated, stride 1, all three rows in range: outputs ox..ox+3 for
+// ox = ox, ox + 4, … ≤ oxv; returns the first ox not done.
+function dwconv3x3_s1_row(
+  r0: usize, r1: usize, r2: usize, w0: usize, wstep: usize, yr: usize, ox: i32, oxv: i32, pw: i32,
+): i32 {
+  const k00 = v128.load32_splat(w0), k01 = v128.load32_splat(w0 + wstep), k02 = v128.load32_splat(w0 + 2 * wstep);
+  const k10 = v128.load32_splat(w0 + 3 * wstep), k11 = v128.load32_splat(w0 + 4 * wstep);
+  const k12 = v128.load32_splat(w0 + 5 * wstep), k20 = v128.load32_splat(w0 + 6 * wstep);
+  const k21 = v128.load32_splat(w0 + 7 * wstep), k22 = v128.load32_splat(w0 + 8 * wstep);
+  for (; ox <= oxv; ox += 4) {
+    const o = <usize>(ox - pw) << 2;
+    let acc = f32x4.splat(0);
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o), k00));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 4), k01));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 8), k02));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o), k10));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 4), k11));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 8), k12));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o), k20));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 4), k21));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 8), k22));
+    v128.store(yr + (<usize>ox << 2), acc);
+  }
+  return ox;
+}
+
+// 3×3 undilated, stride 2, all three rows in range. Per row three loads:
+// A = in[c..c+3], B = in[c+4..c+7], C = splat in[c+8] (c = 2·ox − pw); taps
+// 0, 1, 2 are lanes (0,2,4,6), (1,3,5,7) of A:B and (2,4,6,8) = tap 0 shifted.
+function dwconv3x3_s2_row(
+  r0: usize, r1: usize, r2: usize, w0: usize, wstep: usize, yr: usize, ox: i32, oxv: i32, pw: i32,
+): i32 {
+  const k00 = v128.load32_splat(w0), k01 = v128.load32_splat(w0 + wstep), k02 = v128.load32_splat(w0 + 2 * wstep);
+  const k10 = v128.load32_splat(w0 + 3 * wstep), k11 = v128.load32_splat(w0 + 4 * wstep);
+  const k12 = v128.load32_splat(w0 + 5 * wstep), k20 = v128.load32_splat(w0 + 6 * wstep);
+  const k21 = v128.load32_splat(w0 + 7 * wstep), k22 = v128.load32_splat(w0 + 8 * wstep);
+  for (; ox <= oxv; ox += 4) {
+    const o = <usize>(2 * ox - pw) << 2;
+    let acc = f32x4.splat(0);
+    let a = v128.load(r0 + o), b = v128.load(r0 + o, 16), c = v128.load32_splat(r0 + o, 32);
+    let t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
+    acc = f32x4.add(acc, f32x4.mul(t0, k00));
+    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k01));
+    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k02));
+    a = v128.load(r1 + o); b = v128.load(r1 + o, 16); c = v128.load32_splat(r1 + o, 32);
+    t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
+    acc = f32x4.add(acc, f32x4.mul(t0, k10));
+    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k11));
+    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k12));
+    a = v128.load(r2 + o); b = v128.load(r2 + o, 16); c = v128.load32_splat(r2 + o, 32);
+    t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
+    acc = f32x4.add(acc, f32x4.mul(t0, k20));
+    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k21));
+    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k22));
+    v128.store(yr + (<usize>ox << 2), acc);
+  }
+  return ox;
+}
+
+// One plane of the correlation (see above). w0 = address of k(0, 0),
+// wstep = ±4 bytes per (a·kw + b) (−4 as a wrapped usize).
+function corr_plane(
+  ip: usize, w0: usize, wstep: usize, op: usize, h: i32, wd: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
+): void {
+  const rowB = <usize>wd << 2;
+  // Vector groups ox..ox+3 need every tap column ≥ 0 (ox ≥ oxLo) and the last
+  // byte read ≤ wd − 1 (ox ≤ oxV); stride-2 loads read one column further.
+  const oxLo = min(out_lo(-pw, sw), ow);
+  let oxV = -1;
+  if (sw <= 2) {
+    const lim = wd - 1 - (sw - 1) - (kw - 1) * dw + pw; // (ox + 3)·sw ≤ lim
+    if (lim >= 3 * sw) oxV = min(lim / sw - 3, ow - 4);
+  }
+  const is3 = kh == 3 && kw == 3 && dh == 1 && dw == 1;
+  for (let oy = 0; oy < oh; oy++) {
+    const iy0 = oy * sh - ph;
+    const a0 = out_lo(iy0, dh);
+    const a1 = out_hi(iy0, dh, h, kh);
+    const yr = op + (<usize>(oy * ow) << 2);
+    let ox = 0;
+    for (; ox < oxLo; ox++) store<f32>(yr + (<usize>ox << 2), corr_point(ip, w0, wstep, wd, kw, iy0, a0, a1, dh, ox * sw - pw, dw));
+    if (ox <= oxV) {
+      if (is3 && a0 == 0 && a1 == 3) {
+        const r0 = ip + <usize>iy0 * rowB;
+        if (sw == 1) ox = dwconv3x3_s1_row(r0, r0 + rowB, r0 + 2 * rowB, w0, wstep, yr, ox, oxV, pw);
+        else ox = dwconv3x3_s2_row(r0, r0 + rowB, r0 + 2 * rowB, w0, wstep, yr, ox, oxV, pw);
+      } else if (sw == 1) {
+        for (; ox <= oxV; ox += 4) {
+          let acc = f32x4.splat(0);
+          for (let a = a0; a < a1; a++) {
+            const row = ip + <usize>(iy0 + a * dh) * rowB + (<usize>(ox - pw) << 2);
+            const wa = w0 + <usize>(a * kw) * wstep;
+            for (let b = 0; b < kw; b++) {
+              acc = f32x4.add(acc, f32x4.mul(v128.load(row + (<usize>(b * dw) << 2)), v128.load32_splat(wa + <usize>b * wstep)));
+            }
+          }
+          v128.store(yr + (<usize>ox << 2), acc);
+        }
+      } else {
+        for (; ox <= oxV; ox += 4) {
+          let acc = f32x4.splat(0);
+          for (let a = a0; a < a1; a++) {
+            const row = ip + <usize>(iy0 + a * dh) * rowB + (<usize>(2 * ox - pw) << 2);
+            const wa = w0 + <usize>(a * kw) * wstep;
+            for (let b = 0; b < kw; b++) {
+              acc = f32x4.add(acc, f32x4.mul(load_even(row + (<usize>(b * dw) << 2)), v128.load32_splat(wa + <usize>b * wstep)));
+            }
+          }
+          v128.store(yr + (<usize>ox << 2), acc);
+        }
+      }
+    }
+    for (; ox < ow; ox++) store<f32>(yr + (<usize>ox << 2), corr_point(ip, w0, wstep, wd, kw, iy0, a0, a1, dh, ox * sw - pw, dw));
+  }
+}
+
+// One output of the correlation: rows a0..a1−1 are in range; columns clipped here.
+// @ts-ignore: decorator
+@inline function corr_point(
+  ip: usize, w0: usize, wstep: usize, wd: i32, kw: i32, iy0: i32, a0: i32, a1: i32, dh: i32, ix0: i32, dw: i32,
+): f32 {
+  const b0 = out_lo(ix0, dw);
+  const b1 = out_hi(ix0, dw, wd, kw);
+  let acc: f32 = 0;
+  for (let a = a0; a < a1; a++) {
+    const row = ip + (<usize>((iy0 + a * dh) * wd + ix0) << 2);
+    const wa = w0 + <usize>(a * kw) * wstep;
+    for (let b = b0; b < b1; b++) acc += load<f32>(row + (<usize>(b * dw) << 2)) * load<f32>(wa + <usize>b * wstep);
+  }
+  return acc;
+}
+
+/**
+ * Forward: y[s, ch, oy, ox] = Σ_{ky<kh} Σ_{kx<kw} x[s, ch, oy·sh − ph + ky·dh,
+ * ox·sw − pw + kx·dw] · w[ch, 0, ky, kx] over in-range taps, f32 from +0 in
+ * (ky, kx) row-major order. y overwritten.
+ */
+export function dwconv_forward(
+  x: usize, w: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize,
+): void {
+  if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0) return;
+  const inB = <usize>(h * wd) << 2;
+  const outB = <usize>(oh * ow) << 2;
+  const kB = <usize>(kh * kw) << 2;
+  for (let s = 0; s < n; s++) {
+    for (let ch = 0; ch < c; ch++) {
+      const p = <usize>(s * c + ch);
+      corr_plane(x + p * inB, w + <usize>ch * kB, <usize>4, y + p * outB, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Input gradient
+
+// Valid taps of the input gradient, per axis: k with t − k·d = o·s for some
+// integer o (t = i + p). They are spaced by s/g (g = gcd(d, s)) and o rises by
+// d/g per step down in k, so one search for the largest k and then stepping
+// visits exactly the taps with no division in the loops.
+
+function gcd(a: i32, b: i32): i32 {
+  while (b != 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+// Largest k ≤ K − 1 with (t − k·d) divisible by s (step = s/g candidates
+// suffice), or −1.
+// @ts-ignore: decorator
+@inline function top_tap(t: i32, K: i32, d: i32, s: i32, step: i32): i32 {
+  const lo = max(0, K - step);
+  for (let k = K - 1; k >= lo; k--) if ((t - k * d) % s == 0) return k;
+  return -1;
+}
+
+// dx at input (iy, ix) of one plane: taps (ky, kx) with iy + ph − ky·dh =
+// oy·sh, ix + pw − kx·dw = ox·sw, 0 ≤ oy < oh, 0 ≤ ox < ow; ky descending,
+// then kx descending. sky/soy, skx/sox: the tap and output steps above.
+function dgrad_point(
+  gp: usize, wp: usize, iy: i32, ix: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, sky: i32, soy: i32, skx: i32, sox: i32,
+): f32 {
+  const ty = iy + ph;
+  const tx = ix + pw;
+  const kyTop = top_tap(ty, kh, dh, sh, sky);
+  const kxTop = top_tap(tx, kw, dw, sw, skx);
+  if (kyTop < 0 || kxTop < 0) return 0;
+  const oxTop = (tx - kxTop * dw) / sw;
+  let acc: f32 = 0;
+  let oy = (ty - kyTop * dh) / sh;
+  for (let ky = kyTop; ky >= 0 && oy < oh; ky -= sky, oy += soy) {
+    if (oy < 0) continue;
+    const row = gp + (<usize>(oy * ow) << 2);
+    const wr = wp + (<usize>(ky * kw) << 2);
+    let ox = oxTop;
+    for (let kx = kxTop; kx >= 0 && ox < ow; kx -= skx, ox += sox) {
+      if (ox >= 0) acc += load<f32>(row + (<usize>ox << 2)) * load<f32>(wr + (<usize>kx << 2));
+    }
+  }
+  return acc;
+}
+
+// Stride 2 horizontally: the columns ix = 2j + r of residue r see the taps kx
+// with r + pw − kx·dw even, at ox = j + (r + pw − kx·dw)/2, contiguous in j.
+// Eight columns 2j..2j+7 per step: four of each residue, then interleaved.
+function dgrad_plane_sw2(
+  gp: usize, wp: usize, dp: usize, h: i32, wd: i32, kh: i32, kw: i32, sh: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
+): void {
+  const gy = gcd(dh, sh);
+  const sky = sh / gy, soy = dh / gy;
+  // q = (r + pw − kx·dw) >> 1 over the parity-valid (r, kx); vector groups need
+  // 0 ≤ j + q and j + 3 + q ≤ ow − 1 for all of them, and 2j + 7 ≤ wd − 1.
+  let qmin = i32.MAX_VALUE;
+  let qmax = i32.MIN_VALUE;
+  for (let kx = 0; kx < kw; kx++) {
+    const u = pw - kx * dw;
+    const q = (u & 1) == 0 ? u >> 1 : (u + 1) >> 1;
+    qmin = min(qmin, q);
+    qmax = max(qmax, q);
+  }
+  const jLo = max(0, -qmin);
+  const jV = min(ow - 4 - qmax, (wd - 8) >> 1);
+  for (let iy = 0; iy < h; iy++) {
+    const dr = dp + (<usize>(iy * wd) << 2);
+    const ty = iy + ph;
+    const kyTop = top_tap(ty, kh, dh, sh, sky);
+    const oyTop = kyTop < 0 ? oh : (ty - kyTop * dh) / sh;
+    let ix = 0;
+    if (jLo <= jV) {
+      for (; ix < 2 * jLo; ix++) store<f32>(dr + (<usize>ix << 2), dgrad_sw2_point(gp, wp, ix, kw, pw, dw, ow, kyTop, oyTop, sky, soy, oh));
+      let j = jLo;
+      for (; j <= jV; j += 4) {
+        let e = f32x4.splat(0);
+        let o = f32x4.splat(0);
+        let oy = oyTop;
+        for (let ky = kyTop; ky >= 0 && oy < oh; ky -= sky, oy += soy) {
+          if (oy < 0) continue;
+          const row = gp + (<usize>(oy * ow + j) << 2);
+          const wr = wp + (<usize>(ky * kw) << 2);
+          for (let kx = kw - 1; kx >= 0; kx--) {
+            const u = pw - kx * dw;
+            const wv = v128.load32_splat(wr + (<usize>kx << 2));
+            if ((u & 1) == 0) e = f32x4.add(e, f32x4.mul(v128.load(row + (<usize>(u >> 1) << 2)), wv));
+            else o = f32x4.add(o, f32x4.mul(v128.load(row + (<usize>((u + 1) >> 1) << 2)), wv));
+          }
+        }
+        const q = dr + (<usize>(2 * j) << 2);
+        v128.store(q, i32x4.shuffle(e, o, 0, 4, 1, 5));
+        v128.store(q, i32x4.shuffle(e, o, 2, 6, 3, 7), 16);
+      }
+      ix = 2 * j;
+    }
+    for (; ix < wd; ix++) store<f32>(dr + (<usize>ix << 2), dgrad_sw2_point(gp, wp, ix, kw, pw, dw, ow, kyTop, oyTop, sky, soy, oh));
+  }
+}
+
+// One column of dgrad_plane_sw2 (same taps and order, scalar): ix = 2j + r
+// sees kx with r + pw − kx·dw even at ox = j + (r + pw − kx·dw)/2.
+// @ts-ignore: decorator
+@inline function dgrad_sw2_point(
+  gp: usize, wp: usize, ix: i32, kw: i32, pw: i32, dw: i32, ow: i32,
+  kyTop: i32, oyTop: i32, sky: i32, soy: i32, oh: i32,
+): f32 {
+  const j = ix >> 1;
+  const r = ix & 1;
+  let acc: f32 = 0;
+  let oy = oyTop;
+  for (let ky = kyTop; ky >= 0 && oy < oh; ky -= sky, oy += soy) {
+    if (oy < 0) continue;
+    const row = gp + (<usize>(oy * ow) << 2);
+    const wr = wp + (<usize>(ky * kw) << 2);
+    for (let kx = kw - 1; kx >= 0; kx--) {
+      const u = r + pw - kx * dw;
+      if ((u & 1) != 0) continue;
+      const ox = j + (u >> 1);
+      if (ox >= 0 && ox < ow) acc += load<f32>(row + (<usize>ox << 2)) * load<f32>(wr + (<usize>kx << 2));
+    }
+  }
+  return acc;
+}
+
+/**
+ * Input gradient: dx[s, ch, iy, ix] = Σ dy[s, ch, oy, ox] · w[ch, 0, ky, kx]
+ * over the taps with iy = oy·sh − ph + ky·dh, ix = ox·sw − pw + kx·dw,
+ * 0 ≤ oy < oh, 0 ≤ ox < ow; f32 from +0 in increasing (oy, ox) order, i.e. ky
+ * descending, then kx descending. dx overwritten (every element written).
+ * Stride 1 is the forward correlation of dy with the 180°-rotated filter and
+ * padding (k − 1)·d − p; stride 2 in width is vectorised per column parity.
+ */
+export function dwconv_backward_input(
+  dy: usize, w: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, dx: usize,
+): void {
+  if (n <= 0 || c <= 0 || h <= 0 || wd <= 0) return;
+  const inB = <usize>(h * wd) << 2;
+  const outB = <usize>(oh * ow) << 2;
+  const kB = <usize>(kh * kw) << 2;
+  const empty = oh <= 0 || ow <= 0;
+  const gy = gcd(dh, sh), gx = gcd(dw, sw);
+  const sky = sh / gy, soy = dh / gy, skx = sw / gx, sox = dw / gx;
+  for (let s = 0; s < n; s++) {
+    for (let ch = 0; ch < c; ch++) {
+      const p = <usize>(s * c + ch);
+      const gp = dy + p * outB;
+      const wp = w + <usize>ch * kB;
+      const dp = dx + p * inB;
+      if (empty) {
+        memory.fill(dp, 0, inB);
+      } else if (sh == 1 && sw == 1) {
+        corr_plane(gp, wp + kB - 4, <usize>-4, dp, oh, ow, kh, kw, 1, 1,
+          (kh - 1) * dh - ph, (kw - 1) * dw - pw, dh, dw, h, wd);
+      } else if (sw == 2) {
+        dgrad_plane_sw2(gp, wp, dp, h, wd, kh, kw, sh, ph, pw, dh, dw, oh, ow);
+      } else {
+        for (let iy = 0; iy < h; iy++) {
+          for (let ix = 0; ix < wd; ix++) {
+            store<f32>(dp + (<usize>(iy * wd + ix) << 2), dgrad_point(gp, wp, iy, ix, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, sky, soy, skx, sox));
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Weight gradient
+
+/**
+ * Weight gradient: dw[ch, 0, ky, kx] = Σ_s Σ_{oy,ox} dy[s, ch, oy, ox] ·
+ * x[s, ch, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw] over in-range taps.
+ * dw is OVERWRITTEN with the sum over the batch (not accumulated).
+ * Order, per (ch, ky, kx): f64 total from +0 adding, for s ascending and oy
+ * ascending, each row's partial. A row's m valid columns (ox ascending) put
+ * the first 4g products into f32 lanes a[i % 4] and the rest into f32 t (both
+ * from +0); the row partial is ((a0 + a1) + (a2 + a3)) + t in f64. g = ⌊m/4⌋
+ * for stride 1; for stride 2 one less when the last group's 8-float load
+ * would read past the input row; g = 0 for other strides. g depends only on
+ * the geometry and the tap, so the result is fixed bit for bit.
+ */
+export function dwconv_backward_weight(
+  dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gw: usize,
+): void {
+  if (c <= 0 || kh <= 0 || kw <= 0) return;
+  const inB = <usize>(h * wd) << 2;
+  const outB = <usize>(oh * ow) << 2;
+  const rowB = <usize>wd << 2;
+  for (let ch = 0; ch < c; ch++) {
+    for (let ky = 0; ky < kh; ky++) {
+      const offY = ky * dh - ph; // iy = oy·sh + offY
+      const oy0 = out_lo(offY, sh);
+      const oy1 = out_hi(offY, sh, h, oh);
+      for (let kx = 0; kx < kw; kx++) {
+        const offX = kx * dw - pw; // ix = ox·sw + offX
+        const ox0 = out_lo(offX, sw);
+        const ox1 = out_hi(offX, sw, wd, ow);
+        // Vector groups ox..ox+3 with ox + 3 < ox1; stride 2 also reads ix + 1.
+        let vEnd = ox0; // vector groups start at ox0, ox0 + 4, … < vEnd
+        if (sw == 1) vEnd = ox0 + ((max(ox1 - ox0, 0)) & ~3);
+        else if (sw == 2) {
+          const m = max(ox1 - ox0, 0);
+          let g = m >> 2;
+          // last group's extra column: 2(ox0 + 4g − 1) + offX + 1 ≤ wd − 1
+          if (g > 0 && 2 * (ox0 + 4 * g - 1) + offX + 1 > wd - 1) g--;
+          vEnd = ox0 + 4 * g;
+        }
+        let total: f64 = 0;
+        for (let s = 0; s < n; s++) {
+          const p = <usize>(s * c + ch);
+          const xp = x + p * inB;
+          const gp = dy + p * outB;
+          for (let oy = oy0; oy < oy1; oy++) {
+            const gr = gp + (<usize>(oy * ow) << 2);
+            const xr = xp + <usize>(oy * sh + offY) * rowB;
+            let acc = f32x4.splat(0);
+            let ox = ox0;
+            if (sw == 1) {
+              for (; ox < vEnd; ox += 4) {
+                acc = f32x4.add(acc, f32x4.mul(v128.load(gr + (<usize>ox << 2)), v128.load(xr + (<usize>(ox + offX) << 2))));
+              }
+            } else if (sw == 2) {
+              for (; ox < vEnd; ox += 4) {
+                acc = f32x4.add(acc, f32x4.mul(v128.load(gr + (<usize>ox << 2)), load_even(xr + (<usize>(2 * ox + offX) << 2))));
+              }
+            }
+            let t: f32 = 0;
+            for (; ox < ox1; ox++) t += load<f32>(gr + (<usize>ox << 2)) * load<f32>(xr + (<usize>(ox * sw + offX) << 2));
+            total += ((<f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)) +
+              (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3))) + <f64>t;
+          }
+        }
+        store<f32>(gw + (<usize>((ch * kh + ky) * kw + kx) << 2), <f32>total);
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// im2col / col2im for 2-D convolution in the column-batched layout the conv
+// operator multiplies: col[r, s·OHW + p] for kernel row r = (ci·kh + ki)·kw + kj
+// (ci a channel of the group block being unrolled) and output pixel p = oy·OW + ox
+// of sample s. Padding reads as 0. Stride-1 rows are contiguous runs of the
+// input row (memory.copy / SIMD add); other strides gather element by element.
+// @ts-nocheck
+
+/**
+ * col[r, s·OHW + oy·OW + ox] = x[s, c0 + ci, oy·sh − ph + ki·dh, ox·sw − pw + kj·dw]
+ * (0 outside the image) for ci < cn, every kernel tap and s < samples.
+ * x points at sample 0 channel 0; samples are c·h·w floats apart.
+ */
+export function im2col(
+  x: usize, c: i32, h: i32, w: i32, c0: i32, cn: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh: i32, ow: i32, samples: i32, col: usize,
+): void {
+  const ohw = oh * ow;
+  const ncol = <usize>(samples * ohw);
+  const plane = <usize>(h * w) << 2;
+  const sampleBytes = <usize>c * plane;
+  let row = col;
+  for (let ci = 0; ci < cn; ci++) {
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        // Output columns whose input column is inside the image: ox in [lo, hi).
+        const off = kj * dw - pw;
+        let lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        let hi = w - off <= 0 ? 0 : (w - off + sw - 1) / sw;
+        if (hi > ow) hi = ow;
+        if (lo > hi) lo = hi;
+        for (let s = 0; s < samples; s++) {
+          const src = x + <usize>s * sampleBytes + <usize>(c0 + ci) * plane;
+          let dst = row + (<usize>(s * ohw) << 2);
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * sh - ph + ki * dh;
+            if (iy < 0 || iy >= h) {
+              zeros(dst, ow);
+            } else {
+              const srow = src + (<usize>(iy * w) << 2);
+              if (lo > 0) zeros(dst, lo);
+              if (sw == 1) {
+                copy(dst + (<usize>lo << 2), srow + (<usize>(lo + off) << 2), hi - lo);
+              } else {
+                for (let ox = lo; ox < hi; ox++) {
+                  store<f32>(dst + (<usize>ox << 2), load<f32>(srow + (<usize>(ox * sw + off) << 2)));
+                }
+              }
+              if (hi < ow) zeros(dst + (<usize>hi << 2), ow - hi);
+            }
+            dst += <usize>ow << 2;
+          }
+        }
+        row += ncol << 2;
+      }
+    }
+  }
+}
+
+/**
+ * The adjoint of im2col: dx[s, c0 + ci, iy, ix] += Σ col entries that im2col
+ * read from there, for the same geometry. dx must be zeroed by the caller for
+ * the channels it covers; summation runs over rows r ascending (fixed order).
+ */
+export function col2im(
+  col: usize, c: i32, h: i32, w: i32, c0: i32, cn: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh: i32, ow: i32, samples: i32, dx: usize,
+): void {
+  const ohw = oh * ow;
+  const ncol = <usize>(samples * ohw);
+  const plane = <usize>(h * w) << 2;
+  const sampleBytes = <usize>c * plane;
+  let row = col;
+  for (let ci = 0; ci < cn; ci++) {
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const off = kj * dw - pw;
+        let lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        let hi = w - off <= 0 ? 0 : (w - off + sw - 1) / sw;
+        if (hi > ow) hi = ow;
+        if (lo > hi) lo = hi;
+        for (let s = 0; s < samples; s++) {
+          const dstPlane = dx + <usize>s * sampleBytes + <usize>(c0 + ci) * plane;
+          let src = row + (<usize>(s * ohw) << 2);
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * sh - ph + ki * dh;
+            if (iy >= 0 && iy < h) {
+              const drow = dstPlane + (<usize>(iy * w) << 2);
+              if (sw == 1) {
+                addRow(drow + (<usize>(lo + off) << 2), src + (<usize>lo << 2), hi - lo);
+              } else {
+                for (let ox = lo; ox < hi; ox++) {
+                  const d = drow + (<usize>(ox * sw + off) << 2);
+                  store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ox << 2)));
+                }
+              }
+            }
+            src += <usize>ow << 2;
+          }
+        }
+        row += ncol << 2;
+      }
+    }
+  }
+}
+
+// Short runs (the 7- and 3-wide maps of cnn's last blocks) cost more in
+// memory.copy/fill call overhead than in data: plain loops below 16 floats.
+@inline function copy(dst: usize, src: usize, n: i32): void {
+  if (n >= 16) memory.copy(dst, src, <usize>n << 2);
+  else for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+@inline function zeros(dst: usize, n: i32): void {
+  if (n >= 16) memory.fill(dst, 0, <usize>n << 2);
+  else for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+// dst[i] += src[i], i < n (SIMD body, scalar tail; same f32 adds either way).
+@inline function addRow(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}

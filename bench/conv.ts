@@ -1,0 +1,111 @@
+// Conv layer rates at the layer shapes of `cnn` (28×28 input, batch 250) and of
+// ResNet-18's blocks (32×32 input), forward and backward, as GFLOP/s and as a
+// share of the 512² GEMM rate measured in the same process; and `cnn` training
+// images/s at batch 250 (forward, loss, backward, SGD).
+import type { Engine } from "../src/engine/engine";
+import type { Rng } from "../src/engine/rng";
+import { Tensor } from "../src/engine/tensor";
+import { Conv2d } from "../src/nn/conv2d";
+import { Workspace } from "../src/nn/workspace";
+import { planConvs, type ConvPlan } from "../src/nn/plan";
+import { buildModel, modelPlan, modelSpec } from "../src/nn/models";
+import { Sgd } from "../src/optim/sgd";
+import { bestSeconds } from "./timing";
+
+export interface ConvRate {
+  model: string;
+  layer: string;
+  shape: string;
+  batch: number;
+  forwardGflops: number;
+  backwardGflops: number;
+  /** (forward + backward FLOPs) / (forward + backward time). */
+  gflops: number;
+  flops: number;
+  seconds: number;
+}
+
+/** Distinct conv shapes of a plan (the first layer of each distinct geometry). */
+function distinct(convs: ConvPlan[]): ConvPlan[] {
+  const seen = new Set<string>();
+  return convs.filter((p) => {
+    const key = JSON.stringify([p.in, p.out, p.kernel, p.stride, p.groups]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Every conv timed forward and backward in interleaved rounds, each keeping its
+ * best trial, with the 512² GEMM timed in the same rounds as the reference.
+ */
+export function convRates(e: Engine, rng: Rng, rounds: number): { layers: ConvRate[]; gemm512: number } {
+  const S = 512;
+  const ga = e.alloc(S * S), gb = e.alloc(S * S), gc = e.alloc(S * S);
+  rng.fillUniform(ga, S * S, -1, 1);
+  rng.fillUniform(gb, S * S, -1, 1);
+  const gemm = () => e.k.gemm_nn(S, S, S, ga, S, gb, S, gc, S, 0);
+  let gemmBest = Infinity;
+  const sets: [string, ConvPlan[], number][] = [
+    ["cnn", planConvs(modelPlan(modelSpec("cnn", [1, 28, 28], 10))), 250],
+    ["resnet18", distinct(planConvs(modelPlan(modelSpec("resnet18", [3, 32, 32], 10)))), 64],
+  ];
+  const cases = sets.flatMap(([model, convs, batch]) => convs.map((p, i) => {
+    const ws = new Workspace(e);
+    const needDx = !(model === "cnn" && i === 0) && p.name !== "conv1";
+    const layer = new Conv2d(e, p, batch, rng, ws, needDx);
+    const x = new Tensor(e, [batch, layer.inFeatures]);
+    const dy = new Tensor(e, [batch, layer.outFeatures]);
+    rng.fillUniform(x.ptr, x.size, -1, 1);
+    rng.fillUniform(dy.ptr, dy.size, -1, 1);
+    const macs = batch * p.out[0] * p.out[1] * p.out[2] * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
+    return {
+      model, p, batch, layer, ws, x, dy, macs, needDx, fwd: Infinity, bwd: Infinity,
+      forward: () => layer.forward(x.ptr, batch),
+      backward: () => layer.backward(dy.ptr, batch, needDx),
+    };
+  }));
+  for (const c of cases) { c.forward(); c.backward(); }
+  for (let r = 0; r < rounds; r++) {
+    gemmBest = Math.min(gemmBest, bestSeconds(gemm, 0.02, 1));
+    for (const c of cases) {
+      c.fwd = Math.min(c.fwd, bestSeconds(c.forward, 0.02, 1));
+      c.bwd = Math.min(c.bwd, bestSeconds(c.backward, 0.02, 1));
+    }
+  }
+  e.free(ga); e.free(gb); e.free(gc);
+  const layers = cases.map((c) => {
+    const f = 2 * c.macs, b = (c.needDx ? 4 : 2) * c.macs;
+    const { p } = c;
+    c.layer.free(); c.ws.free(); c.x.free(); c.dy.free();
+    return {
+      model: c.model, layer: p.name, batch: c.batch,
+      shape: `${p.in.join("×")}→${p.out.join("×")} k${p.kernel[0]} s${p.stride[0]}${p.groups > 1 ? ` g${p.groups}` : ""}`,
+      forwardGflops: f / c.fwd / 1e9, backwardGflops: b / c.bwd / 1e9, gflops: (f + b) / (c.fwd + c.bwd) / 1e9,
+      flops: f + b, seconds: c.fwd + c.bwd,
+    };
+  });
+  return { layers, gemm512: (2 * S ** 3) / gemmBest / 1e9 };
+}
+
+/** `cnn` training images/s (28×28×1, 10 classes) at the given batch. */
+export function cnnImagesPerSecond(e: Engine, rng: Rng, batch: number, trials: number): { imagesPerSecond: number; msPerStep: number } {
+  const spec = modelSpec("cnn", [1, 28, 28], 10);
+  const model = buildModel(e, spec, batch, rng);
+  const sgd = new Sgd(e, model.params(), { momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true });
+  const x = new Tensor(e, [batch, 784]);
+  rng.fillNormal(x.ptr, x.size, 0, 1);
+  const y = new Tensor(e, [batch], "i32").set(Array.from({ length: batch }, (_, i) => i % 10));
+  const dl = new Tensor(e, [batch, 10]);
+  const correct = e.alloc(1, "i32");
+  const step = () => {
+    const logits = model.forward(x.ptr, batch);
+    e.k.softmax_xent(logits, y.ptr, batch, 10, 0, dl.ptr, correct);
+    model.backward(dl.ptr, batch);
+    sgd.step(0.01);
+  };
+  const s = bestSeconds(step, 0.5, trials);
+  sgd.free(); model.free(); x.free(); y.free(); dl.free(); e.free(correct);
+  return { imagesPerSecond: batch / s, msPerStep: s * 1e3 };
+}

@@ -1,0 +1,39 @@
+// Instantiates a plan: one layer object per description, all conv layers
+// sharing one workspace, parameters initialised in plan order from `rng`.
+import type { Engine } from "../engine/engine";
+import type { Rng } from "../engine/rng";
+import type { Layer } from "./layer";
+import type { LayerPlan } from "./plan";
+import { Linear } from "./linear";
+import { ReLU } from "./relu";
+import { Conv2d } from "./conv2d";
+import { BatchNorm2d } from "./batchnorm";
+import { Pool2d, GlobalAvgPool } from "./pool";
+import { Residual } from "./residual";
+import { Sequential } from "./sequential";
+import { Workspace } from "./workspace";
+
+function buildLayers(e: Engine, plan: LayerPlan[], maxRows: number, rng: Rng, ws: Workspace, firstNeedsDx: boolean): Layer[] {
+  return plan.map((p, i): Layer => {
+    const dx = i > 0 || firstNeedsDx;
+    switch (p.op) {
+      case "conv": return new Conv2d(e, p, maxRows, rng, ws, dx);
+      case "bn": return new BatchNorm2d(e, p.name, p.shape, maxRows);
+      case "relu": return new ReLU(e, p.name, p.shape[0] * p.shape[1] * p.shape[2], maxRows);
+      case "maxpool": case "avgpool": return new Pool2d(e, p, maxRows);
+      case "gap": return new GlobalAvgPool(e, p.name, p.in, maxRows);
+      case "linear": return new Linear(e, p.name, p.in, p.out, maxRows, rng, dx);
+      case "residual": {
+        const main = new Sequential(buildLayers(e, p.main, maxRows, rng, ws, true), `${p.name}.main`);
+        const sc = p.shortcut ? new Sequential(buildLayers(e, p.shortcut, maxRows, rng, ws, true), `${p.name}.shortcut`) : null;
+        return new Residual(e, p.name, main, sc, maxRows);
+      }
+    }
+  });
+}
+
+/** inference: no im2col columns kept for a backward pass (evaluation-only models). */
+export function buildPlan(e: Engine, plan: LayerPlan[], maxRows: number, rng: Rng, o: { inference?: boolean } = {}): Sequential {
+  const ws = new Workspace(e, o.inference ? 0 : undefined);
+  return new Sequential(buildLayers(e, plan, maxRows, rng, ws, false), "", ws);
+}

@@ -1,0 +1,129 @@
+// 2-D convolution, NCHW, weight [O, C/groups, kh, kw] as torch.nn.Conv2d, so
+// state_dicts interchange. Initialised like PyTorch: kaiming_uniform with
+// a = √5 gives W ~ U(−1/√fan_in, 1/√fan_in), fan_in = (C/groups)·kh·kw; the
+// bias (if any) has the same bound. The wasm operator (assembly/kernels/conv/)
+// picks the strategy: im2col + GEMM over sample chunks, direct GEMM for 1×1,
+// the direct depthwise kernel when groups = C = O. Im2col columns are kept
+// from forward to backward while the model's budget allows (Workspace).
+import type { Engine } from "../engine/engine";
+import { Tensor } from "../engine/tensor";
+import type { Rng } from "../engine/rng";
+import type { Layer, Param } from "./layer";
+import type { ConvPlan } from "./plan";
+import type { Workspace } from "./workspace";
+
+/** Target number of GEMM columns per im2col chunk (chosen by measurement, docs/performance.md). */
+export const CONV_CHUNK_COLUMNS = 2048;
+
+const WS_COL = 0, WS_DCOL = 1, WS_YBUF = 2;
+
+export class Conv2d implements Layer {
+  readonly name: string;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly plan: ConvPlan;
+  readonly weight: Tensor;
+  readonly gradWeight: Tensor;
+  readonly bias: Tensor | null;
+  readonly gradBias: Tensor | null;
+  /** Samples per im2col chunk. */
+  readonly chunk: number;
+  readonly depthwise: boolean;
+  private readonly e: Engine;
+  private readonly ws: Workspace;
+  private readonly geom: Tensor;
+  private readonly out: Tensor;
+  private readonly dx: Tensor | null;
+  private readonly colFloats: number;
+  private readonly keptCol: Tensor | null;
+  private readonly ybufFloats: number;
+  private input = 0;
+  private paramList: Param[] | null = null;
+
+  constructor(e: Engine, p: ConvPlan, maxRows: number, rng: Rng, ws: Workspace, inputGrad = true) {
+    this.e = e;
+    this.plan = p;
+    this.ws = ws;
+    this.name = p.name;
+    const [c, h, w] = p.in;
+    const [o, oh, ow] = p.out;
+    const [kh, kw] = p.kernel;
+    this.inFeatures = c * h * w;
+    this.outFeatures = o * oh * ow;
+    const fanIn = (c / p.groups) * kh * kw;
+    this.weight = new Tensor(e, [o, c / p.groups, kh, kw]);
+    this.gradWeight = new Tensor(e, [o, c / p.groups, kh, kw]);
+    const bound = 1 / Math.sqrt(fanIn);
+    rng.fillUniform(this.weight.ptr, this.weight.size, -bound, bound);
+    this.bias = p.bias ? new Tensor(e, [o]) : null;
+    this.gradBias = p.bias ? new Tensor(e, [o]) : null;
+    if (this.bias) rng.fillUniform(this.bias.ptr, o, -bound, bound);
+    this.depthwise = p.groups === c && o === c && c > 1;
+    const ohw = oh * ow;
+    this.chunk = Math.max(1, Math.min(maxRows, Math.floor(CONV_CHUNK_COLUMNS / ohw)));
+    const direct = kh === 1 && kw === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0 && this.chunk === 1;
+    this.colFloats = this.depthwise || direct ? 0 : c * kh * kw * this.chunk * ohw;
+    // Keeping every chunk's columns for backward saves one im2col per step.
+    const keepFloats = c * kh * kw * maxRows * ohw;
+    this.keptCol = this.colFloats > 0 && ws.grantKeep(keepFloats) ? new Tensor(e, [keepFloats]) : null;
+    this.ybufFloats = this.depthwise || this.chunk === 1 ? 0 : o * this.chunk * ohw;
+    this.geom = new Tensor(e, [17], "i32").set([
+      c, h, w, o, kh, kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.groups, oh, ow, this.chunk, this.keptCol ? 1 : 0,
+    ]);
+    this.out = new Tensor(e, [maxRows, this.outFeatures]);
+    this.dx = inputGrad ? new Tensor(e, [maxRows, this.inFeatures]) : null;
+    if (!this.keptCol) ws.reserve(WS_COL, this.colFloats);
+    ws.reserve(WS_YBUF, this.ybufFloats);
+    if (inputGrad) ws.reserve(WS_DCOL, this.colFloats);
+  }
+
+  params(): Param[] {
+    this.paramList ??= [
+      { name: `${this.name}.weight`, value: this.weight, grad: this.gradWeight, kind: "weight" },
+      ...(this.bias && this.gradBias ? [{ name: `${this.name}.bias`, value: this.bias, grad: this.gradBias, kind: "bias" as const }] : []),
+    ];
+    return this.paramList;
+  }
+
+  forward(x: number, rows: number): number {
+    const k = this.e.k;
+    this.input = x;
+    if (this.depthwise) {
+      const p = this.plan;
+      k.dwconv_forward(x, this.weight.ptr, rows, p.in[0], p.in[1], p.in[2], p.kernel[0], p.kernel[1], p.stride[0], p.stride[1],
+        p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.out[1], p.out[2], this.out.ptr);
+    } else {
+      const col = this.colPtr();
+      const ybuf = this.ws.get(WS_YBUF, this.ybufFloats);
+      k.conv2d_forward(this.geom.ptr, x, rows, this.weight.ptr, col, ybuf, this.out.ptr);
+    }
+    if (this.bias) k.channel_bias_add(this.out.ptr, this.bias.ptr, rows, this.plan.out[0], this.plan.out[1] * this.plan.out[2]);
+    return this.out.ptr;
+  }
+
+  backward(dy: number, rows: number, needDx: boolean): number {
+    const k = this.e.k;
+    const dx = needDx && this.dx ? this.dx.ptr : 0;
+    if (this.depthwise) {
+      const p = this.plan;
+      const a = [rows, p.in[0], p.in[1], p.in[2], p.kernel[0], p.kernel[1], p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.out[1], p.out[2]] as const;
+      k.dwconv_backward_weight(dy, this.input, ...a, this.gradWeight.ptr);
+      if (dx) k.dwconv_backward_input(dy, this.weight.ptr, ...a, dx);
+    } else {
+      const col = this.colPtr();
+      const ybuf = this.ws.get(WS_YBUF, this.ybufFloats);
+      const dcol = dx ? this.ws.get(WS_DCOL, this.colFloats) : 0;
+      k.conv2d_backward(this.geom.ptr, this.input, rows, this.weight.ptr, dy, col, ybuf, dcol, this.gradWeight.ptr, dx);
+    }
+    if (this.gradBias) k.channel_bias_grad(dy, this.gradBias.ptr, rows, this.plan.out[0], this.plan.out[1] * this.plan.out[2]);
+    return dx;
+  }
+
+  private colPtr(): number {
+    return this.keptCol ? this.keptCol.ptr : this.ws.get(WS_COL, this.colFloats);
+  }
+
+  free(): void {
+    for (const t of [this.weight, this.gradWeight, this.bias, this.gradBias, this.geom, this.out, this.dx, this.keptCol]) t?.free();
+  }
+}

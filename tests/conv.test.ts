@@ -1,0 +1,111 @@
+// Conv2d against a naive direct convolution (forward, dW, dx) on awkward
+// shapes covering every path of the wasm operator (im2col chunks of one and of
+// many samples, the direct 1×1 GEMM, groups, the depthwise kernel, stride,
+// padding, dilation, non-square kernels), and central-difference checks.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Engine } from "../src/engine/engine.ts";
+import { Rng } from "../src/engine/rng.ts";
+import { Conv2d } from "../src/nn/conv2d.ts";
+import { Workspace } from "../src/nn/workspace.ts";
+import type { ConvPlan } from "../src/nn/plan.ts";
+import { engine, tensorFrom, lcg, uniformArray, dot, assertAllClose } from "./helpers/engine.ts";
+import { convRef, convGradRef, convPlanOf } from "./helpers/conv-ref.ts";
+import { gradCheck } from "./helpers/gradcheck.ts";
+
+interface Case { what: string; n: number; p: ConvPlan }
+
+const CASES: Case[] = [
+  { what: "3×3 s1 p1, odd sizes", n: 3, p: convPlanOf("c", [5, 7, 9], 6, [3, 3], { padding: [1, 1] }) },
+  { what: "3×3 s2 p0", n: 2, p: convPlanOf("c", [4, 11, 6], 8, [3, 3], { stride: [2, 2] }) },
+  { what: "3×3 s2 p1 (ResNet downsampling)", n: 2, p: convPlanOf("c", [3, 8, 8], 5, [3, 3], { stride: [2, 2], padding: [1, 1] }) },
+  { what: "many samples per chunk (5×5 maps, 2 chunks)", n: 45, p: convPlanOf("c", [3, 5, 5], 4, [3, 3], { padding: [1, 1] }) },
+  { what: "3×3 maps, cnn's last block", n: 7, p: convPlanOf("c", [6, 3, 3], 5, [3, 3], { padding: [1, 1] }) },
+  { what: "1×1 s1 direct GEMM (one sample per chunk)", n: 2, p: convPlanOf("c", [7, 24, 25], 5, [1, 1]) },
+  { what: "1×1 s1 on small maps (chunked)", n: 5, p: convPlanOf("c", [7, 4, 3], 9, [1, 1]) },
+  { what: "1×1 s2 projection shortcut", n: 3, p: convPlanOf("c", [4, 9, 7], 6, [1, 1], { stride: [2, 2] }) },
+  { what: "groups 2", n: 2, p: convPlanOf("c", [6, 6, 5], 4, [3, 3], { padding: [1, 1], groups: 2 }) },
+  { what: "depthwise 3×3 s1 p1", n: 3, p: convPlanOf("c", [5, 9, 7], 5, [3, 3], { padding: [1, 1], groups: 5 }) },
+  { what: "depthwise 3×3 s2 p1", n: 2, p: convPlanOf("c", [4, 10, 9], 4, [3, 3], { stride: [2, 2], padding: [1, 1], groups: 4 }) },
+  { what: "dilation 2, 5×3 kernel, asymmetric padding", n: 2, p: convPlanOf("c", [3, 12, 10], 4, [5, 3], { padding: [2, 1], dilation: [2, 2] }) },
+  { what: "with bias, stride (2, 1)", n: 2, p: convPlanOf("c", [2, 7, 6], 3, [3, 2], { stride: [2, 1], padding: [1, 0], bias: true }) },
+];
+
+function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true): { layer: Conv2d; ws: Workspace } {
+  const rng = new Rng(e, seed);
+  const ws = new Workspace(e, keep ? undefined : 0);
+  const layer = new Conv2d(e, p, n, rng, ws, true);
+  rng.free();
+  return { layer, ws };
+}
+
+for (const [i, { what, n, p }] of CASES.entries()) for (const keep of [true, false]) {
+  test(`Conv2d ${what}, columns ${keep ? "kept" : "recomputed"}: forward, dW, db and dx equal the naive convolution`, async () => {
+    const e = await engine();
+    const rand = lcg(100 + i);
+    const { layer, ws } = makeConv(e, p, n, 7 + i, keep);
+    const x = tensorFrom(e, [n, layer.inFeatures], uniformArray(rand, n * layer.inFeatures));
+    const G = uniformArray(rand, n * layer.outFeatures);
+    const dy = tensorFrom(e, [n, layer.outFeatures], G);
+    try {
+      const w = layer.weight.toArray();
+      const xs = x.toArray();
+      const b = layer.bias?.toArray();
+      const y = e.f32(layer.forward(x.ptr, n), n * layer.outFeatures).slice();
+      const fanIn = (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
+      assertAllClose(y, convRef(p, n, xs, w, b), 1e-5, 1e-6 * fanIn, `${what}: y`);
+      const dxPtr = layer.backward(dy.ptr, n, true);
+      const ref = convGradRef(p, n, xs, w, G);
+      const pixels = n * p.out[1] * p.out[2];
+      assertAllClose(layer.gradWeight.toArray(), ref.dw, 1e-5, 1e-6 * pixels, `${what}: dW`);
+      assertAllClose(e.f32(dxPtr, n * layer.inFeatures), ref.dx, 1e-5, 1e-6 * p.out[0] * p.kernel[0] * p.kernel[1], `${what}: dx`);
+      if (layer.gradBias) {
+        const db = layer.gradBias.toArray();
+        for (let o = 0; o < p.out[0]; o++) {
+          let s = 0;
+          for (let j = 0; j < n; j++) for (let q = 0; q < p.out[1] * p.out[2]; q++) s += G[(j * p.out[0] + o) * p.out[1] * p.out[2] + q];
+          assert.ok(Math.abs(db[o] - s) <= 1e-5 * pixels, `db[${o}] = ${db[o]}, Σ G = ${s}`);
+        }
+      }
+      // Repeated calls give the same bits (no state leaks between calls or chunks).
+      const y2 = e.f32(layer.forward(x.ptr, n), n * layer.outFeatures);
+      assert.deepEqual(Array.from(y2), Array.from(y));
+    } finally {
+      layer.free();
+      ws.free();
+      x.free();
+      dy.free();
+    }
+  });
+}
+
+// Central differences for the shapes the issue names: strides 1 and 2, padding
+// 0 and 1, groups 1 and depthwise, odd sizes, 1×1. Conv is linear in w and x,
+// so the differences carry no truncation error, only f32 rounding.
+const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10]];
+for (const { what, n, p } of FD) {
+  test(`Conv2d ${what}: dW and dx match central differences`, async () => {
+    const e = await engine();
+    const rand = lcg(7);
+    const { layer, ws } = makeConv(e, p, n, 3);
+    const x = tensorFrom(e, [n, layer.inFeatures], uniformArray(rand, n * layer.inFeatures));
+    const G = uniformArray(rand, n * layer.outFeatures);
+    const dy = tensorFrom(e, [n, layer.outFeatures], G);
+    try {
+      const loss = () => dot(G, e.f32(layer.forward(x.ptr, n), n * layer.outFeatures));
+      loss();
+      const dx = e.f32(layer.backward(dy.ptr, n, true), n * layer.inFeatures).slice();
+      const dW = layer.gradWeight.toArray();
+      const every = (len: number, k: number) => Array.from({ length: Math.min(k, len) }, (_, j) => Math.floor((j * len) / Math.min(k, len)));
+      const rW = gradCheck("dW", () => layer.weight.view(), dW, loss, 1e-2, 2e-3, every(dW.length, 60));
+      const rx = gradCheck("dx", () => x.view(), dx, loss, 1e-2, 2e-3, every(dx.length, 60));
+      assert.ok(rW.checked >= Math.min(60, dW.length) && rx.checked >= Math.min(60, dx.length));
+      assert.ok(dW.some((v) => Math.abs(v) > 0.1) && dx.some((v) => Math.abs(v) > 0.05), "gradients are not trivially zero");
+    } finally {
+      layer.free();
+      ws.free();
+      x.free();
+      dy.free();
+    }
+  });
+}
