@@ -48,6 +48,17 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   augment: "auto",
 };
 
+/**
+ * The warm-up a model gets when none is asked for: one epoch for the conv nets
+ * (trained from scratch at lr 0.1 with batch norm, their first few dozen steps
+ * blow up the loss without it: cnn, 3 epochs on the embedded data, 0.8274
+ * without, 0.8764 with; docs/conv.md), none for the fully connected models or
+ * a one-epoch run.
+ */
+export function defaultWarmup(model: ModelName, epochs: number): number {
+  return model === "linear" || model === "mlp" || epochs < 2 ? 0 : 1;
+}
+
 const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `--${opt}: ${String(v)} is not allowed (${allowed})`);
 
 export function validateTrainConfig(c: TrainConfig): TrainConfig {

@@ -1,6 +1,6 @@
 // The training options shared by `shrink train` and `shrink prune`.
 import type { OptSpecs, Parsed } from "../args";
-import { DEFAULT_TRAIN_CONFIG as D, type TrainConfig } from "../../train/config";
+import { DEFAULT_TRAIN_CONFIG as D, defaultWarmup, type TrainConfig } from "../../train/config";
 import { LR_SCHEDULES } from "../../train/lr-schedules";
 import { MODEL_NAMES } from "../../nn/models";
 import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/datasets";
@@ -16,7 +16,7 @@ export const TRAIN_OPTIONS: OptSpecs = {
   "weight-decay": { type: "number", arg: "X", default: D.weightDecay, help: "L2 weight decay (PyTorch SGD semantics)" },
   "lr-schedule": { type: "enum", values: LR_SCHEDULES, default: D.lrSchedule, help: "Learning-rate schedule" },
   "lr-interval": { type: "enum", values: ["epoch", "step"], default: D.lrInterval, help: "Schedule granularity" },
-  warmup: { type: "number", arg: "EPOCHS", default: D.warmup, help: "Linear warm-up epochs" },
+  warmup: { type: "number", arg: "EPOCHS", help: "Linear warm-up epochs (default 1 for cnn, resnet18 and mobilenet-v1 when --epochs ≥ 2, else 0)" },
   "lr-gamma": { type: "number", arg: "X", default: D.lrGamma, help: "step schedule: decay factor" },
   "lr-step-size": { type: "int", arg: "EPOCHS", help: "step schedule: epochs between decays (default a third of the run)" },
   "lr-power": { type: "number", arg: "K", default: D.lrPower, help: "poly schedule: exponent κ" },
@@ -44,7 +44,7 @@ export function trainConfigFrom(p: Parsed): TrainConfig {
     weightDecay: o.weightDecay as number,
     lrSchedule: o.lrSchedule as TrainConfig["lrSchedule"],
     lrInterval: o.lrInterval as TrainConfig["lrInterval"],
-    warmup: o.warmup as number,
+    warmup: (o.warmup as number | undefined) ?? defaultWarmup(o.model as TrainConfig["model"], o.epochs as number),
     lrGamma: o.lrGamma as number,
     lrStepSize: o.lrStepSize as number | undefined,
     lrPower: o.lrPower as number,
