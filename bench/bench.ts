@@ -12,7 +12,7 @@ import { bestSeconds } from "./timing";
 import { makeLrSchedule } from "../src/train/lr-schedules";
 import { SoftThresholdOptimizer } from "../src/prune/soft-threshold";
 import { prunableParams } from "../src/prune/prunable";
-import { convRates, cnnImagesPerSecond } from "./conv";
+import { convRates, convStrategies, cnnImagesPerSecond } from "./conv";
 
 const args = new Set(process.argv.slice(2));
 const asJson = args.has("--json");
@@ -139,6 +139,9 @@ for (const r of conv) {
 const cnnConvs = conv.filter((r) => r.model === "cnn");
 const cnnGflops = cnnConvs.reduce((s, r) => s + r.flops, 0) / cnnConvs.reduce((s, r) => s + r.seconds, 0) / 1e9;
 log(`  cnn conv layers together: ${cnnGflops.toFixed(1)} GFLOP/s = ${((100 * cnnGflops) / ref512conv).toFixed(0)}% of GEMM`);
+const strategies = convStrategies(e, rng, quick ? 2 : 4);
+log("\nConv strategies (forward + backward with dx, GFLOP/s; docs/conv.md)");
+for (const s of strategies) log(`  ${s.layer.padEnd(16)} ${s.shape.padEnd(34)} ${s.variant.padEnd(38)} ${s.gflops.toFixed(1).padStart(6)}`);
 const cnnStep = cnnImagesPerSecond(e, rng, 250, quick ? 2 : 5);
 log(`\ncnn training (28×28×1, batch 250, forward + backward + SGD): ${cnnStep.imagesPerSecond.toFixed(1)} images/s (${cnnStep.msPerStep.toFixed(0)} ms/step)`);
 
@@ -146,6 +149,6 @@ if (asJson) {
   console.log(JSON.stringify({
     gemm: { square, mlp, ref512 }, mlpStep: { batch, stepsPerSecond, msPerStep: stepSeconds * 1e3, effectiveGflops: stepFlops / stepSeconds / 1e9, gemmShare: gemmSeconds / stepSeconds },
     pruneStep: { denseMs: denseBest * 1e3, slatsMs: pruneBest * 1e3, overhead },
-    conv: { ref512: ref512conv, layers: conv, cnnConvGflops: cnnGflops, cnnConvShare: cnnGflops / ref512conv }, cnnTraining: cnnStep,
+    conv: { ref512: ref512conv, layers: conv, cnnConvGflops: cnnGflops, cnnConvShare: cnnGflops / ref512conv, strategies }, cnnTraining: cnnStep,
   }));
 }

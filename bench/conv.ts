@@ -12,6 +12,14 @@ import { buildModel, modelPlan, modelSpec } from "../src/nn/models";
 import { Sgd } from "../src/optim/sgd";
 import { bestSeconds } from "./timing";
 
+// A conv layer call at these batches takes 10 ms to 1 s: one timed call per
+// round (after a warm-up call before the rounds) is the trial.
+function once(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return (performance.now() - t) / 1000;
+}
+
 export interface ConvRate {
   model: string;
   layer: string;
@@ -70,8 +78,8 @@ export function convRates(e: Engine, rng: Rng, rounds: number): { layers: ConvRa
   for (let r = 0; r < rounds; r++) {
     gemmBest = Math.min(gemmBest, bestSeconds(gemm, 0.02, 1));
     for (const c of cases) {
-      c.fwd = Math.min(c.fwd, bestSeconds(c.forward, 0.02, 1));
-      c.bwd = Math.min(c.bwd, bestSeconds(c.backward, 0.02, 1));
+      c.fwd = Math.min(c.fwd, once(c.forward));
+      c.bwd = Math.min(c.bwd, once(c.backward));
     }
   }
   e.free(ga); e.free(gb); e.free(gc);
@@ -105,7 +113,62 @@ export function cnnImagesPerSecond(e: Engine, rng: Rng, batch: number, trials: n
     model.backward(dl.ptr, batch);
     sgd.step(0.01);
   };
-  const s = bestSeconds(step, 0.5, trials);
+  step();
+  let s = Infinity;
+  for (let t = 0; t < trials; t++) s = Math.min(s, once(step));
   sgd.free(); model.free(); x.free(); y.free(); dl.free(); e.free(correct);
   return { imagesPerSecond: batch / s, msPerStep: s * 1e3 };
+}
+
+export interface StrategyRate {
+  layer: string;
+  shape: string;
+  variant: string;
+  gflops: number;
+}
+
+/**
+ * The measurements behind the conv operator's choices (docs/conv.md): im2col
+ * chunk width, keeping columns versus recomputing them, the direct depthwise
+ * kernel versus grouped GEMM, the direct 1×1 product versus im2col.
+ * Forward + backward (with dx), best of interleaved rounds.
+ */
+export function convStrategies(e: Engine, rng: Rng, rounds: number): StrategyRate[] {
+  const cnn = planConvs(modelPlan(modelSpec("cnn", [1, 28, 28], 10)));
+  const mob = planConvs(modelPlan(modelSpec("mobilenet-v1", [3, 32, 32], 10)));
+  const find = (ps: ConvPlan[], name: string) => ps.find((p) => p.name === name)!;
+  type V = { p: ConvPlan; batch: number; variant: string; keep: boolean; chunkColumns?: number; depthwiseKernel?: boolean };
+  const variants: V[] = [];
+  for (const name of ["features.4", "features.8", "features.12"]) {
+    for (const cc of [512, 1024, 2048, 4096]) variants.push({ p: find(cnn, name), batch: 250, variant: `chunk ${cc} columns, kept`, keep: true, chunkColumns: cc });
+    variants.push({ p: find(cnn, name), batch: 250, variant: "chunk 2048 columns, recomputed", keep: false, chunkColumns: 2048 });
+  }
+  for (const name of ["layers.1.conv1", "layers.2.conv1"]) {
+    variants.push({ p: find(mob, name), batch: 64, variant: "direct depthwise kernel", keep: true, depthwiseKernel: true });
+    variants.push({ p: find(mob, name), batch: 64, variant: "grouped im2col + GEMM", keep: true, depthwiseKernel: false });
+  }
+  variants.push({ p: find(mob, "layers.0.conv2"), batch: 64, variant: "1×1 direct GEMM (1 sample per chunk)", keep: true, chunkColumns: 1024 });
+  variants.push({ p: find(mob, "layers.0.conv2"), batch: 64, variant: "1×1 via im2col (2 samples per chunk)", keep: true, chunkColumns: 2048 });
+  const cases = variants.map((v) => {
+    const ws = new Workspace(e, v.keep ? undefined : 0);
+    const layer = new Conv2d(e, v.p, v.batch, rng, ws, true, { chunkColumns: v.chunkColumns, depthwiseKernel: v.depthwiseKernel });
+    const x = new Tensor(e, [v.batch, layer.inFeatures]);
+    const dy = new Tensor(e, [v.batch, layer.outFeatures]);
+    rng.fillUniform(x.ptr, x.size, -1, 1);
+    rng.fillUniform(dy.ptr, dy.size, -1, 1);
+    const p = v.p;
+    const macs = v.batch * p.out[0] * p.out[1] * p.out[2] * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
+    const step = () => { layer.forward(x.ptr, v.batch); layer.backward(dy.ptr, v.batch, true); };
+    return { v, layer, ws, x, dy, macs, step, best: Infinity };
+  });
+  for (const c of cases) c.step();
+  for (let r = 0; r < rounds; r++) for (const c of cases) c.best = Math.min(c.best, once(c.step));
+  return cases.map((c) => {
+    c.layer.free(); c.ws.free(); c.x.free(); c.dy.free();
+    const p = c.v.p;
+    return {
+      layer: p.name, variant: c.v.variant, gflops: (6 * c.macs) / c.best / 1e9,
+      shape: `${p.in.join("×")}→${p.out.join("×")} k${p.kernel[0]} s${p.stride[0]}${p.groups > 1 ? ` g${p.groups}` : ""}`,
+    };
+  });
 }

@@ -233,3 +233,41 @@ export function bn_backward(
     }
   }
 }
+
+/**
+ * Evaluation-mode backward (running statistics, as after bn_forward_eval: the
+ * layer is then the affine map y = x·k + b with k = gamma/√(running_var + eps)).
+ * Per channel, with r = 1/√(running_var + eps) and sums in the file's order:
+ *   dbeta[ch]  = Σ dy                                 (OVERWRITTEN)
+ *   dgamma[ch] = r·Σ dy·(x − running_mean)            (OVERWRITTEN)
+ *   dx = dy·f32(gamma·r)                              (dx may alias dy)
+ */
+export function bn_backward_eval(
+  dy: usize, x: usize, n: i32, c: i32, hw: i32, gamma: usize, running_mean: usize, running_var: usize, eps: f32,
+  dgamma: usize, dbeta: usize, dx: usize,
+): void {
+  if (c <= 0) return;
+  const plane = <usize>hw << 2;
+  const stride = <usize>c * plane;
+  const tmp = memory.data(8);
+  for (let ch = 0; ch < c; ch++) {
+    const co = <usize>ch << 2;
+    const m = <f64>load<f32>(running_mean + co);
+    const r = 1 / Math.sqrt(<f64>load<f32>(running_var + co) + <f64>eps);
+    const base = <usize>ch * plane;
+    let sdy: f64 = 0;
+    let sdx: f64 = 0;
+    for (let i = 0; i < n && hw > 0; i++) {
+      const off = base + <usize>i * stride;
+      sdy += plane_dy_sums(dy + off, x + off, hw, m, tmp);
+      sdx += load<f64>(tmp);
+    }
+    store<f32>(dbeta + co, <f32>sdy);
+    store<f32>(dgamma + co, <f32>(sdx * r));
+    const k = <f32>(<f64>load<f32>(gamma + co) * r);
+    for (let i = 0; i < n; i++) {
+      const off = base + <usize>i * stride;
+      plane_affine(dy + off, dx + off, hw, k, 0);
+    }
+  }
+}

@@ -104,6 +104,7 @@ export interface KernelExports {
     runningMean: number, runningVar: number, eps: number, y: number): void;
   bn_backward(dy: number, x: number, n: number, c: number, hw: number, gamma: number, saveMean: number, saveInvstd: number,
     dgamma: number, dbeta: number, dx: number): void;
+  bn_backward_eval(dy: number, x: number, n: number, c: number, hw: number, gamma: number, runningMean: number, runningVar: number, eps: number, dgamma: number, dbeta: number, dx: number): void;
   // pool.ts (planes = n·c; max: padding −∞, argmax = flat index in the input plane; avg: count_include_pad; dx overwritten)
   maxpool_forward(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, oh: number, ow: number, y: number, argmaxI32: number): void;

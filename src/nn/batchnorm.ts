@@ -95,8 +95,14 @@ export class BatchNorm2d implements Layer {
 
   backward(dy: number, rows: number, needDx: boolean): number {
     // γ and β always need gradients, so dx is computed alongside (one fused kernel).
-    this.e.k.bn_backward(dy, this.input, rows, this.c, this.hw, this.weight.ptr, this.saveMean.ptr, this.saveInvstd.ptr,
-      this.gradWeight.ptr, this.gradBias.ptr, this.dx.ptr);
+    // In evaluation mode the layer is affine in x (running statistics): its own gradient.
+    if (this.training) {
+      this.e.k.bn_backward(dy, this.input, rows, this.c, this.hw, this.weight.ptr, this.saveMean.ptr, this.saveInvstd.ptr,
+        this.gradWeight.ptr, this.gradBias.ptr, this.dx.ptr);
+    } else {
+      this.e.k.bn_backward_eval(dy, this.input, rows, this.c, this.hw, this.weight.ptr, this.runningMean.ptr, this.runningVar.ptr, BN_EPS,
+        this.gradWeight.ptr, this.gradBias.ptr, this.dx.ptr);
+    }
     return needDx ? this.dx.ptr : 0;
   }
 

@@ -13,7 +13,7 @@ import type { ConvPlan } from "./plan";
 import type { Workspace } from "./workspace";
 
 /** Target number of GEMM columns per im2col chunk (chosen by measurement, docs/performance.md). */
-export const CONV_CHUNK_COLUMNS = 2048;
+export const CONV_CHUNK_COLUMNS = 1024;
 
 const WS_COL = 0, WS_DCOL = 1, WS_YBUF = 2;
 
@@ -40,35 +40,39 @@ export class Conv2d implements Layer {
   private input = 0;
   private paramList: Param[] | null = null;
 
-  constructor(e: Engine, p: ConvPlan, maxRows: number, rng: Rng, ws: Workspace, inputGrad = true) {
+  /**
+   * o.chunkColumns and o.depthwiseKernel override the strategy (bench/ measures
+   * the alternatives with them; models use the defaults).
+   */
+  constructor(e: Engine, p: ConvPlan, maxRows: number, rng: Rng, ws: Workspace, inputGrad = true, o: { chunkColumns?: number; depthwiseKernel?: boolean } = {}) {
     this.e = e;
     this.plan = p;
     this.ws = ws;
     this.name = p.name;
     const [c, h, w] = p.in;
-    const [o, oh, ow] = p.out;
+    const [out, oh, ow] = p.out;
     const [kh, kw] = p.kernel;
     this.inFeatures = c * h * w;
-    this.outFeatures = o * oh * ow;
+    this.outFeatures = out * oh * ow;
     const fanIn = (c / p.groups) * kh * kw;
-    this.weight = new Tensor(e, [o, c / p.groups, kh, kw]);
-    this.gradWeight = new Tensor(e, [o, c / p.groups, kh, kw]);
+    this.weight = new Tensor(e, [out, c / p.groups, kh, kw]);
+    this.gradWeight = new Tensor(e, [out, c / p.groups, kh, kw]);
     const bound = 1 / Math.sqrt(fanIn);
     rng.fillUniform(this.weight.ptr, this.weight.size, -bound, bound);
-    this.bias = p.bias ? new Tensor(e, [o]) : null;
-    this.gradBias = p.bias ? new Tensor(e, [o]) : null;
-    if (this.bias) rng.fillUniform(this.bias.ptr, o, -bound, bound);
-    this.depthwise = p.groups === c && o === c && c > 1;
+    this.bias = p.bias ? new Tensor(e, [out]) : null;
+    this.gradBias = p.bias ? new Tensor(e, [out]) : null;
+    if (this.bias) rng.fillUniform(this.bias.ptr, out, -bound, bound);
+    this.depthwise = p.groups === c && out === c && c > 1 && (o.depthwiseKernel ?? true);
     const ohw = oh * ow;
-    this.chunk = Math.max(1, Math.min(maxRows, Math.floor(CONV_CHUNK_COLUMNS / ohw)));
+    this.chunk = Math.max(1, Math.min(maxRows, Math.floor((o.chunkColumns ?? CONV_CHUNK_COLUMNS) / ohw)));
     const direct = kh === 1 && kw === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0 && this.chunk === 1;
     this.colFloats = this.depthwise || direct ? 0 : c * kh * kw * this.chunk * ohw;
     // Keeping every chunk's columns for backward saves one im2col per step.
     const keepFloats = c * kh * kw * maxRows * ohw;
     this.keptCol = this.colFloats > 0 && ws.grantKeep(keepFloats) ? new Tensor(e, [keepFloats]) : null;
-    this.ybufFloats = this.depthwise || this.chunk === 1 ? 0 : o * this.chunk * ohw;
+    this.ybufFloats = this.depthwise || this.chunk === 1 ? 0 : out * this.chunk * ohw;
     this.geom = new Tensor(e, [17], "i32").set([
-      c, h, w, o, kh, kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.groups, oh, ow, this.chunk, this.keptCol ? 1 : 0,
+      c, h, w, out, kh, kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.groups, oh, ow, this.chunk, this.keptCol ? 1 : 0,
     ]);
     this.out = new Tensor(e, [maxRows, this.outFeatures]);
     this.dx = inputGrad ? new Tensor(e, [maxRows, this.inFeatures]) : null;
