@@ -28,7 +28,7 @@ export { Sgd, type SgdOptions } from "./optim/sgd";
 export { makeLrSchedule, LR_SCHEDULES, type LrSchedule, type LrScheduleSpec, type LrScheduleKind } from "./train/lr-schedules";
 export { train, type Optimizer, type BatchEvent, type EpochEvent, type TrainHooks, type TrainOptions, type TrainResult } from "./train/trainer";
 export { evaluate, type EvalResult } from "./train/evaluate";
-export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, defaultWarmup, type TrainConfig } from "./train/config";
+export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, defaultWarmup, defaultBatch, type TrainConfig } from "./train/config";
 export { createSession, augmentSeed, type Session } from "./train/session";
 export { makeThresholdSchedule, impliedPenalty, THRESHOLD_SCHEDULERS, type ThresholdSchedule, type ThresholdSchedulerKind } from "./prune/schedules";
 export { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type SoftThresholdOptions } from "./prune/soft-threshold";

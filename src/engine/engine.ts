@@ -10,6 +10,10 @@ export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Resp
 const DTYPE_BYTES = { f32: 4, i32: 4, u8: 1 } as const;
 export type DType = keyof typeof DTYPE_BYTES;
 
+/** What the host lets live buffers total: wasm32's 4 GiB less room for the allocator and scratch. */
+const MAX_BYTES = 4 * 2 ** 30 - 128 * 2 ** 20;
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+
 export class Engine {
   readonly k: KernelExports;
   /** Bytes handed out by alloc and not yet freed (leak checks). */
@@ -49,8 +53,19 @@ export class Engine {
   alloc(n: number, dtype: DType = "f32"): number {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`alloc: element count ${n} must be a non-negative integer`);
     const bytes = n * DTYPE_BYTES[dtype];
-    // Pointers past 2 GiB come back from wasm as negative i32: read them unsigned.
-    const ptr = this.k.alloc(bytes) >>> 0;
+    // wasm32 addresses 4 GiB; running out traps in the allocator, which the
+    // user should see as "use a smaller batch", not as "unreachable".
+    const oom = () => new ShrinkError("E_MEMORY",
+      `out of WebAssembly memory: ${mb(bytes)} more with ${mb(this.liveBytes)} in use exceeds the 4 GiB a wasm32 module can address (use a smaller --batch)`);
+    if (this.liveBytes + bytes > MAX_BYTES) throw oom();
+    let ptr: number;
+    try {
+      // Pointers past 2 GiB come back from wasm as negative i32: read them unsigned.
+      ptr = this.k.alloc(bytes) >>> 0;
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) throw oom();
+      throw err;
+    }
     this.sizes.set(ptr, bytes);
     this.liveBytes += bytes;
     this.liveBuffers++;

@@ -59,6 +59,15 @@ export function defaultWarmup(model: ModelName, epochs: number): number {
   return model === "linear" || model === "mlp" || epochs < 2 ? 0 : 1;
 }
 
+/**
+ * The batch a model trains with when none is asked for: the PQI paper's 250,
+ * except ResNet-18, whose activations (about 12 MB per 32×32 image) at 250
+ * would not fit wasm32's 4 GiB; it gets 128.
+ */
+export function defaultBatch(model: ModelName): number {
+  return model === "resnet18" ? 128 : DEFAULT_TRAIN_CONFIG.batch;
+}
+
 const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `--${opt}: ${String(v)} is not allowed (${allowed})`);
 
 export function validateTrainConfig(c: TrainConfig): TrainConfig {

@@ -1,6 +1,6 @@
 // The training options shared by `shrink train` and `shrink prune`.
 import type { OptSpecs, Parsed } from "../args";
-import { DEFAULT_TRAIN_CONFIG as D, defaultWarmup, type TrainConfig } from "../../train/config";
+import { DEFAULT_TRAIN_CONFIG as D, defaultWarmup, defaultBatch, type TrainConfig } from "../../train/config";
 import { LR_SCHEDULES } from "../../train/lr-schedules";
 import { MODEL_NAMES } from "../../nn/models";
 import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/datasets";
@@ -9,7 +9,7 @@ export const TRAIN_OPTIONS: OptSpecs = {
   model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear, mlp (in-128-256-K), cnn (conv 64-128-256-512), resnet18, mobilenet-v1" },
   width: { type: "number", arg: "X", help: "mobilenet-v1 width multiplier α (default 1)" },
   epochs: { type: "int", arg: "N", default: D.epochs, help: "Training epochs" },
-  batch: { type: "int", arg: "N", default: D.batch, help: "Mini-batch size" },
+  batch: { type: "int", arg: "N", help: `Mini-batch size (default ${D.batch}; 128 for resnet18)` },
   lr: { type: "number", arg: "X", default: D.lr, help: "Initial learning rate" },
   momentum: { type: "number", arg: "X", default: D.momentum, help: "SGD momentum" },
   nesterov: { type: "bool", default: D.nesterov, help: "Nesterov momentum (default on; --no-nesterov turns it off)" },
@@ -37,7 +37,7 @@ export function trainConfigFrom(p: Parsed): TrainConfig {
     model: o.model as TrainConfig["model"],
     width: o.width as number | undefined,
     epochs: o.epochs as number,
-    batch: o.batch as number,
+    batch: (o.batch as number | undefined) ?? defaultBatch(o.model as TrainConfig["model"]),
     lr: o.lr as number,
     momentum: o.momentum as number,
     nesterov: o.nesterov as boolean,
