@@ -65,7 +65,7 @@ const tol = (d: Disc) => Math.max(1e-4, 10 * d.max_rel);
 
 for (const c of fixture.cases) {
   const label = `${c.model}${c.alpha ? ` α=${c.alpha}` : ""} ${c.in_ch}×${c.height}×${c.width}, K=${c.classes}`;
-  test(`PyTorch cross-check ${label}: names, eval and train logits, BN statistics, loss and gradients`, async () => {
+  test(`PyTorch cross-check ${label}: names, eval and train logits, BN statistics, loss and gradients`, async (t) => {
     const e = await engine();
     const spec = modelSpec(ARCH[c.model], [c.in_ch, c.height, c.width], c.classes, { width: c.alpha ?? 1 });
     const rng = new Rng(e, 0);
@@ -104,14 +104,17 @@ for (const c of fixture.cases) {
       model.backward(dl.ptr, N);
       const grads = new Map(model.params().map((p) => [p.name, p.grad] as const));
       let compared = 0;
+      const gradErrs: string[] = [];
       for (const [name, g] of Object.entries(c.grads)) {
         const disc = d.grads[name];
         if (disc.max_rel > 1e-2) continue;
         const r = relErr(grads.get(name)!.toArray(), decode(g));
         assert.ok(r <= tol(disc), `grad ${name}: relative error ${r} > ${tol(disc)}`);
+        gradErrs.push(`${name} ${r.toExponential(1)}`);
         compared++;
       }
       assert.ok(compared >= 2, `at least the classifier's gradients are compared (${compared})`);
+      t.diagnostic(`relative errors: eval logits ${rEval.toExponential(2)}, train logits ${rTrain.toExponential(2)}, loss ${(Math.abs(loss - c.loss) / Math.abs(c.loss)).toExponential(2)}, gradients ${gradErrs.join(", ")}`);
     } finally {
       model.free();
       for (const t of [x, y, dl]) t.free();
