@@ -32,7 +32,7 @@ export { DEFAULT_TRAIN_CONFIG, validateTrainConfig, defaultWarmup, defaultBatch,
 export { createSession, augmentSeed, type Session } from "./train/session";
 export { makeThresholdSchedule, impliedPenalty, THRESHOLD_SCHEDULERS, type ThresholdSchedule, type ThresholdSchedulerKind } from "./prune/schedules";
 export { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type SoftThresholdOptions } from "./prune/soft-threshold";
-export { runPrune, runIterativePrune, findDForSparsity, validatePruneConfig, PRUNE_METHODS, DEFAULT_PRUNE, type PruneConfig, type PruneRun, type IterativeRun } from "./prune/run";
+export { runPrune, runIterativePrune, findDForSparsity, validatePruneConfig, defaultD, CONV_DEFAULT_D, PRUNE_METHODS, DEFAULT_PRUNE, type PruneConfig, type PruneRun, type IterativeRun } from "./prune/run";
 export { runIterative, ITERATIVE_METHODS, type IterationReport, type IterativeOptions } from "./prune/iterative";
 export { Gmp, gmpSparsity, type GmpOptions } from "./prune/gmp";
 export { MagnitudeOneShot } from "./prune/magnitude";

@@ -15,11 +15,11 @@ import { SCOPES } from "../../prune/scopes";
 import { SOFT_THRESHOLD_METHODS } from "../../prune/soft-threshold";
 import { ITERATIVE_METHODS } from "../../prune/iterative";
 import { iterativeCommand } from "./prune-iterative";
-import { PRUNE_METHODS, DEFAULT_PRUNE, runPrune, validatePruneConfig, findDForSparsity, type PruneConfig, type PruneHooks, type PruneRun, type DSearch } from "../../prune/run";
+import { PRUNE_METHODS, DEFAULT_PRUNE, CONV_DEFAULT_D, runPrune, validatePruneConfig, findDForSparsity, type PruneConfig, type PruneHooks, type PruneRun, type DSearch } from "../../prune/run";
 
 const OPTIONS: OptSpecs = {
   method: { type: "enum", values: PRUNE_METHODS, default: DEFAULT_PRUNE.method, help: "Pruning method (soft-threshold schedulers, str, gpo, or the magnitude baseline)" },
-  D: { type: "number", arg: "X", help: `Final threshold D (default ${DEFAULT_PRUNE.D} for the scheduled methods)` },
+  D: { type: "number", arg: "X", help: `Final threshold D (default ${DEFAULT_PRUNE.D} for linear and mlp, ${CONV_DEFAULT_D} for the conv nets; scheduled methods)` },
   mu: { type: "number", arg: "X", help: "lats only: the L1 coefficient μ instead of D (D = μ·Σ η)" },
   beta: { type: "number", arg: "X", help: `pgh: decay β in (0, 1], → 0 prunes at initialisation (default ${DEFAULT_PRUNE.beta}); sap: maximum pruning ratio per iteration (default ${DEFAULT_PRUNE.sapBeta})` },
   grad: { type: "enum", values: ["ste", "subgradient"], default: DEFAULT_PRUNE.grad, help: "Gradient through S_d: straight-through (STDS) or subgradient (STR)" },
