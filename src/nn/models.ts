@@ -74,7 +74,7 @@ export function buildModel(e: Engine, spec: ModelSpec, maxRows: number, rng: Rng
 /**
  * Evaluation batch that keeps activations well inside wasm's 4 GiB: large for
  * the fully connected models, smaller for the conv nets (ResNet-18 holds about
- * 10 MB of activations per 32×32 image).
+ * 12 MB of activations per 32×32 image).
  */
 export function defaultEvalBatch(arch: ModelName): number {
   return arch === "linear" || arch === "mlp" ? 1000 : arch === "cnn" ? 500 : 100;
