@@ -116,7 +116,7 @@ export function rng_normal(state: usize, out: usize, n: i32, mean: f32, std: f32
  * rejection ("Fast Random Integer Generation in an Interval", 2019).
  */
 // @ts-ignore: decorator
-@inline function rng_bounded(state: usize, range: u32): u32 {
+@inline export function rng_bounded(state: usize, range: u32): u32 {
   let m = <u64>rng_next_u32(state) * <u64>range;
   let l = <u32>m;
   if (l < range) {

@@ -24,7 +24,7 @@
 // bounded draws), then the flip bit (only if flip ≠ 0: the top bit of one
 // rng_next_u32). Quantities not drawn are 0 and consume nothing.
 
-import { rng_next_u32 } from "../prng";
+import { rng_next_u32, rng_bounded } from "../prng";
 
 /**
  * dst[i, c, p] = f32(src[idx[i], c, p])·scale[c] + shift[c] for i < count,
@@ -58,8 +58,8 @@ export function augment_draw(state: usize, params_i32: usize, count: i32, pad: i
   for (let i = 0; i < count; i++) {
     let dy: u32 = 0, dx: u32 = 0, f: u32 = 0;
     if (pad > 0) {
-      dy = bounded(state, range);
-      dx = bounded(state, range);
+      dy = rng_bounded(state, range);
+      dx = rng_bounded(state, range);
     }
     if (flip != 0) f = rng_next_u32(state) >>> 31;
     const p = params_i32 + <usize>i * 12;
@@ -122,22 +122,6 @@ export function gather_augment_u8_chw(
       }
     }
   }
-}
-
-// Unbiased integer in [0, range), range ≥ 1: Lemire's multiply-shift with
-// rejection, the same draws as prng.ts's bounded integers.
-// @ts-ignore: decorator
-@inline function bounded(state: usize, range: u32): u32 {
-  let m = <u64>rng_next_u32(state) * <u64>range;
-  let l = <u32>m;
-  if (l < range) {
-    const t: u32 = (<u32>0 - range) % range; // 2^32 mod range
-    while (l < t) {
-      m = <u64>rng_next_u32(state) * <u64>range;
-      l = <u32>m;
-    }
-  }
-  return <u32>(m >>> 32);
 }
 
 // d[k] = f32(s[k])·scale + shift for k < n (16 bytes → four f32x4, then a scalar tail).
