@@ -1,29 +1,31 @@
-// The one wasm module: every export the host sees is re-exported here.
-export * from "./memory";
-export * from "./kernels/gemm";
-export * from "./prng";
-export * from "./kernels/bias";
-export * from "./kernels/relu";
-export * from "./kernels/softmax_xent";
-export * from "./kernels/sgd";
-export * from "./kernels/reduce";
-export * from "./kernels/gather";
-export * from "./kernels/fill";
-// soft_threshold.ts, masked_sgd.ts, select.ts (soft threshold pruning, masked training, magnitude selection)
-export * from "./kernels/soft_threshold";
-export * from "./kernels/masked_sgd";
-export * from "./kernels/select";
-export * from "./prune/schedules";
-// pqi.ts, gini.ts (sparsity indices over remaining entries: PQ Index Eq. 1, PQI-bound Eq. 2, Gini; radix sort)
-export * from "./kernels/pqi";
-export * from "./kernels/gini";
-// conv/: 2-D convolution operator (im2col + GEMM, conv2d.ts) and its im2col/col2im
-export * from "./kernels/conv/conv2d";
-export * from "./kernels/conv/im2col";
-// augment.ts (image batches with channels: per-channel normalisation, seeded random crop + horizontal flip)
-export * from "./kernels/augment";
-// batchnorm.ts, pool.ts, add.ts, conv/dwconv.ts (BatchNorm2d, max/avg/global pooling, residual add, depthwise conv; NCHW)
-export * from "./kernels/batchnorm";
-export * from "./kernels/pool";
-export * from "./kernels/add";
-export * from "./kernels/conv/dwconv";
+// The one wasm module and its one export list: every function the host calls,
+// by the module that holds it. src/engine/exports.ts declares the same list
+// for the host (tests/exports.test.ts checks names and arity against this
+// binary); anything not listed stays internal (kernel specs import it directly).
+export { alloc, free } from "./memory";
+export { gemm_nn, gemm_nt, gemm_tn } from "./kernels/gemm";
+export { rng_seed, rng_next_u32, rng_uniform_f64, rng_uniform, rng_normal, rng_permutation } from "./prng";
+export { bias_add, bias_grad, channel_bias_add, channel_bias_grad } from "./kernels/bias";
+export { relu_forward, relu_backward } from "./kernels/relu";
+export { softmax_xent } from "./kernels/softmax_xent";
+export { sgd_step } from "./kernels/sgd";
+export { sum, count_nonzero, has_non_finite } from "./kernels/reduce";
+export { gather_normalize_u8, gather_labels_u8 } from "./kernels/gather";
+export { copy_f32, scale_f32, axpy_f32 } from "./kernels/fill";
+export { st_step, st_write, st_inverse_shift, st_threshold_grads } from "./kernels/soft_threshold";
+export { masked_sgd_step, apply_mask, mask_from_nonzero, mask_count } from "./kernels/masked_sgd";
+export { select_scratch_bytes, select_smallest_abs } from "./kernels/select";
+export { sched_g, sched_dg, sched_norm, sched_table } from "./prune/schedules";
+export { sched_stop_step, sched_stop_x } from "./prune/stop";
+export { lats_prefix_sums } from "./prune/lats";
+export { str_threshold, str_step, gpo_beta_step } from "./prune/str";
+export { lr_shape, lr_at } from "./optim/lr_schedule";
+export { exp_f64, log_f64, sqrt_f64 } from "./math";
+export { remaining_count, remaining_count_rows, remaining_max_abs, pqi_sums, pqi_from_sums, pqi, pqi_rows, pqi_bound, compact_remaining } from "./kernels/pqi";
+export { gini_scratch_bytes, abs_keys, radix_sort_u32, gini_sorted_keys, gini, gini_rows } from "./kernels/gini";
+export { conv2d_forward, conv2d_backward } from "./kernels/conv/conv2d";
+export { gather_normalize_u8_chw, augment_draw, gather_augment_u8_chw } from "./kernels/augment";
+export { bn_forward_train, bn_forward_eval, bn_backward, bn_backward_eval } from "./kernels/batchnorm";
+export { maxpool_forward, maxpool_backward, avgpool_forward, avgpool_backward, gap_forward, gap_backward } from "./kernels/pool";
+export { add } from "./kernels/add";
+export { dwconv_forward, dwconv_backward_input, dwconv_backward_weight } from "./kernels/conv/dwconv";

@@ -9,7 +9,7 @@ import { Sgd } from "../src/optim/sgd";
 import { Tensor } from "../src/engine/tensor";
 import { jsGemm } from "./js-baseline";
 import { bestSeconds } from "./timing";
-import { makeLrSchedule } from "../src/train/lr-schedules";
+import { makeLrSchedule } from "../src/optim/lr-schedules";
 import { SoftThresholdOptimizer } from "../src/prune/soft-threshold";
 import { prunableParams } from "../src/prune/prunable";
 import { convRates, convStrategies, cnnImagesPerSecond } from "./conv";
@@ -101,7 +101,7 @@ log(`  ${stepsPerSecond.toFixed(1)} steps/s  (${(stepSeconds * 1e3).toFixed(2)} 
 
 // Pruning overhead: the same step with S-LATS soft-threshold pruning (fused
 // st_step on every weight tensor) instead of plain SGD, timed in alternation.
-const lrs = makeLrSchedule({ kind: "cosine", lr: 0.01, epochs: 1000, stepsPerEpoch: 240 });
+const lrs = makeLrSchedule(e, { kind: "cosine", lr: 0.01, epochs: 1000, stepsPerEpoch: 240 });
 const st = new SoftThresholdOptimizer(e, model.params(), prunableParams(model.params()), sgd.opts, lrs, { method: "slats", D: 0.1, grad: "ste", threshold: "global", sInit: -5 });
 let tStep = 0;
 const pruneStep = () => {

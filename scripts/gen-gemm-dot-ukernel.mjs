@@ -43,5 +43,5 @@ export function dotKernel(MR, NR) {
 if (process.argv[1] && process.argv[1].endsWith("gen-gemm-dot-ukernel.mjs")) {
   const MR = +process.argv[2], NR = +process.argv[3];
   mkdirSync("assembly/kernels/gemm", { recursive: true });
-  writeFileSync(`assembly/kernels/gemm/dot_${MR}x${NR}.ts`, dotKernel(MR, NR));
+  writeFileSync(`assembly/kernels/gemm/gen/dot_${MR}x${NR}.ts`, dotKernel(MR, NR));
 }

@@ -1,4 +1,4 @@
-// Generates the GEMM micro-kernels assembly/kernels/gemm/ukernel_<MR>x<NR>.ts
+// Generates the GEMM micro-kernels assembly/kernels/gemm/gen/ukernel_<MR>x<NR>.ts
 // (XNNPACK style: one file per tile shape, fully unrolled, accumulators as locals
 // so V8/SpiderMonkey keep them in xmm registers).
 //   node scripts/gen-gemm-ukernel.mjs 4 8
@@ -54,5 +54,5 @@ export function ukernel(MR, NR, UNROLL = 1) {
 if (process.argv[1] && process.argv[1].endsWith("gen-gemm-ukernel.mjs")) {
   const MR = +process.argv[2], NR = +process.argv[3], U = +(process.argv[4] ?? 1);
   mkdirSync("assembly/kernels/gemm", { recursive: true });
-  writeFileSync(`assembly/kernels/gemm/ukernel_${MR}x${NR}${U > 1 ? `_u${U}` : ''}.ts`, ukernel(MR, NR, U));
+  writeFileSync(`assembly/kernels/gemm/gen/ukernel_${MR}x${NR}${U > 1 ? `_u${U}` : ''}.ts`, ukernel(MR, NR, U));
 }

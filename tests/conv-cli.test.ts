@@ -121,5 +121,5 @@ test("a batch that does not fit wasm32's 4 GiB is one clear line and exit 2, not
   const r = shrink("train", "--model", "resnet18", "--data-dir", cifarDir(), "--epochs", "1", "--batch", "1000");
   assert.equal(r.code, 2, r.stderr);
   assert.equal(lines(r.stderr).filter((l) => !l.startsWith("data:")).length, 1, r.stderr);
-  assert.match(r.stderr, /out of WebAssembly memory: .* exceeds the 4 GiB .*use a smaller --batch/);
+  assert.match(r.stderr, /out of WebAssembly memory: .* exceeds the 4 GiB .*use a smaller batch/);
 });

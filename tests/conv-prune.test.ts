@@ -9,7 +9,9 @@ import { Rng } from "../src/engine/rng.ts";
 import { buildModel, modelSpec, weightNames, paramNames, MODEL_NAMES } from "../src/nn/models.ts";
 import { prunableParams } from "../src/prune/prunable.ts";
 import { scopeGroups } from "../src/prune/scopes.ts";
-import { runPrune, runIterativePrune, DEFAULT_PRUNE, type PruneConfig } from "../src/prune/run.ts";
+import { runPrune } from "../src/prune/run.ts";
+import { runIterativePrune } from "../src/prune/run-iterative.ts";
+import { DEFAULT_PRUNE, type PruneConfig } from "../src/prune/config.ts";
 import { DEFAULT_TRAIN_CONFIG } from "../src/train/config.ts";
 import { engine, syntheticImageSet } from "./helpers/engine.ts";
 
@@ -46,7 +48,7 @@ const train = syntheticImageSet(64, 1, 16, 16);
 const test_ = syntheticImageSet(32, 2, 16, 16);
 const base: PruneConfig = {
   ...DEFAULT_TRAIN_CONFIG, model: "mobilenet-v1", width: 0.25, epochs: 1, batch: 32, lr: 0.05,
-  method: "slats", beta: DEFAULT_PRUNE.beta, grad: DEFAULT_PRUNE.grad, threshold: DEFAULT_PRUNE.threshold, scope: "layer", iterations: 2, p: 0.5, q: 1, etaR: 0, gamma: 1, sapBeta: 0.9, ratio: 0.3, sInit: -5,
+  method: "slats", beta: DEFAULT_PRUNE.beta, grad: DEFAULT_PRUNE.grad, threshold: DEFAULT_PRUNE.threshold, scope: "layer", iterations: 2, p: 0.5, q: 1, etaR: 0, gamma: 1, maxRatio: 0.9, ratio: 0.3, sInit: -5,
 } as PruneConfig;
 
 for (const method of ["slats", "lottery", "one-shot", "sap"] as const) {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { embeddedDataDir, findFashionMnist, readDatasetFiles } from "../src/node/data-dir.ts";
-import { ShrinkError } from "../src/io/errors.ts";
+import { ShrinkError } from "../src/engine/errors.ts";
 
 const shrinkError = (code: string, re: RegExp) => (err: unknown) => {
   assert.ok(err instanceof ShrinkError, `expected ShrinkError, got ${String(err)}`);

@@ -7,16 +7,16 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, unlinkSync, copyFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ShrinkError } from "../src/io/errors.ts";
+import { ShrinkError } from "../src/engine/errors.ts";
 import { encodeCifar, parseCifar, parseCifar10, parseCifar100, CIFAR_FILES, type CifarKind } from "../src/data/cifar.ts";
-import { DATASETS, resolveAugment, type ChannelNorm } from "../src/data/datasets.ts";
-import { WasmDataset, Batcher, FASHION_MNIST_NORM } from "../src/data/dataset.ts";
+import { DATASETS, resolveAugment, type ChannelNorm } from "../src/data/catalog.ts";
+import { WasmDataset, Batcher, FASHION_MNIST_NORM } from "../src/data/batcher.ts";
 import { Rng } from "../src/engine/rng.ts";
 import type { Engine } from "../src/engine/engine.ts";
 import type { ImageLabelSet } from "../src/data/idx.ts";
 import { createSession, augmentSeed } from "../src/train/session.ts";
 import { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from "../src/train/config.ts";
-import { findDataset, loadDataset } from "../src/node/datasets.ts";
+import { findDataset, loadDataset } from "../src/node/load-dataset.ts";
 import { embeddedDataDir } from "../src/node/data-dir.ts";
 import { engine, bits, syntheticImageSet } from "./helpers/engine.ts";
 import { shrink, lines } from "./helpers/cli.ts";
@@ -381,13 +381,13 @@ test("config: --augment and --dataset are validated; a dataset that contradicts 
   const c = { ...DEFAULT_TRAIN_CONFIG };
   assert.equal(c.augment, "auto");
   assert.throws(() => validateTrainConfig({ ...c, augment: "rotate" as TrainConfig["augment"] }),
-    shrinkError("E_ARG", /^--augment: rotate is not allowed \(one of none, flip, crop, crop\+flip, auto\)/));
+    shrinkError("E_ARG", /^augment: rotate is not allowed \(one of none, flip, crop, crop\+flip, auto\)/));
   assert.throws(() => validateTrainConfig({ ...c, dataset: "svhn" as TrainConfig["dataset"] }),
-    shrinkError("E_ARG", /^--dataset: svhn is not allowed \(one of fashion-mnist, mnist, cifar10, cifar100\)/));
+    shrinkError("E_ARG", /^dataset: svhn is not allowed \(one of fashion-mnist, mnist, cifar10, cifar100\)/));
   const e = await engine();
   const before = e.liveBuffers;
   assert.throws(() => createSession(e, { ...c, dataset: "cifar10" }, syntheticImageSet(10, 1), syntheticImageSet(10, 2)),
-    shrinkError("E_DATA_SHAPE", /--dataset cifar10: its images have 3 channels but the data has 1/));
+    shrinkError("E_DATA_SHAPE", /dataset cifar10: its images have 3 channels but the data has 1/));
   assert.equal(e.liveBuffers, before, "nothing allocated before the check");
 });
 

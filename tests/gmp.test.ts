@@ -3,15 +3,16 @@
 // that reach ⌊s_f·n_g⌋ zeros in every scope group (global, layer, neuron) with
 // masks that only grow, step by step, and biases that train densely; option
 // validation; leaks. Synthetic data (tests/helpers/prune.ts: 16 steps per
-// epoch, 3 epochs = 48 steps), --every 4 so the ramp has ten updates.
+// epoch, 3 epochs = 48 steps), every 4 so the ramp has ten updates.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gmpSparsity, Gmp, type GmpOptions } from "../src/prune/gmp.ts";
-import { runPrune, type PruneConfig } from "../src/prune/run.ts";
+import { runPrune } from "../src/prune/run.ts";
+import type { PruneConfig } from "../src/prune/config.ts";
 import { createSession } from "../src/train/session.ts";
 import { prunableParams } from "../src/prune/prunable.ts";
 import type { Scope } from "../src/prune/scopes.ts";
-import { ShrinkError } from "../src/io/errors.ts";
+import { ShrinkError } from "../src/engine/errors.ts";
 import { engine } from "./helpers/engine.ts";
 import { TRAIN, TEST, STEPS_PER_EPOCH, pruneConfig, countZeros, relErr } from "./helpers/prune.ts";
 import { snapshot } from "./helpers/iterative.ts";
@@ -158,27 +159,27 @@ test("gmp through runPrune: per-epoch sparsity never falls, the final count is e
   }
 });
 
-// BUG (src/prune/gmp.ts:61-62): with --end 1, t_e = round(1·T) = T, but the
+// BUG (src/prune/gmp.ts:61-62): with end 1, t_e = round(1·T) = T, but the
 // trainer's steps are t = 0 … T − 1, so the `t === te` update never happens and
-// the run ends at s(last multiple of --every) < s_f: with the default --every 50
+// the run ends at s(last multiple of every) < s_f: with the default every 50
 // and T = 48 the only update is at t = 0 (s_i = 0) and nothing is pruned at all
-// (sparsity 0 for --target-sparsity 0.7); with --every 4 it ends at 0.6996, not
+// (sparsity 0 for targetSparsity 0.7); with every 4 it ends at 0.6996, not
 // ⌊0.7·135680⌋/135680 = 0.7. Clamping t_e to T − 1 (or a final update after the
 // last step) would reach the target the option promises.
-test("gmp --end 1 reaches the target sparsity (default --every and --every 4)", async () => {
+test("gmp end 1 reaches the target sparsity (default every and every 4)", async () => {
   const e = await engine();
   for (const every of [50, 4]) {
     const r = await runPrune(e, pruneConfig({ method: "gmp", targetSparsity: S_F, end: 1, every }), TRAIN, TEST);
     const zeros = countZeros(r.model).filter((p) => p.kind === "weight").reduce((n, p) => n + p.zeros, 0);
     r.dispose();
-    assert.equal(zeros, Math.floor(S_F * TOTAL), `--end 1 --every ${every}: ${zeros} zeros`);
+    assert.equal(zeros, Math.floor(S_F * TOTAL), `end 1 every ${every}: ${zeros} zeros`);
   }
 });
 
 // BUG (src/prune/gmp.ts:28 with :62): when round(begin·T) = round(end·T) (a short
-// ramp, e.g. --end 0.01 over T = 48 steps: t_b = t_e = 0), the single update runs
+// ramp, e.g. end 0.01 over T = 48 steps: t_b = t_e = 0), the single update runs
 // at t = t_b = t_e, where gmpSparsity's first branch (t ≤ t_b) returns s_i, so the
-// mask is never pruned to s_f: sparsity 0 for --target-sparsity 0.7. At t = t_e
+// mask is never pruned to s_f: sparsity 0 for targetSparsity 0.7. At t = t_e
 // the schedule should give s_f (check t ≥ t_e first).
 test("gmp with a ramp shorter than a step (t_b = t_e) still prunes to the target", async () => {
   const e = await engine();
@@ -192,14 +193,14 @@ test("gmp with a ramp shorter than a step (t_b = t_e) still prunes to the target
 test("gmp validation: target sparsity, begin/end and every are checked with the option named (library and Gmp)", async () => {
   const e = await engine();
   const bad: [Partial<PruneConfig>, RegExp][] = [
-    [{ targetSparsity: undefined }, /--method gmp needs --target-sparsity/],
-    [{ targetSparsity: 1 }, /--target-sparsity/],
-    [{ targetSparsity: 0 }, /--target-sparsity/],
-    [{ begin: 0.5, end: 0.5 }, /--begin\/--end/],
-    [{ begin: -0.1 }, /--begin\/--end/],
-    [{ end: 1.5 }, /--begin\/--end/],
-    [{ every: 0 }, /--every/],
-    [{ every: 2.5 }, /--every/],
+    [{ targetSparsity: undefined }, /targetSparsity: method gmp needs/],
+    [{ targetSparsity: 1 }, /targetSparsity/],
+    [{ targetSparsity: 0 }, /targetSparsity/],
+    [{ begin: 0.5, end: 0.5 }, /begin\/end/],
+    [{ begin: -0.1 }, /begin\/end/],
+    [{ end: 1.5 }, /begin\/end/],
+    [{ every: 0 }, /every/],
+    [{ every: 2.5 }, /every/],
   ];
   for (const [over, re] of bad) {
     const start = e.liveBuffers;
@@ -212,9 +213,9 @@ test("gmp validation: target sparsity, begin/end and every are checked with the 
   try {
     const params = s.model.params();
     const make = (o: Partial<GmpOptions>) => new Gmp(e, params, prunableParams(params), s.sgd.opts, STEPS_PER_EPOCH, { ...opts({ initialSparsity: 0, finalSparsity: S_F }), ...o });
-    assert.throws(() => make({ finalSparsity: 1 }), /--target-sparsity/);
-    assert.throws(() => make({ begin: 0.9, end: 0.1 }), /--begin\/--end/);
-    assert.throws(() => make({ every: 0 }), /--every/);
+    assert.throws(() => make({ finalSparsity: 1 }), /targetSparsity/);
+    assert.throws(() => make({ begin: 0.9, end: 0.1 }), /begin\/end/);
+    assert.throws(() => make({ every: 0 }), /every/);
     const start = e.liveBuffers;
     make({}).free();
     assert.equal(e.liveBuffers, start, "Gmp.free releases its masks and momentum");

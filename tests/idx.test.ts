@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeIdx, loadIdx, loadImageLabelPair, parseIdx } from "../src/data/idx.ts";
 import { gunzip, isGzip } from "../src/data/gzip.ts";
-import { ShrinkError } from "../src/io/errors.ts";
+import { ShrinkError } from "../src/engine/errors.ts";
 import { embeddedDataDir, readDatasetFiles } from "../src/node/data-dir.ts";
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {

@@ -9,11 +9,12 @@ import assert from "node:assert/strict";
 import { engine, tensorFrom } from "./helpers/engine.ts";
 import type { Engine } from "../src/engine/engine.ts";
 import type { Tensor } from "../src/engine/tensor.ts";
-import {
-  pqIndex, pqIndexRows, pqIndexGlobal, giniIndex, giniIndexRows, giniIndexGlobal, concatRemaining,
-  pqiBound, exactR, etaR, checkPQ, REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, type IndexResult,
-} from "../src/prune/indices.ts";
-import { ShrinkError } from "../src/io/errors.ts";
+import { pqIndex, pqIndexRows, pqIndexGlobal, pqiBound } from "../src/prune/measures/pq-index.ts";
+import { giniIndex, giniIndexRows, giniIndexGlobal } from "../src/prune/measures/gini-index.ts";
+import { concatRemaining } from "../src/prune/measures/remaining.ts";
+import { checkPQ, REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, type IndexResult } from "../src/prune/measures/vector.ts";
+import { exactR, etaR } from "./helpers/exact-r.ts";
+import { ShrinkError } from "../src/engine/errors.ts";
 
 const CASES = 200;
 
@@ -492,7 +493,7 @@ test("PQI-bound (Eq. 2) holds for every r with η_r computed exactly, and for ex
       for (let i = 0; i < d; i++) (i < r ? (top += a[i]) : (rest += a[i]));
       const er = rest / top;
       close(etaR(w, r, { p }), er, 1e-12 * (1 + er), `etaR(r=${r})`);
-      const b = pqiBound(d, I, p, q, er);
+      const b = pqiBound(e, d, I, p, q, er);
       assert.ok(r >= b * (1 - 1e-12), `bound violated: r = ${r} < ${b} (d=${d}, I=${I}, p=${p}, q=${q}, η_r=${er})`);
     }
     // exactR: the smallest r with η_r ≤ η; the bound at η is below it (the bound decreases in η).
@@ -502,12 +503,12 @@ test("PQI-bound (Eq. 2) holds for every r with η_r computed exactly, and for ex
     assert.ok(ex.etaR! <= eta);
     if (ex.r! > 1) assert.ok(etaR(w, ex.r! - 1, { p })! > eta, "exactR is minimal");
     if (eta === 0) assert.equal(ex.r, w.filter((v) => v !== 0).length, "η = 0: r = number of nonzeros");
-    assert.ok(ex.r! >= pqiBound(d, I, p, q, eta) * (1 - 1e-12));
+    assert.ok(ex.r! >= pqiBound(e, d, I, p, q, eta) * (1 - 1e-12));
     // TS bound = wasm bound.
-    close(pqiBound(d, I, p, q, eta), e.k.pqi_bound(d, I, p, q, eta), 1e-12 * d, "pqiBound vs pqi_bound");
+    close(pqiBound(e, d, I, p, q, eta), e.k.pqi_bound(d, I, p, q, eta), 1e-12 * d, "pqiBound vs pqi_bound");
   }
   // Attained: all-equal magnitudes (I = 0) with r = d and η_d = 0 give exactly d.
-  for (const [p, q] of PAIRS) assert.equal(pqiBound(17, pqiOf(e, new Float32Array(17).fill(-0.4), p, q), p, q, 0), 17);
+  for (const [p, q] of PAIRS) assert.equal(pqiBound(e, 17, pqiOf(e, new Float32Array(17).fill(-0.4), p, q), p, q, 0), 17);
 });
 
 // ---------------------------------------------------------------- undefined cases and errors
@@ -557,17 +558,17 @@ test("undefined indices are null with a reason, never NaN or 0", async () => {
   assert.equal(e.liveBuffers, live);
 });
 
-test("parameters outside the domain are rejected with a ShrinkError naming --p / --q, the value and the range", async () => {
+test("parameters outside the domain are rejected with a ShrinkError naming p / q, the value and the range", async () => {
   const e = await engine();
   const x = tensorFrom(e, [4], [1, 2, 3, 4]);
   const bad: [number, number, RegExp][] = [
-    [0, 1, /--p: 0 must be in \(0, 1\]/],
-    [-0.5, 2, /--p: -0.5 must be in \(0, 1\]/],
-    [1.5, 3, /--p: 1.5 must be in \(0, 1\]/],
-    [NaN, 2, /--p: NaN/],
-    [0.5, 0.9, /--q: 0.9 must be a finite number ≥ 1/],
-    [0.5, Infinity, /--q: Infinity/],
-    [1, 1, /--p\/--q: p = 1 must be less than q = 1/],
+    [0, 1, /p: 0 must be in \(0, 1\]/],
+    [-0.5, 2, /p: -0.5 must be in \(0, 1\]/],
+    [1.5, 3, /p: 1.5 must be in \(0, 1\]/],
+    [NaN, 2, /p: NaN/],
+    [0.5, 0.9, /q: 0.9 must be a finite number ≥ 1/],
+    [0.5, Infinity, /q: Infinity/],
+    [1, 1, /p\/q: p = 1 must be less than q = 1/],
   ];
   try {
     for (const [p, q, re] of bad) {
@@ -575,18 +576,18 @@ test("parameters outside the domain are rejected with a ShrinkError naming --p /
         () => pqIndex(e, x, { p, q }),
         () => pqIndexRows(e, x, { p, q, rows: 2 }),
         () => pqIndexGlobal(e, [x], { p, q }),
-        () => pqiBound(4, 0.5, p, q, 0),
+        () => pqiBound(e, 4, 0.5, p, q, 0),
         () => checkPQ(p, q),
       ]) {
         assert.throws(call, (err: unknown) => err instanceof ShrinkError && err.code === "E_ARG" && re.test(err.message) && /0 < p ≤ 1 ≤ q, p < q/.test(err.message));
       }
     }
     for (const [p, q] of [[0.5, 1], [1, 2], [1, 1.0001], [1e-3, 1], [0.999, 1]]) assert.doesNotThrow(() => checkPQ(p, q));
-    assert.throws(() => pqiBound(4, 0.5, 0.5, 1, -0.1), (err: unknown) => err instanceof ShrinkError && /--eta-r: -0.1 must be a finite number ≥ 0/.test(err.message));
-    assert.throws(() => exactR(Float32Array.of(1), { p: 0.5, eta: NaN }), /--eta-r: NaN/);
-    assert.throws(() => exactR(Float32Array.of(1), { p: 2 }), /--p: 2 must be in \(0, 1\]/);
-    assert.throws(() => pqiBound(4, 1.5, 0.5, 1, 0), ShrinkError);
-    assert.throws(() => pqiBound(2.5, 0.5, 0.5, 1, 0), ShrinkError);
+    assert.throws(() => pqiBound(e, 4, 0.5, 0.5, 1, -0.1), (err: unknown) => err instanceof ShrinkError && /etaR: -0.1 must be a finite number ≥ 0/.test(err.message));
+    assert.throws(() => exactR(Float32Array.of(1), { p: 0.5, eta: NaN }), /etaR: NaN/);
+    assert.throws(() => exactR(Float32Array.of(1), { p: 2 }), /p: 2 must be in \(0, 1\]/);
+    assert.throws(() => pqiBound(e, 4, 1.5, 0.5, 1, 0), ShrinkError);
+    assert.throws(() => pqiBound(e, 2.5, 0.5, 0.5, 1, 0), ShrinkError);
     assert.throws(() => pqIndexRows(e, x, { p: 0.5, q: 1, rows: 3 }), RangeError);
   } finally {
     x.free();

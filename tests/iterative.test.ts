@@ -20,12 +20,13 @@ import { createSession, type Session } from "../src/train/session.ts";
 import { train } from "../src/train/trainer.ts";
 import { prunableParams } from "../src/prune/prunable.ts";
 import { runIterative, validateIterative, type IterationReport, type IterativeHooks, type IterativeOptions } from "../src/prune/iterative.ts";
-import { runIterativePrune, validatePruneConfig, type PruneConfig } from "../src/prune/run.ts";
+import { runIterativePrune } from "../src/prune/run-iterative.ts";
+import { validatePruneConfig, type PruneConfig } from "../src/prune/config.ts";
 import { scopeGroups, pruneSmallest, keptCount } from "../src/prune/scopes.ts";
-import { pqiBound } from "../src/prune/indices.ts";
+import { pqiBound } from "../src/prune/measures/pq-index.ts";
 import { MaskedSgd } from "../src/optim/masked-sgd.ts";
 import { Sgd } from "../src/optim/sgd.ts";
-import { ShrinkError } from "../src/io/errors.ts";
+import { ShrinkError } from "../src/engine/errors.ts";
 import { engine, lcg, uniformArray, syntheticImageSet, repoRoot } from "./helpers/engine.ts";
 import { TRAIN, TEST, pruneConfig, modelBytes, equalBytes, relErr } from "./helpers/prune.ts";
 import {
@@ -43,7 +44,9 @@ const keptAfter = (r: IterationReport, total = TOTAL) => Math.round(r.remainingA
 /** The paper's c_t for one scope group (Algorithm 1), computed here independently of src. */
 function sapC(d: number, I: number, p: number, q: number, etaR: number, gamma: number, beta: number): number {
   const r = d * (1 + etaR) ** (-q / (q - p)) * (1 - I) ** ((q * p) / (q - p));
-  return Math.floor(Math.min(gamma * (d - r), beta * d));
+  const n = Math.round(r);
+  const snapped = Math.abs(r - n) <= 1e-12 * Math.max(1, r) ? n : r; // as src/prune/iterative.ts snapToInteger
+  return Math.floor(Math.min(gamma * (d - snapped), beta * d));
 }
 
 /** PQ Index of a list of magnitudes, in f64 (Eq. 1). */
@@ -226,7 +229,7 @@ test("c_t edge cases on hand-set weights: PQI 0 (equal magnitudes) prunes nothin
     assert.deepEqual(Array.from(fcWeight), [0, -0.75]);
   }
   // The formula directly: a single entry has r = d = 1 for any (p, q), η_r = 0.
-  for (const [p, q] of [[0.5, 1], [1, 2], [0.3, 3]]) assert.equal(pqiBound(1, 0, p, q, 0), 1);
+  for (const [p, q] of [[0.5, 1], [1, 2], [0.3, 3]]) assert.equal(pqiBound(e, 1, 0, p, q, 0), 1);
   assert.equal(sapC(1, 0, 0.5, 1, 0, 1e6, 1), 0);
 });
 
@@ -270,7 +273,7 @@ test("scopeGroups / pruneSmallest / keptCount on hand-built tensors: global rank
     assert.deepEqual(scopeGroups([A, B], "layer").map((x) => [x.name, x.size]), [["A", 6], ["B", 4]]);
     const neurons = scopeGroups([A, B], "neuron");
     assert.deepEqual(neurons.map((x) => [x.name, x.segments[0].offset, x.size]), [["A[0]", 0, 3], ["A[1]", 3, 3], ["B[0]", 0, 1], ["B[1]", 1, 1], ["B[2]", 2, 1], ["B[3]", 3, 1]]);
-    assert.throws(() => scopeGroups([A], "row" as never), (err: unknown) => err instanceof ShrinkError && /--scope/.test(err.message) && /"row"/.test(err.message));
+    assert.throws(() => scopeGroups([A], "row" as never), (err: unknown) => err instanceof ShrinkError && /^scope: /.test(err.message) && /"row"/.test(err.message));
 
     assert.equal(pruneSmallest(e, g, masks, 0), 0);
     assert.equal(keptCount(e, g, masks), 10);
@@ -651,20 +654,23 @@ test("no leaks: live buffers and bytes return to their start after dispose, for 
 
 // ------------------------------------------------------------ validation
 
-const BAD: [name: string, over: Partial<PruneConfig>, cli: string[], option: RegExp][] = [
-  ["--p 0", { p: 0 }, ["--p", "0"], /--p\b/],
-  ["--q 0.5", { q: 0.5 }, ["--q", "0.5"], /--q\b/],
-  ["--eta-r -1", { etaR: -1 }, ["--eta-r", "-1"], /--eta-r\b/],
-  ["--gamma 0", { gamma: 0 }, ["--gamma", "0"], /--gamma\b/],
-  ["--beta 1.5 (sap)", { sapBeta: 1.5, beta: 1.5 }, ["--beta", "1.5"], /--beta\b/],
-  ["--ratio 1", { ratio: 1 }, ["--ratio", "1"], /--ratio\b/],
-  ["--iterations 0", { iterations: 0 }, ["--iterations", "0"], /--iterations\b/],
-  ["--target-sparsity with sap", { targetSparsity: 0.5 }, ["--target-sparsity", "0.5"], /--target-sparsity\b/],
+// The library names the config field; the CLI says the flag.
+const BAD: [name: string, over: Partial<PruneConfig>, cli: string[], field: string, flag: string][] = [
+  ["--p 0", { p: 0 }, ["--p", "0"], "p", "--p"],
+  ["--q 0.5", { q: 0.5 }, ["--q", "0.5"], "q", "--q"],
+  ["--eta-r -1", { etaR: -1 }, ["--eta-r", "-1"], "etaR", "--eta-r"],
+  ["--gamma 0", { gamma: 0 }, ["--gamma", "0"], "gamma", "--gamma"],
+  ["--max-ratio 1.5 (sap)", { maxRatio: 1.5 }, ["--max-ratio", "1.5"], "maxRatio", "--max-ratio"],
+  ["--ratio 1 (sap does not use it)", { ratio: 1 }, ["--ratio", "1"], "ratio", "--ratio"],
+  ["--iterations 0", { iterations: 0 }, ["--iterations", "0"], "iterations", "--iterations"],
+  ["--target-sparsity with sap", { targetSparsity: 0.5 }, ["--target-sparsity", "0.5"], "targetSparsity", "--target-sparsity"],
 ];
+const startsWith = (name: string) => new RegExp(`^${name.replace(/[-/]/g, "\\$&")}\\b`);
 
 test("validation: bad iterative options throw a ShrinkError (E_ARG) naming the option, before any allocation", async () => {
   const e = await engine();
-  for (const [name, over, , option] of BAD) {
+  for (const [name, over, , field] of BAD) {
+    const option = startsWith(field);
     const c = pruneConfig({ method: "sap", epochs: 1, ...over });
     const isErr = (err: unknown) => {
       assert.ok(err instanceof ShrinkError, `${name}: ${String(err)}`);
@@ -678,11 +684,11 @@ test("validation: bad iterative options throw a ShrinkError (E_ARG) naming the o
     assert.equal(e.liveBuffers, start, `${name}: nothing leaked`);
   }
   // SAP's β only bounds sap; lottery's P only lottery/one-shot — but both are checked.
-  assert.throws(() => validateIterative(iterOpts({ maxRatio: 0 })), /--beta/);
-  assert.throws(() => validateIterative(iterOpts({ ratio: 0 })), /--ratio/);
-  assert.throws(() => validateIterative(iterOpts({ iterations: 1.5 })), /--iterations/);
-  assert.throws(() => validateIterative(iterOpts({ gamma: Infinity })), /--gamma/);
-  assert.throws(() => validateIterative(iterOpts({ p: 1, q: 1 })), /--p\/--q/);
+  assert.throws(() => validateIterative(iterOpts({ maxRatio: 0 })), /maxRatio: /);
+  assert.throws(() => validateIterative(iterOpts({ ratio: 0 })), /ratio: /);
+  assert.throws(() => validateIterative(iterOpts({ iterations: 1.5 })), /iterations: /);
+  assert.throws(() => validateIterative(iterOpts({ gamma: Infinity })), /gamma: /);
+  assert.throws(() => validateIterative(iterOpts({ p: 1, q: 1 })), /p\/q: /);
   // The valid edges pass: β = 1, γ tiny, η_r = 0, p = 1 with q = 2.
   validateIterative(iterOpts({ maxRatio: 1, gamma: 1e-9, etaR: 0, p: 1, q: 2, iterations: 1000 }));
 });
@@ -690,7 +696,8 @@ test("validation: bad iterative options throw a ShrinkError (E_ARG) naming the o
 test("validation through the CLI: shrink prune --method sap with a bad option exits 2 with one stderr line naming it", () => {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
   delete env.SHRINK_DATA_DIR;
-  for (const [name, , cli, option] of BAD) {
+  for (const [name, , cli, , flag] of BAD) {
+    const option = new RegExp(`^shrink prune: ${flag}\\b`);
     const r = spawnSync(process.execPath, ["bin/shrink.js", "prune", "--method", "sap", "--data-dir", "data", "--epochs", "1", ...cli], { cwd: repoRoot(), env, encoding: "utf8", timeout: 60_000 });
     assert.equal(r.status, 2, `${name}: exit code (stderr ${r.stderr})`);
     const lines = r.stderr.split("\n").filter(Boolean);
@@ -699,4 +706,19 @@ test("validation through the CLI: shrink prune --method sap with a bad option ex
     assert.match(lines[0], option, `${name}: ${lines[0]}`);
     assert.equal(r.stdout, "");
   }
+});
+
+test("SAP's c_t does not lose a count to rounding: r = 640.0000000000001 on d = 800 prunes 160", async () => {
+  const e = await engine();
+  const { snapToInteger, sapPruneCount } = await import("../src/prune/iterative.ts");
+  const r = 800 * 0.8 * (1 + 2 ** -52); // an ulp above 640, as the f64 powers of Eq. 4 can give
+  assert.notEqual(r, 640);
+  assert.equal(Math.floor(800 - r), 159, "the unsnapped count");
+  assert.equal(sapPruneCount(800, snapToInteger(r), 1, 0.9), 160);
+  assert.equal(snapToInteger(640.5), 640.5, "a real fraction is kept");
+  // The wasm bound for p = 1, q = 2: r = d·(1 − I)^2; I = 1 − √0.8 gives r = 640 up to rounding.
+  const I = 1 - Math.SQRT2 * Math.sqrt(0.4);
+  const bound = e.k.pqi_bound(800, I, 1, 2, 0);
+  assert.ok(Math.abs(bound - 640) < 1e-9, String(bound));
+  assert.equal(sapPruneCount(800, snapToInteger(bound), 1, 0.9), 160);
 });

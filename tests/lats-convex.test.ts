@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { engine } from "./helpers/engine.ts";
-import { makeLrSchedule } from "../src/train/lr-schedules.ts";
+import { makeLrSchedule } from "../src/optim/lr-schedules.ts";
 import { makeThresholdSchedule } from "../src/prune/schedules.ts";
 
 function lcg(seed: number) {
@@ -74,7 +74,7 @@ test("LATS soft-threshold training solves min ½‖Aw − b‖²/m + μ‖w‖�
   // The same problem by soft-threshold training in wasm, d(t) from the lats scheduler.
   const T = 600;
   const eta = 1 / L;
-  const lr = makeLrSchedule({ kind: "constant", lr: eta, epochs: T, stepsPerEpoch: 1 });
+  const lr = makeLrSchedule(e, { kind: "constant", lr: eta, epochs: T, stepsPerEpoch: 1 });
   const sched = makeThresholdSchedule(e, { kind: "lats", mu, lr });
   assert.ok(Math.abs(sched.D - mu * eta * T) <= 1e-12 * sched.D, "Corollary 1: D = μ·Σ η");
   const k = e.k;

@@ -136,15 +136,18 @@ test("default run: the saved file's \"pruning\" metadata matches the run; shrink
 const BAD: [name: string, args: string[], mustMatch: RegExp[]][] = [
   ["--method nope", ["--method", "nope"], [/--method/, /"nope"/, /slats/, /magnitude/]],
   ["--D -1", ["--D", "-1"], [/--D/, /-1/, /> 0/]],
-  ["--beta 0", ["--beta", "0"], [/--beta/, /\b0\b/, /\(0, 1\]/]],
-  ["--beta 2", ["--beta", "2"], [/--beta/, /\b2\b/, /\(0, 1\]/]],
+  ["--beta 0", ["--method", "pgh", "--beta", "0"], [/--beta/, /\b0\b/, /\(0, 1\]/]],
+  ["--beta 2", ["--method", "pgh", "--beta", "2"], [/--beta/, /\b2\b/, /\(0, 1\]/]],
+  ["--beta with slats (unused)", ["--beta", "0.5"], [/--beta/, /slats does not use it/, /pgh/]],
+  ["--p 2 --q 1 with slats (unused)", ["--p", "2", "--q", "1"], [/--p/, /slats does not use it/, /sap/]],
+  ["--max-ratio 1.5 (sap)", ["--method", "sap", "--max-ratio", "1.5"], [/--max-ratio/, /1\.5/, /\(0, 1\]/]],
   ["--mu 1 --method slats", ["--mu", "1", "--method", "slats"], [/--mu/, /lats/, /slats/]],
-  ["--mu 1 --D 1 --method lats", ["--mu", "1", "--D", "1", "--method", "lats"], [/--mu/, /--D/, /one of/]],
+  ["--mu 1 --D 1 --method lats", ["--mu", "1", "--D", "1", "--method", "lats"], [/--mu/, /\bD\b/, /not both/]],
   ["--stop-penalty -1", ["--stop-penalty", "-1"], [/--stop-penalty/, /-1/]],
   // The linear model and --batch 5000 keep the (buggy) ten pilot runs of this case short.
   ["--target-sparsity 1.5", ["--target-sparsity", "1.5", "--model", "linear", "--batch", "5000"], [/--target-sparsity/, /1\.5/]],
-  ["--method magnitude (no target)", ["--method", "magnitude"], [/--method magnitude/, /--target-sparsity/]],
-  ["--threshold layer with slats", ["--threshold", "layer"], [/--threshold layer/, /str and gpo/, /slats/]],
+  ["--method magnitude (no target)", ["--method", "magnitude"], [/magnitude/, /--target-sparsity/]],
+  ["--threshold layer with slats", ["--threshold", "layer"], [/--threshold/, /str, gpo/, /slats/]],
   ["--exclude nomatch*", ["--exclude", "nomatch*"], [/--exclude/, /"nomatch\*"/, /matches no parameter/, /fc1\.weight/]],
 ];
 

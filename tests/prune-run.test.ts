@@ -11,16 +11,18 @@
 // 1.0 throughout (the bands are easy to learn).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runPrune, findDForSparsity, type PruneConfig, type PruneRun } from "../src/prune/run.ts";
+import { runPrune, type PruneRun } from "../src/prune/run.ts";
+import { findDForSparsity } from "../src/prune/search.ts";
+import type { PruneConfig } from "../src/prune/config.ts";
 import { SoftThresholdOptimizer } from "../src/prune/soft-threshold.ts";
 import { MagnitudeOneShot } from "../src/prune/magnitude.ts";
 import { prunableParams } from "../src/prune/prunable.ts";
 import { makeThresholdSchedule } from "../src/prune/schedules.ts";
-import { makeLrSchedule } from "../src/train/lr-schedules.ts";
+import { makeLrSchedule } from "../src/optim/lr-schedules.ts";
 import { buildModel, modelSpec } from "../src/nn/models.ts";
 import { initSeed } from "../src/train/session.ts";
 import { Rng } from "../src/engine/rng.ts";
-import { ShrinkError } from "../src/io/errors.ts";
+import { ShrinkError } from "../src/engine/errors.ts";
 import type { Engine } from "../src/engine/engine.ts";
 import { engine, lcg, uniformArray } from "./helpers/engine.ts";
 import {
@@ -109,7 +111,7 @@ test("exclude: fc3.* keeps fc3.weight dense and out of the pruned set; a glob ma
   await assert.rejects(runPrune(e, pruneConfig({ exclude: ["nomatch*"] }), TRAIN, TEST), (err: unknown) => {
     assert.ok(err instanceof ShrinkError, String(err));
     assert.equal(err.code, "E_ARG");
-    assert.match(err.message, /--exclude/);
+    assert.match(err.message, /exclude/);
     assert.match(err.message, /"nomatch\*"/);
     return true;
   });
@@ -168,7 +170,7 @@ test("early pruning: pgh β 1e-5, stop penalty 0.1 stops at the schedule's stopS
   const e = await engine();
   const D = 0.02;
   const c = pruneConfig({ method: "pgh", D, beta: 1e-5, stopPenalty: 0.1, epochs: 4 });
-  const lr = makeLrSchedule({ kind: "cosine", lr: 0.1, epochs: 4, stepsPerEpoch: STEPS_PER_EPOCH });
+  const lr = makeLrSchedule(e, { kind: "cosine", lr: 0.1, epochs: 4, stepsPerEpoch: STEPS_PER_EPOCH });
   const sched = makeThresholdSchedule(e, { kind: "pgh", D, beta: 1e-5, lr });
   const stop = sched.stopStep(0.1);
   // The stop lands inside the run, after the first epoch, so there are states on both sides.
@@ -208,7 +210,7 @@ test("constant scheduler: constructing the optimizer keeps the initial weights (
     try {
       const params = model.params();
       const before = params.map((p) => p.value.toArray());
-      const lr = makeLrSchedule({ kind: "cosine", lr: 0.1, epochs: 1, stepsPerEpoch: 4 });
+      const lr = makeLrSchedule(e, { kind: "cosine", lr: 0.1, epochs: 1, stepsPerEpoch: 4 });
       const opt = new SoftThresholdOptimizer(e, params, prunableParams(params), SGD, lr, {
         method: "constant", D, grad: "ste", threshold: "global", sInit: -5,
       });
@@ -407,10 +409,10 @@ test("no leaks: liveBuffers returns to its start after dispose (slats, str, gpo,
 // BUG (src/prune/run.ts, runPrune): createSession() runs before prunableParams()
 // and before the optimizer's constructor, and neither call is inside the
 // try/finally that disposes the session, so every configuration error raised
-// there (an --exclude glob matching nothing, --threshold layer with a scheduled
-// method, --grad subgradient with gpo) leaks the whole session: 35 wasm buffers
+// there (an exclude glob matching nothing, threshold layer with a scheduled
+// method, grad subgradient with gpo) leaks the whole session: 35 wasm buffers
 // (model, batchers, datasets, SGD) per failed call on the mlp.
-test("no leaks when runPrune rejects a configuration (bad --exclude, --threshold layer with slats, gpo with subgradient)", async () => {
+test("no leaks when runPrune rejects a configuration (bad exclude, threshold layer with slats, gpo with subgradient)", async () => {
   const e = await engine();
   const bad: [string, PruneConfig][] = [
     ["exclude nomatch*", pruneConfig({ exclude: ["nomatch*"] })],
@@ -428,7 +430,7 @@ test("no leaks when runPrune rejects a configuration (bad --exclude, --threshold
 // validate() only runs inside runPrune, which the pilots call with
 // targetSparsity: undefined — so a target outside (0, 1) runs maxPilots full
 // training runs and ends in E_TARGET ("no D within one point") instead of the
-// E_ARG "--target-sparsity: 1.5 must be in (0, 1)" that runPrune gives.
+// E_ARG "targetSparsity: 1.5 must be in (0, 1)" that runPrune gives.
 test("findDForSparsity rejects a target outside (0, 1) before any pilot run", async () => {
   const e = await engine();
   let pilots = 0;
@@ -443,7 +445,7 @@ test("findDForSparsity rejects a target outside (0, 1) before any pilot run", as
 // gpo train their threshold and ignore D, so searching D for a target sparsity
 // cannot converge: every pilot gives the same sparsity and the search ends in
 // E_TARGET after maxPilots (10 by default) full runs. It should be refused up
-// front (E_ARG) like --stop-penalty is for these methods.
+// front (E_ARG) like stopPenalty is for these methods.
 test("findDForSparsity refuses methods whose sparsity does not depend on D (str)", async () => {
   const e = await engine();
   const sparsities: number[] = [];

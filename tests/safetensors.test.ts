@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.ts";
 import type { TensorInput } from "../src/io/safetensors.ts";
-import { ShrinkError } from "../src/io/errors.ts";
+import { ShrinkError } from "../src/engine/errors.ts";
 
 const shrinkError = (code: string, re: RegExp) => (err: unknown) => {
   assert.ok(err instanceof ShrinkError, `expected ShrinkError, got ${String(err)}`);

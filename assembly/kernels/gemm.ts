@@ -11,8 +11,8 @@
 // Summation order over k is fixed (k ascending within and across KC blocks),
 // so results are bit-identical for any run of the same shapes.
 // @ts-nocheck
-import { gemm_ukernel_4x8 } from "./gemm/ukernel_4x8";
-import { gemm_ukernel_2x16 } from "./gemm/ukernel_2x16";
+import { gemm_ukernel_4x8 } from "./gemm/gen/ukernel_4x8";
+import { gemm_ukernel_2x16 } from "./gemm/gen/ukernel_2x16";
 import { pack_panels } from "./gemm/pack";
 import { gemm_nt_dot } from "./gemm/dot";
 
@@ -52,9 +52,7 @@ export function gemm_strided(
   const w216 = <i64>paddedTo(m, 2) * paddedTo(n, 16);
   const w216t = <i64>paddedTo(n, 2) * paddedTo(m, 16);
   const best = min(min(w48t, w216), w216t);
-  if (policyTile >= 0) {
-    gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, policyTile == 1);
-  } else if (best * 10 >= w48 * 9) {
+  if (best * 10 >= w48 * 9) {
     // Switch away from 4x8 upright only for a clear (≥ 10%) saving.
     gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, false);
   } else if (best == w216) {
@@ -69,17 +67,11 @@ export function gemm_strided(
 // policy: -1 auto, 0 never pack, 1 always pack (bench and tests only).
 let policyA: i32 = -1;
 let policyB: i32 = -1;
-let policyTile: i32 = -1;
-
-/** Tuning hook for bench/ and tests: force the 4x8 (0) or 2x16 (1) tile, -1 = auto. */
-export function gemm_set_tile(tile: i32): void {
-  policyTile = tile;
-}
 const DIRECT_B_MAX_M: i32 = 64;
 const DIRECT_A_MAX_N: i32 = 64;
 const DOT_MAX_N: i32 = 16;
 
-/** Tuning hook for bench/ and tests: force (1) or forbid (0) packing, -1 = auto. */
+/** Tuning hook for the kernel specs: force (1) or forbid (0) packing, -1 = auto (not a wasm export). */
 export function gemm_set_policy(packAPolicy: i32, packBPolicy: i32): void {
   policyA = packAPolicy;
   policyB = packBPolicy;

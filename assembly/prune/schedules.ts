@@ -19,6 +19,11 @@
 import { gk15, integrate } from "./quadrature";
 
 // S-LATS, Eq. 13, closed forms (with warm-up: exact piecewise integral).
+import { gk15, integrate } from "./quadrature";
+import { LR_CONSTANT, LR_COSINE, LR_POLY, LR_STEP, PI, HALF_PI, shapeH, shapeS, hFull, HFull, sinpi, cospi } from "./lr_shape";
+import { pghG, pghI } from "./pgh";
+
+// S-LATS, Eq. 13, closed forms (with warm-up: exact piecewise integral).
 export const SCHED_SLATS_CONSTANT: i32 = 0;
 export const SCHED_SLATS_COSINE: i32 = 1; // Eq. 14 when w = 0
 export const SCHED_SLATS_POLY: i32 = 2;
@@ -38,56 +43,25 @@ export const SCHED_QUAD_COSINE: i32 = 10;
 export const SCHED_QUAD_POLY: i32 = 11;
 export const SCHED_QUAD_STEP: i32 = 12;
 
-// LR shapes h(y)/η₀ after warm-up (src/train/lr-schedules.ts `shape`).
-const LR_CONSTANT: i32 = 0;
-const LR_COSINE: i32 = 1;
-const LR_POLY: i32 = 2;
-const LR_STEP: i32 = 3;
-
-const PI: f64 = Math.PI;
-const HALF_PI: f64 = Math.PI / 2;
-const INV_PI: f64 = 1 / Math.PI;
-const PI_SQ: f64 = Math.PI * Math.PI;
-
-// Step shape on the step grid: the decay index is ⌊y/P + 1e-9⌋, so a grid point
-// that should sit exactly on a period boundary is not pushed below it by
-// rounding (the host uses the same 1e-9 tolerance in epochs). Integrals use
-// the exact ⌊y/P⌋.
-const STEP_EPS: f64 = 1e-9;
-
-// Quadrature: relative tolerance per panel, absolute floor per unit width
 // relative to a first estimate of the normaliser, fixed prefix panels.
 const Q_RTOL: f64 = 1e-14;
 const Q_ATOL_REL: f64 = 1e-17;
 const Q_PANELS: i32 = 64;
 
-// Stop-point root finding: scan grid, then bisection.
-const STOP_SCAN: i32 = 4096;
 
-// ---------------------------------------------------------------- helpers
 
-/** sin(πx) for x ∈ [0, 1], reflected so sinpi(1) = 0 exactly. */
-function sinpi(x: f64): f64 {
-  return x <= 0.5 ? Math.sin(PI * x) : Math.sin(PI * (1 - x));
-}
-
-/** cos(πx) for x ∈ [0, 1], reflected so cospi(1) = −1 with full relative accuracy nearby. */
-function cospi(x: f64): f64 {
-  return x <= 0.5 ? Math.cos(PI * x) : -Math.cos(PI * (1 - x));
-}
-
-function shapeOf(kind: i32): i32 {
+export function shapeOf(kind: i32): i32 {
   if (kind >= SCHED_SLATS_CONSTANT && kind <= SCHED_SLATS_STEP) return kind;
   if (kind == SCHED_PGH_COSINE) return LR_COSINE;
   if (kind >= SCHED_QUAD_CONSTANT && kind <= SCHED_QUAD_STEP) return kind - SCHED_QUAD_CONSTANT;
   return -1;
 }
 
-function usesBeta(kind: i32): bool {
+export function usesBeta(kind: i32): bool {
   return kind == SCHED_PGH_COSINE || (kind >= SCHED_QUAD_CONSTANT && kind <= SCHED_QUAD_STEP);
 }
 
-function validParams(kind: i32, w: f64, beta: f64, a: f64, b: f64): bool {
+export function validParams(kind: i32, w: f64, beta: f64, a: f64, b: f64): bool {
   if (kind < 0 || kind > SCHED_QUAD_STEP) return false;
   const shape = shapeOf(kind);
   if (shape < 0) return true; // sine, linear, log2, constant: no parameters
@@ -96,91 +70,6 @@ function validParams(kind: i32, w: f64, beta: f64, a: f64, b: f64): bool {
   if (shape == LR_POLY && !(a > 0 && a < Infinity)) return false;
   if (shape == LR_STEP && !(a > 0 && a <= 1 && b > 0 && b < Infinity)) return false;
   return true;
-}
-
-/** LR shape s(y) = h/η₀ after warm-up, y ∈ [0, 1]. */
-function shapeH(shape: i32, y: f64, a: f64, b: f64, grid: bool): f64 {
-  if (shape == LR_CONSTANT) return 1;
-  if (shape == LR_COSINE) {
-    // ½(1 + cos πy) = sin²(π(1 − y)/2): no cancellation near y = 1.
-    const s = Math.sin(HALF_PI * (1 - y));
-    return s * s;
-  }
-  if (shape == LR_POLY) return y >= 1 ? 0 : Math.pow(1 - y, a);
-  // LR_STEP
-  const k = Math.floor(y / b + (grid ? STEP_EPS : 0));
-  return Math.pow(a, k);
-}
-
-/** S(y) = ∫₀^y s(u) du, exact. */
-function shapeS(shape: i32, y: f64, a: f64, b: f64): f64 {
-  if (shape == LR_CONSTANT) return y;
-  if (shape == LR_COSINE) return 0.5 * (y + sinpi(y) * INV_PI);
-  if (shape == LR_POLY) {
-    // (1 − (1 − y)^{κ+1}) / (κ + 1) without cancellation at small y.
-    const k1 = a + 1;
-    return -Math.expm1(k1 * Math.log1p(-y)) / k1;
-  }
-  // LR_STEP: full periods 0..k−1 contribute P·γ^j, then the partial period.
-  const k = Math.floor(y / b);
-  const lg = Math.log(a);
-  const geo = a == 1 ? k : Math.expm1(k * lg) / Math.expm1(lg); // Σ_{j<k} γ^j
-  return b * geo + (y - k * b) * Math.pow(a, k);
-}
-
-/** h(x)/η₀ over the whole run: linear warm-up x/w on [0, w), then the shape on [w, 1]. */
-function hFull(shape: i32, x: f64, w: f64, a: f64, b: f64, grid: bool): f64 {
-  if (x < w) return x / w;
-  return shapeH(shape, (x - w) / (1 - w), a, b, grid);
-}
-
-/** H(x) = ∫₀ˣ h(u)/η₀ du, exact (Eq. 13 numerator). */
-function HFull(shape: i32, x: f64, w: f64, a: f64, b: f64): f64 {
-  if (x <= w) return w > 0 ? (0.5 * x * x) / w : 0;
-  return 0.5 * w + (1 - w) * shapeS(shape, (x - w) / (1 - w), a, b);
-}
-
-// ------------------------------------------------------------ PGH, Eq. 16
-
-/**
- * ∫₀ˣ (1 + cos πu)·e^{Lu} du (twice the Eq. 15 integral), L = ln β ≤ 0.
- *
- * Eq. 16's numerator equals 2L(L² + π²) times this. Dividing the factor out
- * analytically and writing e^{Lx}cos πx − 1 = expm1(Lx)·cos πx − 2sin²(πx/2)
- * leaves a sum of non-negative terms on [0, 1] (see docs/schedulers.md), so
- * there is no cancellation for any L, and L = 0 (β = 1) gives Eq. 14 exactly.
- */
-function pghI(x: f64, L: f64): f64 {
-  if (x <= 0) return 0;
-  const Lx = L * x;
-  const em = Math.expm1(Lx);
-  const e1 = L == 0 ? x : em / L; // ∫₀ˣ e^{Lu} du
-  const sh = Math.sin(HALF_PI * x);
-  const cosPart = (L * (em * cospi(x) - 2 * sh * sh) + PI * Math.exp(Lx) * sinpi(x)) / (L * L + PI_SQ);
-  return e1 + cosPart;
-}
-
-/**
- * ∫ₓ¹ (1 + cos πu)·e^{Lu} du with v = 1 − x:
- *   e^{Lx}·[π²·(e^{Lv} − 1)/L − 2L·sin²(πv/2) − π·sin πv] / (L² + π²).
- * Used for g ≥ ½ so that g = 1 − tail/Z keeps relative accuracy in the tail
- * (for tiny β the forward integral has already reached Z to the last bit and
- * would jitter by an ulp around 1; the tail is e^{Lx}-small and decreasing).
- */
-function pghTail(x: f64, L: f64): f64 {
-  if (x >= 1) return 0;
-  const v = 1 - x;
-  const e1 = L == 0 ? v : Math.expm1(L * v) / L;
-  const sh = Math.sin(HALF_PI * v);
-  return (Math.exp(L * x) * (PI_SQ * e1 - 2 * L * sh * sh - PI * Math.sin(PI * v))) / (L * L + PI_SQ);
-}
-
-/** PGH Eq. 16 (stable form): forward integral up to g = ½, tail beyond. */
-function pghG(x: f64, L: f64): f64 {
-  const Z2 = pghI(1, L);
-  const fwd = pghI(x, L);
-  if (fwd <= 0.5 * Z2) return fwd / Z2;
-  return 1 - pghTail(x, L) / Z2;
 }
 
 // ------------------------------------------------ quadrature (kinds 9..12)
@@ -267,7 +156,7 @@ function qG(x: f64): f64 {
 
 // ------------------------------------------------------------- dispatch
 
-function gOf(kind: i32, x: f64, w: f64, beta: f64, a: f64, b: f64): f64 {
+export function gOf(kind: i32, x: f64, w: f64, beta: f64, a: f64, b: f64): f64 {
   if (kind == SCHED_CONSTANT) return 1;
   if (x <= 0) return 0;
   if (x >= 1) return 1;
@@ -291,7 +180,7 @@ function gOf(kind: i32, x: f64, w: f64, beta: f64, a: f64, b: f64): f64 {
   return qG(x);
 }
 
-function dgOf(kind: i32, x: f64, w: f64, beta: f64, a: f64, b: f64): f64 {
+export function dgOf(kind: i32, x: f64, w: f64, beta: f64, a: f64, b: f64): f64 {
   if (kind == SCHED_CONSTANT) return 0;
   if (x < 0) x = 0;
   if (x > 1) x = 1;
@@ -352,88 +241,3 @@ export function sched_table(kind: i32, T: i32, p0: f64, p1: f64, p2: f64, p3: f6
   return true;
 }
 
-/** First step the stop criterion may fire: after warm-up (g′ rises there), else 0. */
-function firstStopStep(kind: i32, T: i32, w: f64): i32 {
-  if (shapeOf(kind) < 0 || w <= 0) return 0;
-  return <i32>Math.ceil(w * <f64>T - 1e-9);
-}
-
-/**
- * Early pruning (Section 5.3.2): the first step t ∈ [t₀, T) with g′(t/T) < p,
- * or T if there is none. t₀ = ⌈wT⌉ for the LR-derived kinds (the warm-up ramp,
- * where g′ grows from 0, is skipped), else 0. −1 for invalid input.
- */
-export function sched_stop_step(kind: i32, T: i32, p: f64, p0: f64, p1: f64, p2: f64, p3: f64): i32 {
-  if (!validParams(kind, p0, p1, p2, p3) || T < 1 || !(p > 0)) return -1;
-  for (let t = firstStopStep(kind, T, p0); t < T; t++) {
-    if (dgOf(kind, <f64>t / <f64>T, p0, p1, p2, p3) < p) return t;
-  }
-  return T;
-}
-
-/**
- * The continuous stop point: the first x ∈ [x₀, 1] with g′(x) < p (x₀ = w for
- * the LR-derived kinds, else 0), located on a 4096-interval scan of [x₀, 1]
- * and refined by bisection to adjacent doubles. 1 if g′ ≥ p on the whole scan;
- * NaN for invalid input.
- */
-export function sched_stop_x(kind: i32, p: f64, p0: f64, p1: f64, p2: f64, p3: f64): f64 {
-  if (!validParams(kind, p0, p1, p2, p3) || !(p > 0)) return NaN;
-  const x0: f64 = shapeOf(kind) >= 0 ? p0 : 0;
-  if (dgOf(kind, x0, p0, p1, p2, p3) < p) return x0;
-  let lo = x0;
-  let hi: f64 = 1;
-  let found = false;
-  for (let i = 1; i <= STOP_SCAN; i++) {
-    const x = i == STOP_SCAN ? 1.0 : x0 + ((1 - x0) * <f64>i) / <f64>STOP_SCAN;
-    if (dgOf(kind, x, p0, p1, p2, p3) < p) {
-      hi = x;
-      found = true;
-      break;
-    }
-    lo = x;
-  }
-  if (!found) return 1;
-  for (let it = 0; it < 200; it++) {
-    const mid = 0.5 * (lo + hi);
-    if (!(mid > lo && mid < hi)) break;
-    if (dgOf(kind, mid, p0, p1, p2, p3) < p) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
-
-// ---------------------------------------------------------------- LATS
-
-/**
- * LATS (Corollary 1): out[t] = Σ_{i<t} η(i) for t = 0..T (T + 1 f64 values) from
- * the f64 learning rates lr[0..T−1]; d(t) = d(0) + μ·out[t]. Neumaier-compensated,
- * strictly left to right, so the result is deterministic and within a few ulps
- * of the exact sum. out must not overlap lr. Returns out[T].
- */
-export function lats_prefix_sums(lr: usize, T: i32, out: usize): f64 {
-  let s: f64 = 0;
-  let c: f64 = 0;
-  store<f64>(out, 0);
-  for (let i = 0; i < T; i++) {
-    const v = load<f64>(lr + (<usize>i << 3));
-    const t = s + v;
-    if (Math.abs(s) >= Math.abs(v)) c += s - t + v;
-    else c += v - t + s;
-    s = t;
-    store<f64>(out + (<usize>(i + 1) << 3), s + c);
-  }
-  return s + c;
-}
-
-/**
- * LATS Eq. 12 for cosine annealing with per-epoch LR (η_min = 0, no warm-up,
- * d(0) = 0), divided by μ·η_max: the threshold after batch b = 1..B of epoch
- * n = 0..N−1, i.e. after t = nB + b steps.
- */
-export function lats_cosine_eq12(n: i32, b: i32, N: i32, B: i32): f64 {
-  const nf = <f64>n;
-  const Nf = <f64>N;
-  const ratio = Math.sin(((2 * nf - 1) * PI) / (2 * Nf)) / Math.sin(PI / (2 * Nf));
-  return (<f64>B / 4) * (2 * nf + 1 + ratio) + (<f64>b / 2) * (1 + Math.cos((nf * PI) / Nf));
-}

@@ -2,7 +2,7 @@
 // Layout: 0x00 0x00 <type> <ndims>, then ndims big-endian u32 dims, then the
 // data in C order. Only type 0x08 (unsigned byte) is supported: that is what
 // the image and label files use. Web-standard only: runs in browsers/Workers.
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 import { gunzip, isGzip } from "./gzip";
 
 export interface IdxArray {
@@ -37,7 +37,7 @@ const IDX_TYPES: Record<number, string> = {
 };
 const MAX_NDIMS = 4;
 // Keeps element counts well inside typed-array and 32-bit wasm index limits.
-const MAX_ELEMENTS = 2 ** 31;
+const MAX_ELEMENTS = 0x80000000; // 2^31
 
 const hex = (v: number, digits: number): string => "0x" + v.toString(16).padStart(digits, "0");
 const showDims = (dims: number[]): string => dims.join("×");

@@ -3,7 +3,7 @@
 // Deno, Bun and Cloudflare Workers. Workers cannot compile from bytes, so a
 // precompiled WebAssembly.Module is accepted as well.
 import type { KernelExports } from "./exports";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "./errors";
 
 export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response | Promise<Response>;
 
@@ -11,8 +11,9 @@ const DTYPE_BYTES = { f32: 4, i32: 4, u8: 1 } as const;
 export type DType = keyof typeof DTYPE_BYTES;
 
 /** What the host lets live buffers total: wasm32's 4 GiB less room for the allocator and scratch. */
-const MAX_BYTES = 4 * 2 ** 30 - 128 * 2 ** 20;
-const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+const MiB = 1048576;
+const MAX_BYTES = 4096 * MiB - 128 * MiB;
+const mb = (b: number) => `${(b / MiB).toFixed(0)} MB`;
 
 export class Engine {
   readonly k: KernelExports;
@@ -56,7 +57,7 @@ export class Engine {
     // wasm32 addresses 4 GiB; running out traps in the allocator, which the
     // user should see as "use a smaller batch", not as "unreachable".
     const oom = () => new ShrinkError("E_MEMORY",
-      `out of WebAssembly memory: ${mb(bytes)} more with ${mb(this.liveBytes)} in use exceeds the 4 GiB a wasm32 module can address (use a smaller --batch)`);
+      `out of WebAssembly memory: ${mb(bytes)} more with ${mb(this.liveBytes)} in use exceeds the 4 GiB a wasm32 module can address (use a smaller batch)`);
     if (this.liveBytes + bytes > MAX_BYTES) throw oom();
     let ptr: number;
     try {

@@ -4,7 +4,6 @@ export interface KernelExports {
   // memory.ts
   alloc(bytes: number): number;
   free(ptr: number): void;
-  memory_bytes(): number;
   // prng.ts
   rng_seed(state: number, seed: number): void;
   rng_next_u32(state: number): number;
@@ -16,7 +15,6 @@ export interface KernelExports {
   gemm_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   gemm_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   gemm_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
-  gemm_set_policy(packA: number, packB: number): void;
   // bias.ts, relu.ts
   bias_add(y: number, b: number, rows: number, cols: number): void;
   bias_grad(dy: number, db: number, rows: number, cols: number): void;
@@ -31,10 +29,7 @@ export interface KernelExports {
     weightDecay: number, nesterov: number, first: number): void;
   // reduce.ts
   sum(x: number, n: number): number;
-  sum_sq(x: number, n: number): number;
   count_nonzero(x: number, n: number): number;
-  argmax_correct(logits: number, labels: number, rows: number, classes: number): number;
-  max_abs(x: number, n: number): number;
   has_non_finite(x: number, n: number): number;
   // gather.ts, fill.ts
   gather_normalize_u8(src: number, idx: number, count: number, rowLen: number, scale: number, shift: number, dst: number): void;
@@ -43,7 +38,6 @@ export interface KernelExports {
   gather_normalize_u8_chw(src: number, idx: number, count: number, channels: number, h: number, w: number, scale: number, shift: number, dst: number): void;
   augment_draw(state: number, params: number, count: number, pad: number, flip: number): void;
   gather_augment_u8_chw(src: number, idx: number, params: number, count: number, channels: number, h: number, w: number, pad: number, scale: number, shift: number, dst: number): void;
-  fill_f32(x: number, n: number, v: number): void;
   copy_f32(dst: number, src: number, n: number): void;
   scale_f32(x: number, n: number, a: number): void;
   axpy_f32(y: number, x: number, n: number, a: number): void;
@@ -54,7 +48,6 @@ export interface KernelExports {
   st_write(theta: number, w: number, n: number, d: number, k: number): number;
   st_inverse_shift(w: number, theta: number, n: number, d: number): void;
   st_threshold_grads(theta: number, grad: number, n: number, d: number, outF64x2: number): void;
-  count_above(theta: number, n: number, d: number): number;
   // masked_sgd.ts (mask = one byte per element, 0 = pruned)
   masked_sgd_step(param: number, grad: number, buf: number, mask: number, n: number, lr: number, momentum: number,
     dampening: number, weightDecay: number, nesterov: number, first: number): void;
@@ -64,8 +57,6 @@ export interface KernelExports {
   // select.ts (radix select on |x|; ties: lower index pruned first; NaN largest; mask pointer 0 = all)
   select_scratch_bytes(n: number): number;
   select_smallest_abs(x: number, n: number, c: number, maskIn: number, maskOut: number, scratch: number): number;
-  kth_smallest_abs(x: number, mask: number, n: number, k: number, scratch: number): number;
-  gather_abs(dst: number, src: number, n: number): void;
   // prune/schedules.ts (threshold schedulers, f64; kind = SCHED_* 0..12, params (w, β, a, b); pointers to f64 arrays)
   sched_g(kind: number, x: number, p0: number, p1: number, p2: number, p3: number): number;
   sched_dg(kind: number, x: number, p0: number, p1: number, p2: number, p3: number): number;
@@ -74,7 +65,16 @@ export interface KernelExports {
   sched_stop_step(kind: number, T: number, p: number, p0: number, p1: number, p2: number, p3: number): number;
   sched_stop_x(kind: number, p: number, p0: number, p1: number, p2: number, p3: number): number;
   lats_prefix_sums(lr: number, T: number, out: number): number;
-  lats_cosine_eq12(n: number, b: number, N: number, B: number): number;
+  // prune/str.ts (STR/GPO trainable thresholds, LATS Eq. 24, 27), optim/lr_schedule.ts, math.ts
+  str_threshold(s: number): number;
+  str_step(s: number, dLdd: number, lr: number, lambda: number): number;
+  gpo_beta_step(beta: number, gSum: number, lr: number, lambda: number): number;
+  lr_shape(kind: number, x: number, mainEpochs: number, gamma: number, stepSize: number, power: number): number;
+  lr_at(kind: number, t: number, lr: number, W: number, T: number, B: number, mainEpochs: number, interval: number,
+    gamma: number, stepSize: number, power: number): number;
+  exp_f64(x: number): number;
+  log_f64(x: number): number;
+  sqrt_f64(x: number): number;
   // pqi.ts (PQ Index Eq. 1 over remaining entries, PQI-bound Eq. 2; mask pointer 0 = all remain; NaN = undefined)
   remaining_count(mask: number, n: number): number;
   remaining_count_rows(mask: number, rows: number, cols: number, outI32: number): void;
@@ -95,8 +95,6 @@ export interface KernelExports {
   // conv/conv2d.ts, conv/im2col.ts (geometry g: i32[17] c h w o kh kw sh sw ph pw dh dw groups oh ow S keep)
   conv2d_forward(g: number, x: number, n: number, w: number, col: number, ybuf: number, y: number): void;
   conv2d_backward(g: number, x: number, n: number, w: number, dy: number, col: number, ybuf: number, dcol: number, dw: number, dx: number): void;
-  im2col(x: number, c: number, h: number, w: number, c0: number, cn: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, samples: number, col: number): void;
-  col2im(col: number, c: number, h: number, w: number, c0: number, cn: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, samples: number, dx: number): void;
   // batchnorm.ts (BatchNorm2d, PyTorch semantics; dgamma/dbeta overwritten; y may alias x, dx may alias dy or x)
   bn_forward_train(x: number, n: number, c: number, hw: number, gamma: number, beta: number, eps: number, momentum: number,
     runningMean: number, runningVar: number, saveMean: number, saveInvstd: number, y: number): void;
@@ -117,7 +115,6 @@ export interface KernelExports {
   gap_backward(dy: number, planes: number, hw: number, dx: number): void;
   // add.ts (y may alias a or b; add_to accumulates)
   add(a: number, b: number, y: number, n: number): void;
-  add_to(dst: number, src: number, n: number): void;
   // conv/dwconv.ts (depthwise, weights [c, 1, kh, kw], no bias; dx and dw overwritten, dw summed over the batch)
   dwconv_forward(x: number, w: number, n: number, c: number, h: number, wd: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, y: number): void;

@@ -6,10 +6,11 @@
 // A PyTorch user loads it with safetensors.torch.load_file + load_state_dict.
 import type { Engine } from "../engine/engine";
 import { Rng } from "../engine/rng";
-import { buildModel, modelSpec, MODEL_NAMES, type ModelSpec } from "../nn/models";
+import { buildModel, modelSpec, modelPlan, MODEL_NAMES, type ModelSpec } from "../nn/models";
+import { planTensors } from "../nn/plan";
 import type { Sequential } from "../nn/sequential";
 import { encodeSafetensors, decodeSafetensors } from "./safetensors";
-import { ShrinkError } from "./errors";
+import { ShrinkError } from "../engine/errors";
 
 export const MODEL_FORMAT = "shrinkwasm/1";
 
@@ -39,25 +40,9 @@ export interface LoadedModel {
 /** maxRows: the batch the model is built for, or a function of its spec (eval picks by architecture). */
 export function decodeModel(e: Engine, bytes: Uint8Array, name: string, maxRows: number | ((spec: ModelSpec) => number), o: { inference?: boolean } = {}): LoadedModel {
   const { tensors, metadata } = decodeSafetensors(bytes, name);
-  const arch = metadata.arch;
-  if (!arch) throw new ShrinkError("E_MODEL_FILE", `${name}: no "arch" in the safetensors metadata (not a model saved by shrink)`);
-  let dims: { input?: [number, number, number]; inputs?: number; classes?: number; width?: number } = {};
-  if (metadata.spec) {
-    try {
-      dims = JSON.parse(metadata.spec);
-    } catch {
-      throw new ShrinkError("E_MODEL_FILE", `${name}: metadata "spec" is not valid JSON`);
-    }
-  }
-  let spec: ModelSpec;
-  try {
-    spec = modelSpec(arch, dims.input ?? dims.inputs ?? 784, dims.classes ?? 10, { width: dims.width });
-  } catch (err) {
-    if (!(MODEL_NAMES as readonly string[]).includes(arch)) {
-      throw new ShrinkError("E_MODEL_FILE", `${name}: unknown architecture "${arch}" in the metadata (this version reads: ${MODEL_NAMES.join(", ")})`);
-    }
-    throw new ShrinkError("E_MODEL_FILE", `${name}: bad model spec in the metadata (${(err as Error).message})`);
-  }
+  const spec = specFromMetadata(metadata, name);
+  checkTensorsAgainstPlan(spec, tensors, name); // before anything is allocated
+  const arch = spec.arch;
   const rng = new Rng(e, 0);
   const model = buildModel(e, spec, typeof maxRows === "number" ? maxRows : maxRows(spec), rng, o);
   rng.free();
@@ -96,4 +81,76 @@ export function decodeModel(e: Engine, bytes: Uint8Array, name: string, maxRows:
     throw err;
   }
   return { model, spec, metadata };
+}
+
+/** Largest input side and element count a model file may declare (a 4096×4096 RGB image; 2^24 features). */
+export const MAX_INPUT_SIDE = 4096;
+export const MAX_INPUTS = 1 << 24;
+export const MAX_CLASSES = 1 << 16;
+
+const badMeta = (name: string, what: string) => new ShrinkError("E_MODEL_FILE", `${name}: metadata ${what}`);
+const isPosInt = (v: unknown, max: number): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= max;
+
+/**
+ * The model spec a file's metadata declares, every field checked (type,
+ * integrality, range) before it sizes anything: arch one of MODEL_NAMES;
+ * spec JSON with input [c, h, w] (positive integers, sides ≤ MAX_INPUT_SIDE,
+ * c·h·w ≤ MAX_INPUTS) or inputs (a positive integer ≤ MAX_INPUTS), classes
+ * (an integer 2..MAX_CLASSES), width (a number in (0, 4]).
+ */
+export function specFromMetadata(metadata: Record<string, string>, name: string): ModelSpec {
+  const arch = metadata.arch;
+  if (!arch) throw new ShrinkError("E_MODEL_FILE", `${name}: no "arch" in the safetensors metadata (not a model saved by shrink)`);
+  if (!(MODEL_NAMES as readonly string[]).includes(arch)) {
+    throw new ShrinkError("E_MODEL_FILE", `${name}: unknown architecture ${JSON.stringify(arch)} in the metadata (this version reads: ${MODEL_NAMES.join(", ")})`);
+  }
+  let dims: Record<string, unknown> = {};
+  if (metadata.spec !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(metadata.spec);
+    } catch {
+      throw badMeta(name, `"spec" is not valid JSON`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw badMeta(name, `"spec" must be a JSON object, found ${JSON.stringify(parsed)}`);
+    dims = parsed as Record<string, unknown>;
+  }
+  const show = (v: unknown) => JSON.stringify(v) ?? String(v);
+  let input: [number, number, number] | number = 784;
+  if (dims.input !== undefined) {
+    const v = dims.input;
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((d) => isPosInt(d, MAX_INPUT_SIDE))) {
+      throw badMeta(name, `spec.input ${show(v)} is not allowed ([channels, height, width]: three integers from 1 to ${MAX_INPUT_SIDE})`);
+    }
+    if (v[0] * v[1] * v[2] > MAX_INPUTS) throw badMeta(name, `spec.input ${show(v)} has ${v[0] * v[1] * v[2]} values per sample (at most ${MAX_INPUTS})`);
+    input = v as [number, number, number];
+  } else if (dims.inputs !== undefined) {
+    if (!isPosInt(dims.inputs, MAX_INPUTS)) throw badMeta(name, `spec.inputs ${show(dims.inputs)} is not allowed (an integer from 1 to ${MAX_INPUTS})`);
+    input = dims.inputs;
+  }
+  const classes = dims.classes ?? 10;
+  if (!isPosInt(classes, MAX_CLASSES) || classes < 2) throw badMeta(name, `spec.classes ${show(classes)} is not allowed (an integer from 2 to ${MAX_CLASSES})`);
+  const width = dims.width ?? 1;
+  if (typeof width !== "number" || !(width > 0 && width <= 4)) throw badMeta(name, `spec.width ${show(width)} is not allowed (a number in (0, 4])`);
+  try {
+    return modelSpec(arch, input, classes, { width });
+  } catch (err) {
+    throw new ShrinkError("E_MODEL_FILE", `${name}: bad model spec in the metadata (${(err as Error).message})`);
+  }
+}
+
+/** Every parameter the spec's plan needs is in the file with its shape (checked before the model is built). */
+function checkTensorsAgainstPlan(spec: ModelSpec, tensors: Map<string, { dtype: string; shape: number[] }>, name: string): void {
+  const want = planTensors(modelPlan(spec));
+  for (const w of want) {
+    const t = tensors.get(w.name);
+    if (!t) {
+      if (w.name.endsWith(".num_batches_tracked")) continue; // optional, as PyTorch files may lack it
+      const what = w.buffer ? "buffer" : "tensor";
+      throw new ShrinkError("E_MODEL_FILE", `${name}: ${what} "${w.name}" is missing (model ${spec.arch} needs ${want.filter((x) => !x.buffer).map((x) => x.name).join(", ")})`);
+    }
+    if (t.shape.join(",") !== w.shape.join(",")) {
+      throw new ShrinkError("E_MODEL_FILE", `${name}: ${w.buffer ? "buffer" : "tensor"} "${w.name}" has shape [${t.shape.join(", ")}], expected [${w.shape.join(", ")}] for the spec in the metadata`);
+    }
+  }
 }

@@ -7,7 +7,7 @@
 // running_mean, running_var, num_batches_tracked.
 import type { Engine } from "../engine/engine";
 import { Tensor } from "../engine/tensor";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 import type { Layer, Param, StateBuffer } from "./layer";
 import type { Shape } from "./plan";
 
@@ -81,7 +81,7 @@ export class BatchNorm2d implements Layer {
     this.input = x;
     if (this.training) {
       if (rows * this.hw < 2) {
-        throw new ShrinkError("E_BATCH", `${this.name}: batch norm in training needs more than one value per channel (got a batch of ${rows} with ${this.hw} pixel(s) per map; use a larger --batch)`);
+        throw new ShrinkError("E_BATCH", `${this.name}: batch norm in training needs more than one value per channel (got a batch of ${rows} with ${this.hw} pixel(s) per map; use a larger batch)`);
       }
       k.bn_forward_train(x, rows, this.c, this.hw, this.weight.ptr, this.bias.ptr, BN_EPS, BN_MOMENTUM,
         this.runningMean.ptr, this.runningVar.ptr, this.saveMean.ptr, this.saveInvstd.ptr, this.out.ptr);

@@ -57,7 +57,7 @@ export class Conv2d implements Layer {
     const fanIn = (c / p.groups) * kh * kw;
     this.weight = new Tensor(e, [out, c / p.groups, kh, kw]);
     this.gradWeight = new Tensor(e, [out, c / p.groups, kh, kw]);
-    const bound = 1 / Math.sqrt(fanIn);
+    const bound = 1 / e.k.sqrt_f64(fanIn);
     rng.fillUniform(this.weight.ptr, this.weight.size, -bound, bound);
     this.bias = p.bias ? new Tensor(e, [out]) : null;
     this.gradBias = p.bias ? new Tensor(e, [out]) : null;

@@ -31,7 +31,7 @@ export class Linear implements Layer {
     this.out = new Tensor(e, [maxRows, outFeatures]);
     // The first layer never needs dL/dx: skip its buffer.
     this.dx = inputGrad ? new Tensor(e, [maxRows, inFeatures]) : null;
-    const bound = 1 / Math.sqrt(inFeatures);
+    const bound = 1 / e.k.sqrt_f64(inFeatures);
     rng.fillUniform(this.weight.ptr, this.weight.size, -bound, bound);
     rng.fillUniform(this.bias.ptr, this.bias.size, -bound, bound);
   }

@@ -2,7 +2,7 @@
 // width multiplier) and their plans. Definitions live in architectures/.
 import type { Engine } from "../engine/engine";
 import type { Rng } from "../engine/rng";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 import { fcPlan } from "./architectures/fc";
 import { cnnPlan } from "./architectures/cnn";
 import { resnet18Plan } from "./architectures/resnet";
@@ -31,17 +31,17 @@ const MIN_SIDE: Partial<Record<ModelName, number>> = { cnn: 16, resnet18: 8, "mo
 
 export function modelSpec(arch: string, input: Shape | number = 784, classes = 10, o: { width?: number } = {}): ModelSpec {
   if (!(MODEL_NAMES as readonly string[]).includes(arch)) {
-    throw new ShrinkError("E_MODEL", `--model: unknown model "${arch}" (allowed: ${MODEL_NAMES.join(", ")})`);
+    throw new ShrinkError("E_MODEL", `model: unknown model "${arch}" (allowed: ${MODEL_NAMES.join(", ")})`);
   }
   const shape: Shape = typeof input === "number" ? [input, 1, 1] : input;
   const a = arch as ModelName;
   const width = o.width ?? 1;
-  if (!(width > 0 && width <= 4)) throw new ShrinkError("E_ARG", `--width: ${width} is not allowed (a number in (0, 4])`);
-  if (width !== 1 && a !== "mobilenet-v1") throw new ShrinkError("E_ARG", `--width: ${width} applies to mobilenet-v1 only (model is ${a})`);
+  if (!(width > 0 && width <= 4)) throw new ShrinkError("E_ARG", `width: ${width} is not allowed (a number in (0, 4])`);
+  if (width !== 1 && a !== "mobilenet-v1") throw new ShrinkError("E_ARG", `width: ${width} applies to mobilenet-v1 only (model is ${a})`);
   if (!Number.isInteger(classes) || classes < 2) throw new ShrinkError("E_ARG", `classes: ${classes} is not allowed (an integer ≥ 2)`);
   const min = MIN_SIDE[a];
   if (min !== undefined && (shape[1] < min || shape[2] < min)) {
-    throw new ShrinkError("E_INPUT_SIZE", `--model ${a}: input ${shape.join("×")} is too small (height and width must be at least ${min})`);
+    throw new ShrinkError("E_INPUT_SIZE", `model ${a}: input ${shape.join("×")} is too small (height and width must be at least ${min})`);
   }
   const hidden = a === "mlp" ? [128, 256] : [];
   return { arch: a, input: shape, inputs: shape[0] * shape[1] * shape[2], classes, hidden, width };

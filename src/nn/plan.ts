@@ -1,7 +1,7 @@
 // A model as a plan: a tree of layer descriptions with PyTorch names and
 // per-sample shapes, built without an engine. The builder (build.ts)
 // instantiates it; parameter names, shapes and FLOPs are read off it directly.
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 
 /** Per-sample activation shape, channels × height × width (a vector is [n, 1, 1]). */
 export type Shape = readonly [number, number, number];
@@ -29,14 +29,6 @@ export interface ResidualPlan { op: "residual"; name: string; main: LayerPlan[];
 export type LayerPlan = ConvPlan | BatchNormPlan | ReluPlan | PoolPlan | GapPlan | LinearPlan | ResidualPlan;
 
 const size = (s: Shape) => s[0] * s[1] * s[2];
-
-export function planIn(p: LayerPlan): Shape {
-  switch (p.op) {
-    case "bn": case "relu": return p.shape;
-    case "linear": return [p.in, 1, 1];
-    default: return p.in;
-  }
-}
 
 export function planOut(p: LayerPlan): Shape {
   switch (p.op) {
@@ -81,6 +73,26 @@ export function planParamNames(plan: LayerPlan[]): string[] {
       case "conv": return p.bias ? [`${p.name}.weight`, `${p.name}.bias`] : [`${p.name}.weight`];
       case "bn": case "linear": return [`${p.name}.weight`, `${p.name}.bias`];
       case "residual": return [...planParamNames(p.main), ...planParamNames(p.shortcut ?? [])];
+      default: return [];
+    }
+  });
+}
+
+/** Every tensor of a plan's state_dict (parameters, then batch-norm buffers per layer), with its shape. */
+export function planTensors(plan: LayerPlan[]): { name: string; shape: number[]; buffer: boolean }[] {
+  return plan.flatMap((p): { name: string; shape: number[]; buffer: boolean }[] => {
+    switch (p.op) {
+      case "conv": {
+        const w = { name: `${p.name}.weight`, shape: [p.out[0], p.in[0] / p.groups, p.kernel[0], p.kernel[1]], buffer: false };
+        return p.bias ? [w, { name: `${p.name}.bias`, shape: [p.out[0]], buffer: false }] : [w];
+      }
+      case "linear": return [{ name: `${p.name}.weight`, shape: [p.out, p.in], buffer: false }, { name: `${p.name}.bias`, shape: [p.out], buffer: false }];
+      case "bn": return [
+        { name: `${p.name}.weight`, shape: [p.shape[0]], buffer: false }, { name: `${p.name}.bias`, shape: [p.shape[0]], buffer: false },
+        { name: `${p.name}.running_mean`, shape: [p.shape[0]], buffer: true }, { name: `${p.name}.running_var`, shape: [p.shape[0]], buffer: true },
+        { name: `${p.name}.num_batches_tracked`, shape: [], buffer: true },
+      ];
+      case "residual": return [...planTensors(p.main), ...planTensors(p.shortcut ?? [])];
       default: return [];
     }
   });

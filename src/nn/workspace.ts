@@ -5,7 +5,7 @@
 import type { Engine } from "../engine/engine";
 
 /** Floats a model may hold in kept im2col columns (512 MB): cnn at batch 250 needs 49 M. */
-export const KEEP_BUDGET_FLOATS = 128 * 2 ** 20;
+export const KEEP_BUDGET_FLOATS = 128 * 1048576;
 
 export class Workspace {
   private readonly e: Engine;

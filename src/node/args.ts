@@ -1,6 +1,6 @@
 // A small declarative argument parser: every option has a type and a help line;
 // anything malformed becomes a one-line ShrinkError naming the option and value.
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 
 export type OptType = "number" | "int" | "string" | "bool" | "enum";
 
@@ -14,7 +14,8 @@ export interface OptSpec {
 }
 
 export type OptSpecs = Record<string, OptSpec>;
-export type Parsed = { opts: Record<string, string | number | boolean | undefined>; positional: string[]; help: boolean };
+/** opts: every option (defaults filled in), camelCased; given: the camelCased names the user set. */
+export type Parsed = { opts: Record<string, string | number | boolean | undefined>; given: Set<string>; positional: string[]; help: boolean };
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -22,6 +23,7 @@ export function parseArgs(argv: string[], specs: OptSpecs, command: string): Par
   const opts: Parsed["opts"] = {};
   for (const [name, s] of Object.entries(specs)) if (s.default !== undefined) opts[camel(name)] = s.default;
   const positional: string[] = [];
+  const given = new Set<string>();
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -35,11 +37,13 @@ export function parseArgs(argv: string[], specs: OptSpecs, command: string): Par
     if (!spec && name.startsWith("no-") && specs[name.slice(3)]?.type === "bool") {
       spec = specs[name.slice(3)];
       opts[camel(name.slice(3))] = false;
+      given.add(camel(name.slice(3)));
       continue;
     }
     if (!spec) {
       throw new ShrinkError("E_ARG", `unknown option --${name} (see shrink ${command} --help)`);
     }
+    given.add(camel(name));
     if (spec.type === "bool") {
       opts[camel(name)] = value === undefined ? true : value !== "false" && value !== "0";
       continue;
@@ -50,7 +54,7 @@ export function parseArgs(argv: string[], specs: OptSpecs, command: string): Par
     }
     opts[camel(name)] = convert(name, value, spec);
   }
-  return { opts, positional, help };
+  return { opts, given, positional, help };
 }
 
 function convert(name: string, v: string, s: OptSpec): string | number {

@@ -2,13 +2,16 @@
 // never a torn write (e.g. a checkpoint interrupted by Ctrl-C or a crash).
 import { open, rename, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
+import { tempPathFor, removeStaleTemps, trackTemp, untrackTemp } from "./temp-files";
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const dir = dirname(path);
+  removeStaleTemps(path);
   // Same directory, so rename() stays on one filesystem and is atomic.
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const tmp = tempPathFor(path);
   let handle: FileHandle | undefined;
+  trackTemp(tmp);
   try {
     handle = await open(tmp, "wx"); // exclusive: never clobber someone else's temp file
     await handle.writeFile(data);
@@ -20,6 +23,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await handle?.close().catch(() => {});
     await unlink(tmp).catch(() => {});
     throw err;
+  } finally {
+    untrackTemp(tmp);
   }
   await syncDir(dir);
 }

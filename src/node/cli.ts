@@ -1,10 +1,12 @@
 // The `shrink` command line (Node). Errors users can fix print one line and
 // exit 2; anything else is a bug and prints its stack (exit 1).
 import { trainCommand, TRAIN_HELP } from "./commands/train";
-import { evalCommand, EVAL_HELP } from "./commands/eval";
-import { pruneCommand, PRUNE_HELP } from "./commands/prune";
-import { inspectCommand, INSPECT_HELP } from "./commands/inspect";
-import { ShrinkError } from "../io/errors";
+import { evalCommand, EVAL_HELP, OPTIONS as EVAL_OPTIONS } from "./commands/eval";
+import { pruneCommand, PRUNE_HELP, OPTIONS as PRUNE_OPTIONS } from "./commands/prune";
+import { inspectCommand, INSPECT_HELP, OPTIONS as INSPECT_OPTIONS } from "./commands/inspect";
+import { TRAIN_OPTIONS } from "./commands/train-options";
+import { ShrinkError } from "../engine/errors";
+import type { OptSpecs } from "./args";
 
 const HELP = `Usage: shrink <command> [options]
 
@@ -12,12 +14,33 @@ Train and sparsify neural networks with a SIMD WebAssembly engine.
 
 Commands:
   prune     Prune while training (S-LATS by default) and report per-layer sparsity
-  train     Train a model densely (linear or mlp) on Fashion-MNIST
+  train     Train a model densely (linear, mlp, cnn, resnet18, mobilenet-v1) on Fashion-MNIST, MNIST or CIFAR
   eval      Evaluate a saved model (.safetensors) on the test set
   inspect   Sparsity, PQ Index and Gini index of every tensor of a safetensors file
 
 Run "shrink <command> --help" for a command's options.
 `;
+
+const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS };
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The library names parameters as its API does (weightDecay, maxRatio, p/q);
+ * the CLI says them as the flags the user typed (--weight-decay, --max-ratio, --p/--q).
+ */
+export function cliMessage(err: ShrinkError, cmd: string): string {
+  const specs = OPTIONS_OF[cmd] ?? {};
+  const flag = (name: string) => (specs[name] ? name : specs[kebab(name)] ? kebab(name) : null);
+  if (!err.param) return err.message;
+  const m = /^[A-Za-z][A-Za-z0-9]*(?:\/[A-Za-z][A-Za-z0-9]*)*/.exec(err.message)!;
+  const names = m[0].split("/").map(flag);
+  if (names.some((n) => n === null)) return err.message;
+  return names.map((n) => `--${n}`).join("/") + err.message.slice(m[0].length);
+}
+
+function ignoreStreamErrors(s: NodeJS.WriteStream): void {
+  if (s.listenerCount("error") === 0) s.on("error", () => {});
+}
 
 const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<void>> = {
   prune: pruneCommand,
@@ -39,19 +62,26 @@ export async function main(argv: string[]): Promise<number> {
   }
   const ac = new AbortController();
   const onSig = () => ac.abort(new ShrinkError("E_ABORT", "interrupted"));
+  // SIGTERM ends a run like Ctrl-C: between batches, through every finally (logs closed, temp files removed).
   process.once("SIGINT", onSig);
+  process.once("SIGTERM", onSig);
+  // Progress output is a courtesy: a reader that goes away (a closed pipe, EPIPE)
+  // must not kill a run that can still save its model.
+  ignoreStreamErrors(process.stderr);
+  ignoreStreamErrors(process.stdout);
   try {
     await run(rest, ac.signal);
     return 0;
   } catch (err) {
     if (err instanceof ShrinkError) {
       // Clear a progress bar first so the error stands on its own line.
-      process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}shrink ${cmd}: ${err.message}\n`);
+      process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}shrink ${cmd}: ${cliMessage(err, cmd)}\n`);
       return err.code === "E_ABORT" ? 130 : 2;
     }
     throw err;
   } finally {
     process.off("SIGINT", onSig);
+    process.off("SIGTERM", onSig);
   }
 }
 

@@ -4,11 +4,11 @@ import { fileURLToPath } from "node:url";
 import { Engine } from "../engine/engine";
 import type { ImageLabelSet } from "../data/idx";
 import type { DataSource } from "./data-dir";
-import { loadDataset } from "./datasets";
+import { loadDataset } from "./load-dataset";
 
 export { writeFileAtomic } from "./atomic-write";
 export { findFashionMnist, readDatasetFiles, embeddedDataDir, DEBIAN_DIR, type DataSource } from "./data-dir";
-export { loadDataset, findDataset, readCifar, dataLine, MNIST_DEBIAN_DIR, CIFAR_URL, type DatasetOptions, type FoundDataset, type LoadedDataset } from "./datasets";
+export { loadDataset, findDataset, readCifar, dataLine, MNIST_DEBIAN_DIR, CIFAR_URL, type DatasetOptions, type FoundDataset, type LoadedDataset } from "./load-dataset";
 
 /** build/shrinkwasm.wasm next to the bundle (dist/ → ../build/). */
 export function wasmPath(debug = false): string {

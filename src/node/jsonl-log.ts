@@ -1,13 +1,18 @@
 // --log FILE: one JSON object per line, appended as the run goes, so a crash
-// leaves every finished epoch on disk. Written to FILE.tmp and renamed into
-// place when the run ends, so FILE itself is never half-written.
+// leaves every finished epoch on disk. Written to a temp file beside FILE
+// (./temp-files.ts) and renamed into place when the run ends, also when it
+// ends in an error or an interrupt, so FILE itself is never half-written.
 import { open, rename, type FileHandle } from "node:fs/promises";
+import { tempPathFor, removeStaleTemps, trackTemp, untrackTemp } from "./temp-files";
 
 export class JsonlLog {
-  private constructor(private fh: FileHandle, private readonly path: string) {}
+  private constructor(private fh: FileHandle, private readonly path: string, private readonly tmp: string) {}
 
   static async open(path: string): Promise<JsonlLog> {
-    return new JsonlLog(await open(`${path}.tmp`, "w"), path);
+    removeStaleTemps(path);
+    const tmp = tempPathFor(path);
+    trackTemp(tmp);
+    return new JsonlLog(await open(tmp, "wx"), path, tmp);
   }
 
   async write(obj: unknown): Promise<void> {
@@ -17,6 +22,7 @@ export class JsonlLog {
   async close(): Promise<void> {
     await this.fh.sync();
     await this.fh.close();
-    await rename(`${this.path}.tmp`, this.path);
+    await rename(this.tmp, this.path);
+    untrackTemp(this.tmp);
   }
 }

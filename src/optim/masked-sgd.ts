@@ -4,7 +4,7 @@
 // by the caller (1 = kept).
 import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
-import type { Optimizer } from "../train/trainer";
+import type { Optimizer } from "./optimizer";
 import { Sgd, type SgdOptions } from "./sgd";
 
 export class MaskedSgd implements Optimizer {

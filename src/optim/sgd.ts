@@ -3,7 +3,7 @@
 // buffers are created on the first step, as PyTorch does (buf = d on step 1).
 import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 
 export interface SgdOptions {
   momentum: number;
@@ -13,11 +13,11 @@ export interface SgdOptions {
 }
 
 export function checkSgdOptions(o: SgdOptions): void {
-  if (!(o.momentum >= 0 && o.momentum < 1)) throw new ShrinkError("E_ARG", `--momentum: ${o.momentum} must be in [0, 1)`);
-  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay)) throw new ShrinkError("E_ARG", `--weight-decay: ${o.weightDecay} must be ≥ 0`);
-  if (!(o.dampening >= 0 && o.dampening <= 1)) throw new ShrinkError("E_ARG", `--dampening: ${o.dampening} must be in [0, 1]`);
+  if (!(o.momentum >= 0 && o.momentum < 1)) throw new ShrinkError("E_ARG", `momentum: ${o.momentum} must be in [0, 1)`);
+  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay)) throw new ShrinkError("E_ARG", `weightDecay: ${o.weightDecay} must be ≥ 0`);
+  if (!(o.dampening >= 0 && o.dampening <= 1)) throw new ShrinkError("E_ARG", `dampening: ${o.dampening} must be in [0, 1]`);
   if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-    throw new ShrinkError("E_ARG", `--nesterov needs --momentum > 0 and --dampening 0 (got momentum ${o.momentum}, dampening ${o.dampening})`);
+    throw new ShrinkError("E_ARG", `nesterov needs momentum > 0 and dampening 0 (got momentum ${o.momentum}, dampening ${o.dampening})`);
   }
 }
 

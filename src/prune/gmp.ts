@@ -6,11 +6,11 @@
 // are zero and rank smallest, so the masks only grow.
 import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
-import type { Optimizer } from "../train/trainer";
+import type { Optimizer } from "../optim/optimizer";
 import { MaskedSgd } from "../optim/masked-sgd";
 import type { SgdOptions } from "../optim/sgd";
 import { scopeGroups, pruneSmallest, keptCount, type Scope } from "./scopes";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 
 export interface GmpOptions {
   initialSparsity: number;
@@ -33,14 +33,14 @@ export function gmpSparsity(t: number, T: number, o: GmpOptions): number {
   const { tb, te } = gmpRamp(T, o);
   if (t >= te) return o.finalSparsity;
   if (t <= tb) return o.initialSparsity;
-  const x = (t - tb) / (te - tb);
-  return o.finalSparsity + (o.initialSparsity - o.finalSparsity) * (1 - x) ** 3;
+  const u = 1 - (t - tb) / (te - tb);
+  return o.finalSparsity + (o.initialSparsity - o.finalSparsity) * (u * u * u); // multiplications round the same everywhere; ** need not
 }
 
 /** The ramp options, checked once for the CLI (before any work) and the class. */
 export function checkGmpRamp(begin: number, end: number, every: number): void {
-  if (!(begin >= 0 && begin < end && end <= 1)) throw new ShrinkError("E_ARG", `--begin/--end: ${begin}/${end} must be fractions of the run with 0 ≤ begin < end ≤ 1`);
-  if (!Number.isInteger(every) || every < 1) throw new ShrinkError("E_ARG", `--every: ${every} must be a positive integer number of steps`);
+  if (!(begin >= 0 && begin < end && end <= 1)) throw new ShrinkError("E_ARG", `begin/end: ${begin}/${end} must be fractions of the run with 0 ≤ begin < end ≤ 1`);
+  if (!Number.isInteger(every) || every < 1) throw new ShrinkError("E_ARG", `every: ${every} must be a positive integer number of steps`);
 }
 
 export class Gmp implements Optimizer {
@@ -53,7 +53,7 @@ export class Gmp implements Optimizer {
   lastSparsity = 0;
 
   constructor(e: Engine, params: Param[], prunable: Param[], sgd: SgdOptions, totalSteps: number, o: GmpOptions) {
-    if (!(o.finalSparsity > 0 && o.finalSparsity < 1)) throw new ShrinkError("E_ARG", `--target-sparsity: ${o.finalSparsity} is not allowed (gmp's final sparsity, in (0, 1))`);
+    if (!(o.finalSparsity > 0 && o.finalSparsity < 1)) throw new ShrinkError("E_ARG", `targetSparsity: ${o.finalSparsity} is not allowed (gmp's final sparsity, in (0, 1))`);
     checkGmpRamp(o.begin, o.end, o.every);
     this.e = e;
     this.o = o;

@@ -2,8 +2,8 @@
 // Each iteration t: rewind to w_init ⊙ m_t, train E epochs under the mask
 // (fresh SGD and a fresh learning-rate schedule), measure, prune c_t weights
 // of smallest magnitude per scope group, giving m_{t+1}.
-//   sap       c_t = ⌊min(γ·(d_t − r_t), β·d_t)⌋ with r_t the PQI-bound (Eq. 4) — the
-//             form that cannot lose a count to floating point, equal to ⌊d_t·min(γ(1 − r_t/d_t), β)⌋
+//   sap       c_t = ⌊min(γ·(d_t − r_t), β·d_t)⌋ with r_t the PQI-bound (Eq. 4), snapped to
+//             an integer within rounding of one, equal to ⌊d_t·min(γ(1 − r_t/d_t), β)⌋
 //   lottery   c_t = ⌊P·d_t⌋ ranked on w_t (Frankle & Carbin)
 //   one-shot  c_t = ⌊P·d_t⌋ ranked on w_0, the dense model trained at iteration 0; it is
 //             not retrained: its model at iteration t is w_0 ⊙ m_t (the paper's Section 4.2)
@@ -12,13 +12,13 @@ import type { Param } from "../nn/layer";
 import type { Session } from "../train/session";
 import { train, type BatchEvent, type EpochEvent } from "../train/trainer";
 import { evaluate } from "../train/evaluate";
-import { makeLrSchedule } from "../train/lr-schedules";
+import { lrScheduleFor } from "../train/optimizer-setup";
 import { MaskedSgd } from "../optim/masked-sgd";
 import { scopeGroups, pruneSmallest, keptCount, type Scope, type Group } from "./scopes";
-import { groupPqi, groupGini } from "./group-indices";
-import { pqiBound } from "./indices";
-import { ShrinkError } from "../io/errors";
-import { checkPQ } from "./indices";
+import { groupPqi, groupGini } from "./measures/group";
+import { pqiBound } from "./measures/pq-index";
+import { ShrinkError } from "../engine/errors";
+import { checkPQ } from "./measures/vector";
 
 export const ITERATIVE_METHODS = ["sap", "lottery", "one-shot"] as const;
 export type IterativeMethod = (typeof ITERATIVE_METHODS)[number];
@@ -75,13 +75,30 @@ export interface IterativeHooks {
 }
 
 export function validateIterative(o: IterativeOptions): void {
-  const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `--${opt}: ${String(v)} is not allowed (${allowed})`);
+  const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `${opt}: ${String(v)} is not allowed (${allowed})`);
   if (!Number.isInteger(o.iterations) || o.iterations < 1 || o.iterations > 1000) throw bad("iterations", o.iterations, "an integer from 1 to 1000");
   checkPQ(o.p, o.q);
-  if (!(o.etaR >= 0) || !Number.isFinite(o.etaR)) throw bad("eta-r", o.etaR, "a finite number ≥ 0");
+  if (!(o.etaR >= 0) || !Number.isFinite(o.etaR)) throw bad("etaR", o.etaR, "a finite number ≥ 0");
   if (!(o.gamma > 0) || !Number.isFinite(o.gamma)) throw bad("gamma", o.gamma, "a finite number > 0");
-  if (!(o.maxRatio > 0 && o.maxRatio <= 1)) throw bad("beta", o.maxRatio, "SAP's maximum pruning ratio, in (0, 1]");
+  if (!(o.maxRatio > 0 && o.maxRatio <= 1)) throw bad("maxRatio", o.maxRatio, "SAP's maximum pruning ratio, in (0, 1]");
   if (!(o.ratio > 0 && o.ratio < 1)) throw bad("ratio", o.ratio, "a pruning ratio in (0, 1)");
+}
+
+/**
+ * r of Eq. 4 as computed (powers in f64) can land an ulp off an integer it
+ * equals exactly (800·0.8 = 640.0000000000001), and ⌊d − r⌋ then loses a
+ * count. r within 1e-12 relative of an integer is taken as that integer:
+ * far below any real difference between two bounds (r ≤ d ≤ 2^31), far above
+ * the few ulps of rounding in pqi_bound.
+ */
+export function snapToInteger(r: number): number {
+  const n = Math.round(r);
+  return Math.abs(r - n) <= 1e-12 * Math.max(1, Math.abs(r)) ? n : r;
+}
+
+/** SAP's c_t (PQI paper Algorithm 1): ⌊min(γ·(d − r), β·d)⌋, clamped to [0, d]. */
+export function sapPruneCount(d: number, r: number, gamma: number, maxRatio: number): number {
+  return Math.max(0, Math.min(d, Math.floor(Math.min(gamma * (d - r), maxRatio * d))));
 }
 
 /** Snapshot of every parameter's values (to rewind to w_init, or rank on w_0). */
@@ -128,10 +145,7 @@ export async function runIterative(e: Engine, s: Session, prunable: Param[], o: 
         for (const p of params) k.copy_f32(p.value.ptr, w0.get(p)!, p.value.size);
         for (const [p, m] of masks) k.apply_mask(p.value.ptr, m, p.value.size);
       } else {
-        const schedule = makeLrSchedule({
-          kind: c.lrSchedule, lr: c.lr, epochs: o.epochs, stepsPerEpoch: s.trainData.batches, warmupEpochs: Math.min(c.warmup, o.epochs - 1),
-          interval: c.lrInterval, gamma: c.lrGamma, stepSize: c.lrStepSize, power: c.lrPower,
-        });
+        const schedule = lrScheduleFor(e, c, s.trainData.batches, { epochs: o.epochs });
         const opt = new MaskedSgd(e, params, masks, s.sgd.opts);
         try {
           await train(e, s.model, s.trainData, s.testData, schedule, opt, {
@@ -163,9 +177,9 @@ export async function runIterative(e: Engine, s: Session, prunable: Param[], o: 
         if (o.method === "sap") {
           const I = groupPqi(e, g, masks, o.p, o.q);
           if (I === null) continue; // undefined PQI (all remaining zero): nothing to learn, prune nothing
-          const r = pqiBound(dg, I, o.p, o.q, o.etaR);
+          const r = snapToInteger(pqiBound(e, dg, I, o.p, o.q, o.etaR));
           rSum! += r;
-          cg = Math.floor(Math.min(o.gamma * (dg - r), o.maxRatio * dg));
+          cg = sapPruneCount(dg, r, o.gamma, o.maxRatio);
         } else cg = Math.floor(o.ratio * dg);
         cSum += pruneSmallest(e, g, masks, Math.max(0, Math.min(cg, dg)), o.method === "one-shot" ? w0 ?? undefined : undefined);
       }

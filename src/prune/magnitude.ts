@@ -6,12 +6,12 @@
 // epochs as the pruning-during-training methods it is compared with.
 import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
-import type { Optimizer } from "../train/trainer";
-import type { LrSchedule } from "../train/lr-schedules";
+import type { Optimizer } from "../optim/optimizer";
+import type { LrSchedule } from "../optim/lr-schedules";
 import { Sgd, type SgdOptions } from "../optim/sgd";
 import { MaskedSgd } from "../optim/masked-sgd";
 import { scopeGroups, pruneSmallest } from "./scopes";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 
 export class MagnitudeOneShot implements Optimizer {
   private readonly e: Engine;
@@ -25,7 +25,7 @@ export class MagnitudeOneShot implements Optimizer {
   readonly sparsity: number;
 
   constructor(e: Engine, params: Param[], prunable: Param[], o: SgdOptions, pruneStep: number, sparsity: number) {
-    if (!(sparsity > 0 && sparsity < 1)) throw new ShrinkError("E_ARG", `--target-sparsity: ${sparsity} must be in (0, 1) for --method magnitude`);
+    if (!(sparsity > 0 && sparsity < 1)) throw new ShrinkError("E_ARG", `targetSparsity: ${sparsity} must be in (0, 1) for method magnitude`);
     this.e = e;
     this.o = o;
     this.params = params;

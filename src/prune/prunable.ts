@@ -3,7 +3,7 @@
 // batch-norm parameters and statistics, minus any excluded by glob on the
 // PyTorch-style name ("fc3.*", "layer4.*", "features.?.weight").
 import type { Param } from "../nn/layer";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 
 export function globToRegExp(glob: string): RegExp {
   const esc = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
@@ -18,11 +18,11 @@ export function prunableNames(names: string[], weights: string[], exclude: strin
   const res = exclude.map(globToRegExp);
   for (const [i, g] of exclude.entries()) {
     if (!names.some((n) => res[i].test(n))) {
-      throw new ShrinkError("E_ARG", `--exclude: "${g}" matches no parameter (names: ${names.join(", ")})`);
+      throw new ShrinkError("E_ARG", `exclude: "${g}" matches no parameter (names: ${names.join(", ")})`);
     }
   }
   const chosen = weights.filter((n) => !res.some((r) => r.test(n)));
-  if (chosen.length === 0) throw new ShrinkError("E_ARG", `--exclude: ${exclude.join(", ")} leaves no weight tensor to prune`);
+  if (chosen.length === 0) throw new ShrinkError("E_ARG", `exclude: ${exclude.join(", ")} leaves no weight tensor to prune`);
   return chosen;
 }
 

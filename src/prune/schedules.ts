@@ -14,8 +14,8 @@
 //   log2      d(t) = D·log₂(1 + t/T)       (C.3)
 //   constant  d(t) = D for every t, including t = 0
 import type { Engine } from "../engine/engine";
-import type { LrSchedule } from "../train/lr-schedules";
-import { ShrinkError } from "../io/errors";
+import type { LrSchedule } from "../optim/lr-schedules";
+import { ShrinkError } from "../engine/errors";
 
 export const THRESHOLD_SCHEDULERS = ["lats", "slats", "pgh", "sine", "linear", "log2", "constant"] as const;
 export type ThresholdSchedulerKind = (typeof THRESHOLD_SCHEDULERS)[number];

@@ -4,7 +4,7 @@
 // of segments of tensors; selection and indices run per group.
 import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 
 export const SCOPES = ["global", "layer", "neuron"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -23,7 +23,7 @@ export interface Group {
 }
 
 export function scopeGroups(params: Param[], scope: Scope): Group[] {
-  if (!(SCOPES as readonly string[]).includes(scope)) throw new ShrinkError("E_ARG", `--scope: unknown scope "${scope}" (allowed: ${SCOPES.join(", ")})`);
+  if (!(SCOPES as readonly string[]).includes(scope)) throw new ShrinkError("E_ARG", `scope: unknown scope "${scope}" (allowed: ${SCOPES.join(", ")})`);
   if (scope === "global") {
     return [{ name: "global", segments: params.map((p) => ({ param: p, offset: 0, length: p.value.size })), size: params.reduce((s, p) => s + p.value.size, 0) }];
   }

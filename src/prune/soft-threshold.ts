@@ -5,16 +5,20 @@
 // the new threshold d(t+1) and writes w, counting nonzeros as it goes.
 //   scheduled threshold (STDS family): d(t) = D·g(t/T) — slats, lats, pgh, sine, linear, log2, constant
 //   trainable threshold: str  d = σ(s), s trained with L2 (Algorithm 1 line 5; layer-wise or global STR-GS)
-//                        gpo  w = (1 − k)·S_d(θ) + k·θ, d = σ(s), k = 1e-6·|β| (Table 1, Appendix C.2)
+//                        gpo  w = (1 − k)·S_d(θ) + k·θ, d = σ(s), k = 1e-6·|β| (Table 1, Appendix C.2):
+//                             β starts at 1e6 (w = θ) and decays under its L2 term, so GPO falls back
+//                             to STR; λ_β is set so the decay alone takes k to 1e-6 by the end of
+//                             GPO_FALLBACK_EPOCHS (at most half the run), where k becomes exactly 0
+//                             (docs/soft-threshold.md, "GPO")
 // Early pruning (Section 5.3.2): with a stop penalty p, pruning stops at the
 // first step where g′(t/T) < p: the mask is fixed there and w trains on, masked.
 import type { Engine } from "../engine/engine";
 import { Tensor } from "../engine/tensor";
 import type { Param } from "../nn/layer";
-import type { Optimizer } from "../train/trainer";
-import type { LrSchedule } from "../train/lr-schedules";
+import type { Optimizer } from "../optim/optimizer";
+import type { LrSchedule } from "../optim/lr-schedules";
 import { Sgd, type SgdOptions } from "../optim/sgd";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 import { makeThresholdSchedule, type ThresholdSchedule, type ThresholdSchedulerKind } from "./schedules";
 
 export const SOFT_THRESHOLD_METHODS = ["slats", "lats", "pgh", "sine", "linear", "log2", "constant", "str", "gpo"] as const;
@@ -36,7 +40,12 @@ export interface SoftThresholdOptions {
 }
 
 const GRAD_MODE = { ste: 0, subgradient: 1, gpo: 2 } as const;
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** GPO: epochs over which k = 1e-6·|β| decays from 1 to K_MIN (capped at half the run). */
+export const GPO_FALLBACK_EPOCHS = 3;
+/** Below this k, GPO has fallen back to STR: k is set to exactly 0, so pruned weights are exactly zero. */
+export const GPO_K_MIN = 1e-6;
+const GPO_BETA_INIT = 1e6;
 
 interface Slot {
   p: Param;
@@ -57,6 +66,8 @@ export interface ThresholdState {
   mu: number;
   stoppedAt: number | null;
   nonzero: Record<string, number>;
+  /** gpo: k = 1e-6·|β| per tensor (1 at the start, exactly 0 once GPO has fallen back to STR). */
+  gpoK?: Record<string, number>;
 }
 
 export class SoftThresholdOptimizer implements Optimizer {
@@ -74,6 +85,8 @@ export class SoftThresholdOptimizer implements Optimizer {
   private lastStep = 0;
   private sGlobal: number;
   private readonly thresholdDecay: number;
+  /** GPO's L2 coefficient on β (0 for every other method). */
+  readonly gpoDecay: number;
 
   constructor(e: Engine, params: Param[], prunable: Param[], sgdOpts: SgdOptions, lr: LrSchedule, opts: SoftThresholdOptions) {
     this.e = e;
@@ -81,21 +94,22 @@ export class SoftThresholdOptimizer implements Optimizer {
     this.sgdOpts = sgdOpts;
     const trainable = opts.method === "str" || opts.method === "gpo";
     if (!trainable && opts.threshold === "layer") {
-      throw new ShrinkError("E_ARG", `--threshold layer: only str and gpo train a threshold per layer; ${opts.method} uses one global scheduled threshold`);
+      throw new ShrinkError("E_ARG", `threshold layer: only str and gpo train a threshold per layer; ${opts.method} uses one global scheduled threshold`);
     }
     if (opts.grad === "subgradient" && opts.method === "gpo") {
-      throw new ShrinkError("E_ARG", "--grad: gpo uses its own gradient ((1 − k)·1[|θ| > d] + k); leave --grad unset");
+      throw new ShrinkError("E_ARG", "grad: gpo uses its own gradient ((1 − k)·1[|θ| > d] + k); leave grad unset");
     }
     this.schedule = trainable ? null : makeThresholdSchedule(e, { kind: opts.method as ThresholdSchedulerKind, D: opts.D, mu: opts.mu, beta: opts.beta, lr });
     this.stopStep = opts.stopPenalty !== undefined && this.schedule ? this.schedule.stopStep(opts.stopPenalty) : Infinity;
     this.sGlobal = opts.sInit;
     this.thresholdDecay = sgdOpts.weightDecay;
+    this.gpoDecay = opts.method === "gpo" ? gpoDecay(e, lr) : 0;
     const names = new Set(prunable.map((p) => p.name));
     this.rest = new Sgd(e, params.filter((p) => !names.has(p.name)), sgdOpts);
     const d0 = this.threshold(0, null);
     this.slots = prunable.map((p) => {
       const theta = new Tensor(e, p.value.shape);
-      const slot: Slot = { p, theta, buf: sgdOpts.momentum !== 0 ? e.alloc(p.value.size) : 0, mask: 0, nonzero: 0, s: opts.sInit, gpoBeta: 1e6 };
+      const slot: Slot = { p, theta, buf: sgdOpts.momentum !== 0 ? e.alloc(p.value.size) : 0, mask: 0, nonzero: 0, s: opts.sInit, gpoBeta: opts.method === "gpo" ? GPO_BETA_INIT : 0 };
       const d = this.slotThreshold(slot, d0);
       // θ(0) = w(0), or the inverse shift that keeps w(0) when d(0) > 0 (constant scheduler).
       if (d > 0) e.k.st_inverse_shift(p.value.ptr, theta.ptr, p.value.size, d);
@@ -113,11 +127,11 @@ export class SoftThresholdOptimizer implements Optimizer {
   /** Global threshold at step t (scheduled), or σ(s) for str/gpo. */
   private threshold(t: number, slot: Slot | null): number {
     if (this.schedule) return this.schedule.at(t);
-    return sigmoid(this.opts.threshold === "layer" && slot ? slot.s : this.sGlobal);
+    return this.e.k.str_threshold(this.opts.threshold === "layer" && slot ? slot.s : this.sGlobal);
   }
 
   private slotThreshold(slot: Slot, global: number): number {
-    return !this.schedule && this.opts.threshold === "layer" ? sigmoid(slot.s) : global;
+    return !this.schedule && this.opts.threshold === "layer" ? this.e.k.str_threshold(slot.s) : global;
   }
 
   step(lr: number, t: number): void {
@@ -154,31 +168,33 @@ export class SoftThresholdOptimizer implements Optimizer {
   private slotDNow = new Map<Slot, number>();
 
   // STR: d = σ(s), ∂L/∂s = σ′(s)·∂L/∂d with ∂L/∂d = −(1 − k)·Σ_{|θ|>d} g·sign(θ) (Eq. 24);
-  // s ← s − η(∂L/∂s + λs) (Algorithm 1 line 5). GPO also trains β: ∂L/∂β = 1e-6·sign(β)·Σ g·(θ − S_d(θ)) (Eq. 27).
+  // s ← s − η(∂L/∂s + λs) (Algorithm 1 line 5). GPO also trains β: ∂L/∂β = 1e-6·sign(β)·Σ g·(θ − S_d(θ))
+  // (Eq. 27) with its own L2 coefficient λ_β; once k < GPO_K_MIN, β = 0 (k = 0: plain STR).
+  // Both steps run in wasm (assembly/prune/str.ts).
   private stepThresholds(lr: number): void {
     const k = this.e.k;
     const lam = this.thresholdDecay;
     let gGlobal = 0;
     for (const s of this.slots) {
-      const d = this.slotThreshold(s, sigmoid(this.sGlobal));
+      const d = this.slotThreshold(s, k.str_threshold(this.sGlobal));
       this.slotDNow.set(s, d);
       k.st_threshold_grads(s.theta.ptr, s.p.grad.ptr, s.p.value.size, d, this.tmp);
       const sums = new Float64Array(this.e.memory.buffer, this.tmp, 2);
       const kk = this.k(s);
       const dLdd = -(1 - kk) * sums[0];
-      if (this.opts.method === "gpo") {
-        const dLdBeta = 1e-6 * Math.sign(s.gpoBeta) * sums[1];
-        s.gpoBeta -= lr * (dLdBeta + lam * s.gpoBeta);
+      if (this.opts.method === "gpo" && s.gpoBeta !== 0) {
+        s.gpoBeta = k.gpo_beta_step(s.gpoBeta, sums[1], lr, this.gpoDecay);
+        if (1e-6 * Math.abs(s.gpoBeta) < GPO_K_MIN) s.gpoBeta = 0;
       }
-      if (this.opts.threshold === "layer") {
-        const sig = sigmoid(s.s);
-        s.s -= lr * (sig * (1 - sig) * dLdd + lam * s.s);
-      } else gGlobal += dLdd;
+      if (this.opts.threshold === "layer") s.s = k.str_step(s.s, dLdd, lr, lam);
+      else gGlobal += dLdd;
     }
-    if (this.opts.threshold !== "layer") {
-      const sig = sigmoid(this.sGlobal);
-      this.sGlobal -= lr * (sig * (1 - sig) * gGlobal + lam * this.sGlobal);
-    }
+    if (this.opts.threshold !== "layer") this.sGlobal = k.str_step(this.sGlobal, gGlobal, lr, lam);
+  }
+
+  /** GPO's k = 1e-6·|β| per pruned tensor (empty for other methods). */
+  gpoK(): Record<string, number> {
+    return this.opts.method === "gpo" ? Object.fromEntries(this.slots.map((s) => [s.p.name, this.k(s)])) : {};
   }
 
   // Early pruning: fix the mask at the current zeros; w trains on under it.
@@ -201,7 +217,7 @@ export class SoftThresholdOptimizer implements Optimizer {
       sum += d;
     }
     const threshold = this.schedule ? (this.stopped !== null ? this.schedule.at(this.stopped) : this.schedule.at(this.lastStep)) : sum / this.slots.length;
-    return { step: this.lastStep, threshold, thresholds, mu: this.lastMu, stoppedAt: this.stopped, nonzero };
+    return { step: this.lastStep, threshold, thresholds, mu: this.lastMu, stoppedAt: this.stopped, nonzero, ...(this.opts.method === "gpo" ? { gpoK: this.gpoK() } : {}) };
   }
 
   free(): void {
@@ -214,4 +230,20 @@ export class SoftThresholdOptimizer implements Optimizer {
     this.e.free(this.tmp);
     this.schedule?.free?.();
   }
+}
+
+/**
+ * GPO's λ_β: the L2 decay alone multiplies β by (1 − η_t·λ_β) per step, about
+ * exp(−λ_β·Σ η_t), so λ_β = ln(1/K_MIN)/Σ_{t<T_f} η_t takes k from 1 to
+ * K_MIN over T_f = GPO_FALLBACK_EPOCHS epochs (at most half the run): the
+ * fall-back to STR "within a few epochs" of LATS Appendix C.2, whatever the
+ * dataset size (the GPO codebase's fixed 1e-4 assumes ImageNet's 5,000 steps
+ * per epoch).
+ */
+export function gpoDecay(e: Engine, lr: LrSchedule): number {
+  const T = lr.totalSteps;
+  const Tf = Math.max(1, Math.min(GPO_FALLBACK_EPOCHS * lr.spec.stepsPerEpoch, Math.floor(T / 2)));
+  let sum = 0;
+  for (let t = 0; t < Tf; t++) sum += lr.at(t);
+  return -e.k.log_f64(GPO_K_MIN) / sum;
 }

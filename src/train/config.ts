@@ -1,10 +1,10 @@
 // Training configuration shared by the library, the CLI and the browser app,
 // with the defaults of the PQI paper's MLP set-up, and validation whose errors
 // name the option, the value and what is allowed.
-import { ShrinkError } from "../io/errors";
-import { LR_SCHEDULES, type LrScheduleKind } from "./lr-schedules";
+import { ShrinkError } from "../engine/errors";
+import { LR_SCHEDULES, type LrScheduleKind } from "../optim/lr-schedules";
 import { MODEL_NAMES, type ModelName } from "../nn/models";
-import { DATASET_NAMES, AUGMENT_KINDS, type DatasetName, type AugmentKind } from "../data/datasets";
+import { DATASET_NAMES, AUGMENT_KINDS, type DatasetName, type AugmentKind } from "../data/catalog";
 
 export interface TrainConfig {
   model: ModelName;
@@ -68,7 +68,7 @@ export function defaultBatch(model: ModelName): number {
   return model === "resnet18" ? 128 : DEFAULT_TRAIN_CONFIG.batch;
 }
 
-const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `--${opt}: ${String(v)} is not allowed (${allowed})`);
+const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `${opt}: ${String(v)} is not allowed (${allowed})`);
 
 export function validateTrainConfig(c: TrainConfig): TrainConfig {
   if (!(MODEL_NAMES as readonly string[]).includes(c.model)) throw bad("model", c.model, `one of ${MODEL_NAMES.join(", ")}`);
@@ -76,15 +76,15 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   if (!Number.isInteger(c.batch) || c.batch < 1 || c.batch > 65536) throw bad("batch", c.batch, "an integer from 1 to 65536");
   if (!(c.lr > 0) || !Number.isFinite(c.lr)) throw bad("lr", c.lr, "a finite number > 0");
   if (!(c.momentum >= 0 && c.momentum < 1)) throw bad("momentum", c.momentum, "a number in [0, 1)");
-  if (c.nesterov && c.momentum === 0) throw bad("nesterov", "with --momentum 0", "Nesterov needs --momentum > 0");
-  if (!(c.weightDecay >= 0) || !Number.isFinite(c.weightDecay)) throw bad("weight-decay", c.weightDecay, "a finite number ≥ 0");
-  if (!(LR_SCHEDULES as readonly string[]).includes(c.lrSchedule)) throw bad("lr-schedule", c.lrSchedule, `one of ${LR_SCHEDULES.join(", ")}`);
-  if (c.lrInterval !== "epoch" && c.lrInterval !== "step") throw bad("lr-interval", c.lrInterval, "epoch or step");
-  if (!(c.warmup >= 0) || c.warmup >= c.epochs) throw bad("warmup", c.warmup, `a number of epochs ≥ 0 and < --epochs (${c.epochs})`);
-  if (!(c.lrGamma > 0 && c.lrGamma <= 1)) throw bad("lr-gamma", c.lrGamma, "a number in (0, 1]");
-  if (c.lrStepSize !== undefined && (!Number.isInteger(c.lrStepSize) || c.lrStepSize < 1)) throw bad("lr-step-size", c.lrStepSize, "a positive integer number of epochs");
-  if (!(c.lrPower > 0) || !Number.isFinite(c.lrPower)) throw bad("lr-power", c.lrPower, "a finite number > 0");
-  if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw bad("label-smoothing", c.labelSmoothing, "a number in [0, 1)");
+  if (c.nesterov && c.momentum === 0) throw bad("nesterov", "with momentum 0", "Nesterov needs momentum > 0");
+  if (!(c.weightDecay >= 0) || !Number.isFinite(c.weightDecay)) throw bad("weightDecay", c.weightDecay, "a finite number ≥ 0");
+  if (!(LR_SCHEDULES as readonly string[]).includes(c.lrSchedule)) throw bad("lrSchedule", c.lrSchedule, `one of ${LR_SCHEDULES.join(", ")}`);
+  if (c.lrInterval !== "epoch" && c.lrInterval !== "step") throw bad("lrInterval", c.lrInterval, "epoch or step");
+  if (!(c.warmup >= 0) || c.warmup >= c.epochs) throw bad("warmup", c.warmup, `a number of epochs ≥ 0 and < epochs (${c.epochs})`);
+  if (!(c.lrGamma > 0 && c.lrGamma <= 1)) throw bad("lrGamma", c.lrGamma, "a number in (0, 1]");
+  if (c.lrStepSize !== undefined && (!Number.isInteger(c.lrStepSize) || c.lrStepSize < 1)) throw bad("lrStepSize", c.lrStepSize, "a positive integer number of epochs");
+  if (!(c.lrPower > 0) || !Number.isFinite(c.lrPower)) throw bad("lrPower", c.lrPower, "a finite number > 0");
+  if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw bad("labelSmoothing", c.labelSmoothing, "a number in [0, 1)");
   if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) throw bad("seed", c.seed, "an integer from 0 to 4294967295");
   if (c.dataset !== undefined && !(DATASET_NAMES as readonly string[]).includes(c.dataset)) throw bad("dataset", c.dataset, `one of ${DATASET_NAMES.join(", ")}`);
   if (!(AUGMENT_KINDS as readonly string[]).includes(c.augment)) throw bad("augment", c.augment, `one of ${AUGMENT_KINDS.join(", ")}`);

@@ -1,8 +1,8 @@
 // Loss and accuracy of a model over a whole dataset, in order, no gradients.
 import type { Engine } from "../engine/engine";
 import type { Sequential } from "../nn/sequential";
-import type { Batcher } from "../data/dataset";
-import { ShrinkError } from "../io/errors";
+import type { Batcher } from "../data/batcher";
+import { ShrinkError } from "../engine/errors";
 
 export interface EvalResult {
   loss: number;

@@ -3,14 +3,16 @@
 // SGD, trains, and reports. Everything it allocates is freed by dispose().
 import type { Engine } from "../engine/engine";
 import { Rng } from "../engine/rng";
-import { WasmDataset, Batcher } from "../data/dataset";
-import { datasetNorm, guessDataset, resolveAugment } from "../data/datasets";
+import { WasmDataset, Batcher } from "../data/batcher";
+import { datasetNorm, guessDataset, resolveAugment } from "../data/catalog";
 import type { ImageLabelSet } from "../data/idx";
 import { buildModel, modelSpec, type ModelSpec } from "../nn/models";
 import type { Sequential } from "../nn/sequential";
-import { makeLrSchedule, type LrSchedule } from "./lr-schedules";
+import type { LrSchedule } from "../optim/lr-schedules";
+import { lrScheduleFor, sgdOptionsFor } from "./optimizer-setup";
 import { Sgd } from "../optim/sgd";
-import { train, type Optimizer, type TrainHooks, type TrainResult } from "./trainer";
+import { train, type TrainHooks, type TrainResult } from "./trainer";
+import type { Optimizer } from "../optim/optimizer";
 import { validateTrainConfig, type TrainConfig } from "./config";
 import { modelStats, type ModelStats } from "../nn/summary";
 
@@ -53,13 +55,8 @@ export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLab
   const augRng = aug ? new Rng(e, augmentSeed(config.seed)) : undefined;
   const trainData = new Batcher(e, trainDs, config.batch, { norm, augment: aug && augRng ? { ...aug, rng: augRng } : undefined });
   const testData = new Batcher(e, testDs, config.batch, { norm });
-  const schedule = makeLrSchedule({
-    kind: config.lrSchedule, lr: config.lr, epochs: config.epochs, stepsPerEpoch: trainData.batches,
-    warmupEpochs: config.warmup, interval: config.lrInterval, gamma: config.lrGamma, stepSize: config.lrStepSize, power: config.lrPower,
-  });
-  const sgd = new Sgd(e, model.params(), {
-    momentum: config.momentum, dampening: 0, weightDecay: config.weightDecay, nesterov: config.nesterov,
-  });
+  const schedule = lrScheduleFor(e, config, trainData.batches, { warmup: config.warmup });
+  const sgd = new Sgd(e, model.params(), sgdOptionsFor(config));
   // Every run restarts the augmentation stream, as train() restarts the shuffling stream.
   const runWith = (s: LrSchedule, hooks: TrainHooks, optimizer: Optimizer) => {
     trainData.restartAugment();

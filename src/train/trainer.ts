@@ -6,15 +6,12 @@ import type { Engine } from "../engine/engine";
 import { Rng } from "../engine/rng";
 import { Tensor } from "../engine/tensor";
 import type { Sequential } from "../nn/sequential";
-import type { Batcher } from "../data/dataset";
-import type { LrSchedule } from "./lr-schedules";
+import type { Batcher } from "../data/batcher";
+import type { LrSchedule } from "../optim/lr-schedules";
 import { evaluate, type EvalResult } from "./evaluate";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
+import type { Optimizer } from "../optim/optimizer";
 
-/** What updates the weights after each backward pass (SGD, or a pruning method wrapping it). */
-export interface Optimizer {
-  step(lr: number, t: number): void;
-}
 
 export interface BatchEvent {
   epoch: number;
@@ -76,7 +73,7 @@ export async function train(
 ): Promise<TrainResult> {
   const classes = model.outFeatures;
   if (!(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) {
-    throw new ShrinkError("E_ARG", `--label-smoothing: ${o.labelSmoothing} must be in [0, 1)`);
+    throw new ShrinkError("E_ARG", `labelSmoothing: ${o.labelSmoothing} must be in [0, 1)`);
   }
   const rng = new Rng(e, o.shuffleSeed);
   const dlogits = new Tensor(e, [trainData.batchSize, classes]);
@@ -97,7 +94,7 @@ export async function train(
         const logits = model.forward(trainData.x.ptr, rows);
         const loss = e.k.softmax_xent(logits, trainData.y.ptr, rows, classes, o.labelSmoothing, dlogits.ptr, scratch);
         if (!Number.isFinite(loss)) {
-          throw new ShrinkError("E_DIVERGED", `training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1} (try a smaller --lr than ${schedule.spec.lr})`);
+          throw new ShrinkError("E_DIVERGED", `training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1} (try a smaller lr than ${schedule.spec.lr})`);
         }
         model.backward(dlogits.ptr, rows);
         lr = schedule.at(step);

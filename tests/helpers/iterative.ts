@@ -9,13 +9,13 @@ import type { Param } from "../../src/nn/layer.ts";
 import type { Sequential } from "../../src/nn/sequential.ts";
 import type { Session } from "../../src/train/session.ts";
 import type { IterativeOptions } from "../../src/prune/iterative.ts";
-import { DEFAULT_PRUNE } from "../../src/prune/run.ts";
+import { DEFAULT_PRUNE } from "../../src/prune/config.ts";
 
 /** runIterative options from DEFAULT_PRUNE (p 0.5, q 1, η_r 0, γ 1, β 0.9, P 0.2), 1 epoch, 2 iterations. */
 export function iterOpts(over: Partial<IterativeOptions> = {}): IterativeOptions {
   return {
     method: "sap", iterations: 2, epochs: 1, scope: DEFAULT_PRUNE.scope, p: DEFAULT_PRUNE.p, q: DEFAULT_PRUNE.q,
-    etaR: DEFAULT_PRUNE.etaR, gamma: DEFAULT_PRUNE.gamma, maxRatio: DEFAULT_PRUNE.sapBeta, ratio: DEFAULT_PRUNE.ratio, seed: 0,
+    etaR: DEFAULT_PRUNE.etaR, gamma: DEFAULT_PRUNE.gamma, maxRatio: DEFAULT_PRUNE.maxRatio, ratio: DEFAULT_PRUNE.ratio, seed: 0,
     ...over,
   };
 }

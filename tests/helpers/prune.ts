@@ -3,9 +3,11 @@
 import type { Engine } from "../../src/engine/engine.ts";
 import type { Sequential } from "../../src/nn/sequential.ts";
 import { DEFAULT_TRAIN_CONFIG } from "../../src/train/config.ts";
-import { makeLrSchedule, type LrSchedule } from "../../src/train/lr-schedules.ts";
-import { DEFAULT_PRUNE, type PruneConfig } from "../../src/prune/run.ts";
-import { syntheticImageSet } from "./engine.ts";
+import { makeLrSchedule, type LrSchedule } from "../../src/optim/lr-schedules.ts";
+import { DEFAULT_PRUNE, type PruneConfig } from "../../src/prune/config.ts";
+import { syntheticImageSet, engine } from "./engine.ts";
+
+const e = await engine();
 
 /** 800 training / 200 test 28×28 images, one bright row band per class (syntheticImageSet). */
 export const TRAIN = syntheticImageSet(800, 11);
@@ -31,7 +33,7 @@ export function pruneConfig(over: Partial<PruneConfig> = {}): PruneConfig {
 
 /** The learning-rate schedule runPrune's session builds for `c` (rebuilt independently). */
 export function lrFor(c: PruneConfig): LrSchedule {
-  return makeLrSchedule({
+  return makeLrSchedule(e, {
     kind: c.lrSchedule, lr: c.lr, epochs: c.epochs, stepsPerEpoch: Math.ceil(TRAIN.count / c.batch),
     warmupEpochs: c.warmup, interval: c.lrInterval, gamma: c.lrGamma, stepSize: c.lrStepSize, power: c.lrPower,
   });

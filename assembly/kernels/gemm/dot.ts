@@ -3,10 +3,10 @@
 // so nothing is packed. 4x2 tiles, then 1-row / 1-column edges; a k tail that
 // is not a multiple of 4 is added in scalar code, in ascending k.
 // @ts-nocheck
-import { gemm_dot_4x2 } from "./dot_4x2";
-import { gemm_dot_1x2 } from "./dot_1x2";
-import { gemm_dot_4x1 } from "./dot_4x1";
-import { gemm_dot_1x1 } from "./dot_1x1";
+import { gemm_dot_4x2 } from "./gen/dot_4x2";
+import { gemm_dot_1x2 } from "./gen/dot_1x2";
+import { gemm_dot_4x1 } from "./gen/dot_4x1";
+import { gemm_dot_1x1 } from "./gen/dot_1x1";
 
 export function gemm_nt_dot(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
   const k4 = k & ~3;

@@ -2,17 +2,17 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs, helpText, type OptSpecs } from "../args";
 import { loadEngine, loadDataset } from "../index";
-import { DATASET_NAMES, type DatasetName } from "../../data/datasets";
+import { DATASET_NAMES, type DatasetName } from "../../data/catalog";
 import { decodeModel } from "../../io/model-file";
 import { defaultEvalBatch } from "../../nn/models";
-import { WasmDataset, Batcher } from "../../data/dataset";
+import { WasmDataset, Batcher } from "../../data/batcher";
 import { evaluate } from "../../train/evaluate";
 import { modelStats } from "../../nn/summary";
-import { ShrinkError } from "../../io/errors";
+import { ShrinkError } from "../../engine/errors";
 import { Progress } from "../progress";
 import { printLayerTable } from "../report";
 
-const OPTIONS: OptSpecs = {
+export const OPTIONS: OptSpecs = {
   dataset: { type: "enum", values: DATASET_NAMES, help: "Dataset (as for shrink train: inferred from --data-dir, else fashion-mnist)" },
   "data-dir": { type: "string", arg: "DIR", help: "Dataset directory (as for shrink train)" },
   batch: { type: "int", arg: "N", help: "Evaluation batch size (default 1000 for linear and mlp, 500 for cnn, 100 for resnet18 and mobilenet-v1)" },

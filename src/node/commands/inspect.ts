@@ -7,14 +7,14 @@ import { readFile } from "node:fs/promises";
 import { parseArgs, helpText, type OptSpecs } from "../args";
 import { loadEngine } from "../index";
 import { decodeSafetensors } from "../../io/safetensors";
-import { ShrinkError } from "../../io/errors";
+import { ShrinkError } from "../../engine/errors";
 import { Tensor } from "../../engine/tensor";
 import type { Param } from "../../nn/layer";
-import { groupPqi, groupGini } from "../../prune/group-indices";
+import { groupPqi, groupGini } from "../../prune/measures/group";
 import { scopeGroups } from "../../prune/scopes";
-import { checkPQ } from "../../prune/indices";
+import { checkPQ } from "../../prune/measures/vector";
 
-const OPTIONS: OptSpecs = {
+export const OPTIONS: OptSpecs = {
   p: { type: "number", arg: "X", default: 0.5, help: "PQ Index p (0 < p ≤ 1)" },
   q: { type: "number", arg: "X", default: 1, help: "PQ Index q (q ≥ 1, q > p)" },
   json: { type: "bool", help: "Print a JSON object instead of the table" },

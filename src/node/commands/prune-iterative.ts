@@ -3,7 +3,8 @@
 import type { Engine } from "../../engine/engine";
 import type { FashionMnist } from "../index";
 import type { TrainConfig } from "../../train/config";
-import { runIterativePrune, type PruneConfig } from "../../prune/run";
+import type { PruneConfig } from "../../prune/config";
+import { runIterativePrune } from "../../prune/run-iterative";
 import type { IterationReport } from "../../prune/iterative";
 import { encodeModel } from "../../io/model-file";
 import { writeFileAtomic } from "../atomic-write";
@@ -24,7 +25,7 @@ function row(r: IterationReport): string {
 export async function iterativeCommand(e: Engine, cfg: PruneConfig, train: TrainConfig, data: FashionMnist, progress: Progress,
   json: boolean, out: string | undefined, logPath: string | undefined, signal: AbortSignal): Promise<void> {
   const log = logPath ? await JsonlLog.open(logPath) : null;
-  progress.line(`${cfg.method}: ${cfg.iterations} iterations × ${cfg.epochs} epochs, ${cfg.scope} scope${cfg.method === "sap" ? `, p ${cfg.p}, q ${cfg.q}, η_r ${cfg.etaR}, γ ${cfg.gamma}, β ${cfg.sapBeta}` : `, ratio ${cfg.ratio}`}`);
+  progress.line(`${cfg.method}: ${cfg.iterations} iterations × ${cfg.epochs} epochs, ${cfg.scope} scope${cfg.method === "sap" ? `, p ${cfg.p}, q ${cfg.q}, η_r ${cfg.etaR}, γ ${cfg.gamma}, β ${cfg.maxRatio}` : `, ratio ${cfg.ratio}`}`);
   let printedHeader = false;
   const t0 = performance.now();
   let run;
@@ -52,7 +53,7 @@ export async function iterativeCommand(e: Engine, cfg: PruneConfig, train: Train
       sparsity: run.stats.sparsity, layers: run.stats.layers, remaining: last.remainingAfter, testAccuracy: last.prunedAccuracy,
       retrainedAccuracy: last.retrainedAccuracy, seconds: (performance.now() - t0) / 1000, config: cfg, dataSource: data.source, lastLayers,
     };
-    if (out) {
+    if (out !== undefined) {
       await writeFileAtomic(out, encodeModel(run.model, run.spec, {
         training: train, pruning: { method: cfg.method, scope: cfg.scope, iterations: cfg.iterations, p: cfg.p, q: cfg.q, layers: run.stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) },
         metrics: { remaining: last.remainingAfter, testAccuracy: last.prunedAccuracy },

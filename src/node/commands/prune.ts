@@ -10,18 +10,21 @@ import { writeFileAtomic } from "../atomic-write";
 import { Progress } from "../progress";
 import { JsonlLog } from "../jsonl-log";
 import { summaryJson, printLayerTable } from "../report";
-import { ShrinkError } from "../../io/errors";
+import { ShrinkError } from "../../engine/errors";
 import { SCOPES } from "../../prune/scopes";
 import { SOFT_THRESHOLD_METHODS } from "../../prune/soft-threshold";
 import { ITERATIVE_METHODS } from "../../prune/iterative";
 import { iterativeCommand } from "./prune-iterative";
-import { PRUNE_METHODS, DEFAULT_PRUNE, CONV_DEFAULT_D, runPrune, validatePruneConfig, findDForSparsity, type PruneConfig, type PruneHooks, type PruneRun, type DSearch } from "../../prune/run";
+import { checkOutputs, checkNotInput } from "../output-paths";
+import { PRUNE_METHODS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, type PruneConfig } from "../../prune/config";
+import { runPrune, type PruneHooks, type PruneRun } from "../../prune/run";
+import { findDForSparsity, type DSearch } from "../../prune/search";
 
-const OPTIONS: OptSpecs = {
+export const OPTIONS: OptSpecs = {
   method: { type: "enum", values: PRUNE_METHODS, default: DEFAULT_PRUNE.method, help: "Pruning method (soft-threshold schedulers, str, gpo, or the magnitude baseline)" },
   D: { type: "number", arg: "X", help: `Final threshold D (default ${DEFAULT_PRUNE.D} for linear and mlp, ${CONV_DEFAULT_D} for the conv nets; scheduled methods)` },
   mu: { type: "number", arg: "X", help: "lats only: the L1 coefficient μ instead of D (D = μ·Σ η)" },
-  beta: { type: "number", arg: "X", help: `pgh: decay β in (0, 1], → 0 prunes at initialisation (default ${DEFAULT_PRUNE.beta}); sap: maximum pruning ratio per iteration (default ${DEFAULT_PRUNE.sapBeta})` },
+  beta: { type: "number", arg: "X", default: DEFAULT_PRUNE.beta, help: "pgh: decay β in (0, 1], → 0 prunes at initialisation" },
   grad: { type: "enum", values: ["ste", "subgradient"], default: DEFAULT_PRUNE.grad, help: "Gradient through S_d: straight-through (STDS) or subgradient (STR)" },
   threshold: { type: "enum", values: ["global", "layer"], default: DEFAULT_PRUNE.threshold, help: "str/gpo: one trainable threshold, or one per layer" },
   "stop-penalty": { type: "number", arg: "X", help: "Early pruning: stop where g′(t/T) < X and fix the mask" },
@@ -32,9 +35,10 @@ const OPTIONS: OptSpecs = {
   scope: { type: "enum", values: SCOPES, default: DEFAULT_PRUNE.scope, help: "gmp/sap/lottery/one-shot: prune all weights as one vector, each layer, or each neuron (output row)" },
   iterations: { type: "int", arg: "T", default: DEFAULT_PRUNE.iterations, help: "sap/lottery/one-shot: pruning iterations, each --epochs long" },
   p: { type: "number", arg: "X", default: DEFAULT_PRUNE.p, help: "sap: PQ Index p (0 < p ≤ 1)" },
-  q: { type: "number", arg: "X", default: DEFAULT_PRUNE.q, help: "sap: PQ Index q (q ≥ 1, q > p); also the PQI reported by every method" },
+  q: { type: "number", arg: "X", default: DEFAULT_PRUNE.q, help: "sap: PQ Index q (q ≥ 1, q > p)" },
   "eta-r": { type: "number", arg: "X", default: DEFAULT_PRUNE.etaR, help: "sap: compression hyper-parameter η_r ≥ 0" },
   gamma: { type: "number", arg: "X", default: DEFAULT_PRUNE.gamma, help: "sap: scaling factor γ > 0" },
+  "max-ratio": { type: "number", arg: "X", default: DEFAULT_PRUNE.maxRatio, help: "sap: maximum pruning ratio per iteration (β in the PQI paper), in (0, 1]" },
   ratio: { type: "number", arg: "P", default: DEFAULT_PRUNE.ratio, help: "lottery/one-shot: fraction of the remaining weights pruned per iteration" },
   begin: { type: "number", arg: "X", default: DEFAULT_PRUNE.begin, help: "gmp: start of the sparsity ramp, as a fraction of the run" },
   end: { type: "number", arg: "X", default: DEFAULT_PRUNE.end, help: "gmp: end of the ramp (--target-sparsity is reached there)" },
@@ -60,8 +64,8 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
     method: o.method as PruneConfig["method"],
     D: o.D as number | undefined,
     mu: o.mu as number | undefined,
-    beta: (o.beta as number | undefined) ?? DEFAULT_PRUNE.beta,
-    sapBeta: (o.beta as number | undefined) ?? DEFAULT_PRUNE.sapBeta,
+    beta: o.beta as number,
+    maxRatio: o.maxRatio as number,
     scope: o.scope as PruneConfig["scope"],
     iterations: o.iterations as number,
     p: o.p as number,
@@ -80,9 +84,14 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
     sInit: o.sInit as number,
     pruneAt: o.pruneAt as number | undefined,
   };
+  checkMethodFields(cfg.method, p.given);
   validatePruneConfig(cfg); // before any output, so a bad option is the only line
+  const outputs = { out: o.out as string | undefined, log: o.log as string | undefined };
+  checkOutputs(outputs);
   const progress = new Progress(Boolean(o.quiet));
   const data = await loadDataset({ dataset: train.dataset, dataDir: o.dataDir as string | undefined });
+  checkNotInput("out", outputs.out, { dir: data.dir });
+  checkNotInput("log", outputs.log, { dir: data.dir });
   train.dataset ??= data.name; // recorded in the summary and the model file
   cfg.dataset ??= data.name;
   progress.line(dataLine(data, train.augment));
@@ -121,7 +130,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
       method: cfg.method, D: run.D, mu: run.mu, beta: cfg.method === "pgh" ? cfg.beta : undefined,
       threshold: run.threshold, stoppedAt: run.stoppedAt, pruneConfig: cfg, search,
     };
-    if (o.out) {
+    if (o.out !== undefined) {
       await writeFileAtomic(o.out as string, encodeModel(run.model, run.spec, {
         training: train, pruning: { method: cfg.method, D: run.D, mu: run.mu, beta: cfg.beta, grad: cfg.grad, threshold: run.threshold, stoppedAt: run.stoppedAt, layers: stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) }, metrics: summary,
       }));

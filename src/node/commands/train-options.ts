@@ -1,9 +1,9 @@
 // The training options shared by `shrink train` and `shrink prune`.
 import type { OptSpecs, Parsed } from "../args";
 import { DEFAULT_TRAIN_CONFIG as D, defaultWarmup, defaultBatch, type TrainConfig } from "../../train/config";
-import { LR_SCHEDULES } from "../../train/lr-schedules";
+import { LR_SCHEDULES } from "../../optim/lr-schedules";
 import { MODEL_NAMES } from "../../nn/models";
-import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/datasets";
+import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/catalog";
 
 export const TRAIN_OPTIONS: OptSpecs = {
   model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear, mlp (in-128-256-K), cnn (conv 64-128-256-512), resnet18, mobilenet-v1" },

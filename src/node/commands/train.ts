@@ -1,4 +1,4 @@
-// shrink train: dense training of linear/mlp on Fashion-MNIST.
+// shrink train: dense training of any built-in model on Fashion-MNIST, MNIST or CIFAR.
 import { parseArgs, helpText } from "../args";
 import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options";
 import { loadEngine, loadDataset, dataLine } from "../index";
@@ -7,9 +7,10 @@ import { validateTrainConfig } from "../../train/config";
 import { encodeModel } from "../../io/model-file";
 import { writeFileAtomic } from "../atomic-write";
 import { Progress } from "../progress";
-import { ShrinkError } from "../../io/errors";
+import { ShrinkError } from "../../engine/errors";
 import { JsonlLog } from "../jsonl-log";
 import { summaryJson, printLayerTable } from "../report";
+import { checkOutputs, checkNotInput } from "../output-paths";
 
 export const TRAIN_HELP = helpText(
   "Usage: shrink train [options]",
@@ -23,8 +24,12 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
   if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink train --help)`);
   const config = validateTrainConfig(trainConfigFrom(p));
   const o = p.opts;
+  const outputs = { out: o.out as string | undefined, log: o.log as string | undefined };
+  checkOutputs(outputs); // before any work: a bad path must not cost a finished run
   const progress = new Progress(Boolean(o.quiet));
   const data = await loadDataset({ dataset: config.dataset, dataDir: o.dataDir as string | undefined });
+  checkNotInput("out", outputs.out, { dir: data.dir });
+  checkNotInput("log", outputs.log, { dir: data.dir });
   config.dataset ??= data.name; // recorded in the summary and the model file
   progress.line(dataLine(data, config.augment));
   const e = await loadEngine();
@@ -42,7 +47,7 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
     const stats = s.stats();
     if (!o.json) printLayerTable(stats, progress);
     const summary = summaryJson(config, result, stats, { dataSource: data.source, trainSamples: data.train.count });
-    if (o.out) {
+    if (o.out !== undefined) {
       await writeFileAtomic(o.out as string, encodeModel(s.model, s.spec, { training: config, metrics: summary }));
       progress.line(`saved ${o.out}`);
     }

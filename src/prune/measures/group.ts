@@ -1,11 +1,13 @@
 // PQ Index and Gini index of a scope group (one or several tensor segments)
 // over its remaining entries: a thin adapter from scope groups to the index
-// functions of ./indices (which combine per-tensor partial sums for a global
+// functions of ./pq-index and ./gini-index (which combine per-tensor partial sums for a global
 // scope). Undefined indices are null.
-import type { Engine } from "../engine/engine";
-import type { Param } from "../nn/layer";
-import type { Group } from "./scopes";
-import { pqIndexGlobal, giniIndexGlobal, type ScopeTensor } from "./indices";
+import type { Engine } from "../../engine/engine";
+import type { Param } from "../../nn/layer";
+import type { Group } from "../scopes";
+import { pqIndexGlobal } from "./pq-index";
+import { giniIndexGlobal } from "./gini-index";
+import type { ScopeTensor } from "./vector";
 
 const segments = (g: Group, masks: Map<Param, number> | null): ScopeTensor[] =>
   g.segments.map((s) => ({ ptr: s.param.value.ptr + 4 * s.offset, size: s.length, mask: masks?.has(s.param) ? masks.get(s.param)! + s.offset : undefined }));

@@ -5,8 +5,8 @@
 import type { Engine } from "../engine/engine";
 import type { Rng } from "../engine/rng";
 import { Tensor } from "../engine/tensor";
-import { ShrinkError } from "../io/errors";
-import type { ChannelNorm } from "./datasets";
+import { ShrinkError } from "../engine/errors";
+import type { ChannelNorm } from "./catalog";
 
 /** Per-pixel normalisation (x/255 − mean)/std; Fashion-MNIST training-set statistics. */
 export const FASHION_MNIST_NORM = { mean: 0.2860, std: 0.3530 } as const;

@@ -1,7 +1,7 @@
 // What the engine knows about each supported dataset: its name, image shape,
 // per-channel normalisation constants (training-set statistics) and the
 // augmentation `--augment auto` picks. Pure data; web-standard.
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 import type { ImageLabelSet } from "./idx";
 
 export const DATASET_NAMES = ["fashion-mnist", "mnist", "cifar10", "cifar100"] as const;
@@ -57,7 +57,7 @@ export function resolveAugment(kind: AugmentKind, dataset: DatasetName, height: 
     case "crop+flip":
       return { pad: cropPad(height, width), flip: true };
     default:
-      throw new ShrinkError("E_ARG", `--augment: ${String(kind)} is not allowed (one of ${AUGMENT_KINDS.join(", ")})`);
+      throw new ShrinkError("E_ARG", `augment: ${String(kind)} is not allowed (one of ${AUGMENT_KINDS.join(", ")})`);
   }
 }
 
@@ -78,11 +78,12 @@ export function guessDataset(set: Pick<ImageLabelSet, "channels" | "numClasses">
 /** The normalisation for a dataset, checked against the set's channel count. */
 export function datasetNorm(name: DatasetName, set: Pick<ImageLabelSet, "channels">): ChannelNorm {
   const info = DATASETS[name];
-  if (!info) throw new ShrinkError("E_ARG", `--dataset: ${String(name)} is not allowed (one of ${DATASET_NAMES.join(", ")})`);
+  if (!info) throw new ShrinkError("E_ARG", `dataset: ${String(name)} is not allowed (one of ${DATASET_NAMES.join(", ")})`);
   if (info.channels !== set.channels) {
     throw new ShrinkError(
       "E_DATA_SHAPE",
-      `--dataset ${name}: its images have ${info.channels} channel${info.channels === 1 ? "" : "s"} but the data has ${set.channels}`,
+      `dataset ${name}: its images have ${info.channels} channel${info.channels === 1 ? "" : "s"} but the data has ${set.channels}`,
+      { param: "dataset" },
     );
   }
   return info.norm;

@@ -14,10 +14,10 @@
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ShrinkError } from "../io/errors";
+import { ShrinkError } from "../engine/errors";
 import { loadImageLabelPair, type ImageLabelSet } from "../data/idx";
 import { CIFAR_FILES, parseCifar, type CifarKind, type NamedBytes } from "../data/cifar";
-import { DATASETS, DATASET_NAMES, resolveAugment, type AugmentKind, type AugmentSpec, type ChannelNorm, type DatasetName } from "../data/datasets";
+import { DATASETS, DATASET_NAMES, resolveAugment, type AugmentKind, type AugmentSpec, type ChannelNorm, type DatasetName } from "../data/catalog";
 import { findFashionMnist, readDatasetFiles, IDX_FILE_NAMES, type DataSource } from "./data-dir";
 
 export const MNIST_DEBIAN_DIR = "/usr/share/datasets/mnist";

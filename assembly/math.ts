@@ -1,0 +1,13 @@
+// Scalar math the host needs on values that reach weights or thresholds
+// (init bounds, the D search on log D): from AssemblyScript's musl-ported
+// Math, so every runtime gets the same bits (a JS engine's Math.exp/log may
+// differ in the last place).
+export function exp_f64(x: f64): f64 {
+  return Math.exp(x);
+}
+export function log_f64(x: f64): f64 {
+  return Math.log(x);
+}
+export function sqrt_f64(x: f64): f64 {
+  return Math.sqrt(x);
+}

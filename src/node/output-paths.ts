@@ -1,0 +1,83 @@
+// Node-only: every output path of a run (--out, --log) is checked before any
+// work starts, so a typo never costs a finished training run: one line naming
+// the flag, the path and what is wrong.
+import { statSync, realpathSync, openSync, closeSync, unlinkSync } from "node:fs";
+import { basename, dirname, resolve, relative, isAbsolute } from "node:path";
+import { ShrinkError } from "../engine/errors";
+import { tempPathFor } from "./temp-files";
+
+/** Bytes a file name may have on the file systems we target (ext4, APFS, NTFS). */
+const NAME_MAX = 255;
+
+const argErr = (flag: string, path: string, why: string) => new ShrinkError("E_OUTPUT", `--${flag}: ${JSON.stringify(path)} ${why}`);
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+/** One output path: a non-empty file name in an existing, writable directory, not a directory itself. */
+export function checkOutputPath(flag: string, path: string): void {
+  if (path.trim() === "") throw argErr(flag, path, "is empty: give a file name");
+  const name = basename(path);
+  if (new TextEncoder().encode(name).length > NAME_MAX) throw argErr(flag, path, `has a ${new TextEncoder().encode(name).length}-byte file name (at most ${NAME_MAX})`);
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) throw argErr(flag, path, "is a directory: give a file name");
+  const dir = dirname(path);
+  let dst;
+  try {
+    dst = statSync(dir);
+  } catch {
+    throw argErr(flag, path, `is in a directory that does not exist (${dir})`);
+  }
+  if (!dst.isDirectory()) throw argErr(flag, path, `is under ${dir}, which is not a directory`);
+  // The only reliable writability test is a write: create and remove a temp file as the real write will.
+  const probe = tempPathFor(path);
+  try {
+    closeSync(openSync(probe, "wx"));
+    unlinkSync(probe);
+  } catch (err) {
+    throw argErr(flag, path, `cannot be written in ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+/** --out and --log: each valid, and not the same file. */
+export function checkOutputs(o: { out?: string; log?: string }): void {
+  if (o.out !== undefined) checkOutputPath("out", o.out);
+  if (o.log !== undefined) checkOutputPath("log", o.log);
+  if (o.out !== undefined && o.log !== undefined && real(o.out) === real(o.log)) {
+    throw new ShrinkError("E_OUTPUT", `--out and --log: both name ${JSON.stringify(o.out)}; the log would replace the model (give two files)`);
+  }
+}
+
+/** An output must not replace an input: refuses outputs inside the data directory or equal to an input file. */
+export function checkNotInput(flag: string, path: string | undefined, inputs: { dir?: string; files?: string[] }): void {
+  if (path === undefined) return;
+  const p = real(path);
+  for (const f of inputs.files ?? []) {
+    if (real(f) === p) throw argErr(flag, path, `is an input of this run (${f}); choose another path`);
+  }
+  if (inputs.dir !== undefined) {
+    const rel = relative(real(inputs.dir), p);
+    if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) && statSafe(p)) {
+      throw argErr(flag, path, `would replace a file of the data directory ${inputs.dir}; choose another path`);
+    }
+  }
+}
+
+function statSafe(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
