@@ -3,7 +3,7 @@
 // data in C order. Only type 0x08 (unsigned byte) is supported: that is what
 // the image and label files use. Web-standard only: runs in browsers/Workers.
 import { ShrinkError } from "../engine/errors";
-import { gunzip, isGzip } from "./gzip";
+import { gunzip, isGzip, GunzipLimitError } from "./gzip";
 
 export interface IdxArray {
   dtype: "u8";
@@ -105,13 +105,36 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   return { dtype: "u8", dims, data: bytes.subarray(headerLen) };
 }
 
+/**
+ * The total size an IDX file declares in its header (4 + 4·ndims + Π dims),
+ * once enough of the header is in; the limit for streaming decompression.
+ * A malformed header gets a small limit: parseIdx then names what is wrong.
+ */
+function idxSizeFromHeader(head: Uint8Array): number | undefined {
+  if (head.length < 4) return undefined;
+  const ndims = head[3]!;
+  if (head[0] !== 0 || head[1] !== 0 || ndims === 0 || ndims > MAX_NDIMS) return 64;
+  const headerLen = 4 + 4 * ndims;
+  if (head.length < headerLen) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let i = 0; i < ndims; i++) {
+    count *= view.getUint32(4 + 4 * i, false);
+    if (count > MAX_ELEMENTS) return headerLen; // parseIdx names the oversized dimensions
+  }
+  return headerLen + count;
+}
+
 /** Like parseIdx, but first gunzips when the bytes carry the gzip magic. */
 export async function loadIdx(bytes: Uint8Array, name: string): Promise<IdxArray> {
   if (!isGzip(bytes)) return parseIdx(bytes, name);
   let raw: Uint8Array;
   try {
-    raw = await gunzip(bytes);
+    raw = await gunzip(bytes, { limit: idxSizeFromHeader });
   } catch (err) {
+    if (err instanceof GunzipLimitError) {
+      throw new ShrinkError("E_IDX_TRAILING", `${name}: gzip data inflates past the ${err.limit} bytes its IDX header declares (header plus data); refusing the rest`, { cause: err });
+    }
     const why = err instanceof Error ? err.message : String(err);
     throw new ShrinkError("E_GZIP", `${name}: gzip data is corrupt or truncated (${why})`, { cause: err });
   }
