@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeSafetensors } from "../src/io/safetensors.ts";
+import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.ts";
 import { pqIndex, pqIndexGlobal } from "../src/prune/measures/pq-index.ts";
 import { giniIndex } from "../src/prune/measures/gini-index.ts";
 import { Tensor } from "../src/engine/tensor.ts";
@@ -22,7 +22,7 @@ const ROOT = repoRoot();
 const TMP = mkdtempSync(join(tmpdir(), "shrink-inspect-cli-test-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
-interface Row { name: string; shape: number[] | null; params: number; nonzero: number; sparsity: number; pqi: number | null; gini: number | null }
+interface Row { name: string; shape: number[] | null; params: number; nonzero: number; sparsity: number; pqi: number | null; gini: number | null; remaining: { pqi: number | null; gini: number | null; r: number | null } }
 interface Report { file: string; p: number; q: number; tensors: Row[]; overall: Row; skipped: string[]; metadata: Record<string, string> }
 
 function inspectJson(file: string, ...extra: string[]): Report {
@@ -102,11 +102,11 @@ function assertMatchesLibrary(rep: Report, lib: Awaited<ReturnType<typeof librar
     const l = lib.per.get(row.name);
     assert.ok(l, `${what}: ${row.name} in the library's view`);
     assert.equal(row.nonzero, l.nonzero, `${what}: ${row.name} nonzero`);
-    assert.equal(row.pqi, l.pqi, `${what}: ${row.name} PQI ${row.pqi} vs pqIndex ${l.pqi}`);
-    if (l.gini === null) assert.equal(row.gini, null);
-    else assert.ok(row.gini !== null && relErr(row.gini, l.gini) <= 1e-12, `${what}: ${row.name} Gini ${row.gini} vs giniIndex ${l.gini}`);
+    assert.equal(row.remaining.pqi, l.pqi, `${what}: ${row.name} PQI ${row.remaining.pqi} vs pqIndex ${l.pqi}`);
+    if (l.gini === null) assert.equal(row.remaining.gini, null);
+    else assert.ok(row.remaining.gini !== null && relErr(row.remaining.gini, l.gini) <= 1e-12, `${what}: ${row.name} Gini ${row.remaining.gini} vs giniIndex ${l.gini}`);
   }
-  assert.equal(rep.overall.pqi, lib.overall, `${what}: overall PQI`);
+  assert.equal(rep.overall.remaining.pqi, lib.overall, `${what}: overall PQI`);
 }
 
 // ---- a model pruned by SAP ---------------------------------------------------
@@ -136,7 +136,7 @@ test("inspect on a SAP model: per-tensor nonzero counts equal the run's report t
     assert.equal(t.sparsity, 1 - t.nonzero / t.params);
     if (t.name.endsWith(".bias")) assert.equal(t.nonzero, t.params, `${t.name} dense`);
     else assert.ok(t.nonzero < t.params, `${t.name} pruned`);
-    assert.ok(t.pqi !== null && t.pqi > 0 && t.pqi < 1 && t.gini !== null && t.gini > 0 && t.gini < 1);
+    assert.ok(t.remaining.pqi !== null && t.remaining.pqi > 0 && t.remaining.pqi < 1 && t.remaining.gini !== null && t.remaining.gini > 0 && t.remaining.gini < 1);
   }
   assert.equal(rep.overall.name, "overall");
   assert.equal(rep.overall.shape, null);
@@ -159,7 +159,7 @@ test("inspect on a SAP model: PQI per tensor and overall equal the library's pqI
     const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(SAP)), SAP);
     for (const t of rep.tensors) {
       const ref = pqiRef(tensors.get(t.name)!.data as Float32Array, p, q);
-      assert.ok(Math.abs(t.pqi! - ref) <= 1e-9, `${t.name}: PQI(${p}, ${q}) ${t.pqi} vs f64 ${ref}`);
+      assert.ok(Math.abs(t.remaining.pqi! - ref) <= 1e-9, `${t.name}: PQI(${p}, ${q}) ${t.remaining.pqi} vs f64 ${ref}`);
     }
   }
 });
@@ -171,13 +171,14 @@ test("inspect's table agrees with --json (counts, sparsity, indices to 4 places)
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, "");
   const out = lines(r.stdout);
-  assert.match(out[0], /^tensor\s+shape\s+params\s+nonzero\s+sparsity\s+PQI\(0\.5,1\)\s+Gini$/);
+  assert.match(out[0], /^tensor\s+shape\s+params\s+nonzero\s+sparsity\s+PQI\(0\.5,1\)\s+Gini\s+PQI rem\.\s+Gini rem\.\s+bound r$/);
   for (const t of [...rep.tensors, rep.overall]) {
     const row = out.find((l) => l.startsWith(`${t.name} `));
     assert.ok(row, `a row for ${t.name}`);
     const cells = row.trim().split(/\s+/);
-    const tail = cells.slice(-5);
-    assert.deepEqual(tail, [String(t.params), String(t.nonzero), `${(100 * t.sparsity).toFixed(2)}%`, t.pqi!.toFixed(4), t.gini!.toFixed(4)], `${t.name}: ${row}`);
+    const tail = cells.slice(-8);
+    assert.deepEqual(tail, [String(t.params), String(t.nonzero), `${(100 * t.sparsity).toFixed(2)}%`, t.pqi!.toFixed(4), t.gini!.toFixed(4),
+      t.remaining.pqi!.toFixed(4), t.remaining.gini!.toFixed(4), t.remaining.r!.toFixed(1)], `${t.name}: ${row}`);
     if (t.shape) assert.equal(cells[1], t.shape.join("×"));
   }
   assert.ok(!r.stdout.includes("n/a"), "no undefined index");
@@ -228,28 +229,28 @@ test("inspect on a hand-written file: the F64 tensor is listed as skipped, the a
   assert.equal(w.params, 6);
   assert.equal(w.nonzero, 4);
   assert.equal(w.sparsity, 1 - 4 / 6);
-  assert.ok(Math.abs(w.pqi! - pqiRef(HAND_W, 0.5, 1)) <= 1e-12, `PQI ${w.pqi} vs ${pqiRef(HAND_W, 0.5, 1)}`);
+  assert.ok(Math.abs(w.remaining.pqi! - pqiRef(HAND_W, 0.5, 1)) <= 1e-12, `PQI ${w.remaining.pqi} vs ${pqiRef(HAND_W, 0.5, 1)}`);
   const z = byName.get("zero.weight")!;
   assert.deepEqual(z.shape, [4]);
   assert.equal(z.nonzero, 0);
   assert.equal(z.sparsity, 1);
-  assert.equal(z.pqi, null);
-  assert.equal(z.gini, null);
+  assert.equal(z.remaining.pqi, null);
+  assert.equal(z.remaining.gini, null);
   const sc = byName.get("scalar")!;
   assert.equal(sc.params, 1);
   assert.equal(sc.nonzero, 1);
-  assert.equal(sc.pqi, 0, "one entry: PQI 0");
+  assert.equal(sc.remaining.pqi, 0, "one entry: PQI 0");
   assert.equal(rep.overall.params, 11);
   assert.equal(rep.overall.nonzero, 5);
   // Overall = the nonzero entries of every F32 tensor as one vector.
-  assert.ok(Math.abs(rep.overall.pqi! - pqiRef([...HAND_W, -2], 0.5, 1)) <= 1e-12);
+  assert.ok(Math.abs(rep.overall.remaining.pqi! - pqiRef([...HAND_W, -2], 0.5, 1)) <= 1e-12);
   assertMatchesLibrary(rep, await libraryIndices(HAND, 0.5, 1), "hand");
 
   const t = shrink("inspect", HAND);
   assert.equal(t.code, 0, t.stderr);
   const out = lines(t.stdout);
-  assert.match(out.find((l) => l.startsWith("zero.weight "))!, /\s4\s+4\s+0\s+100\.00%\s+n\/a\s+n\/a$/);
-  assert.ok(out.includes("skipped (not F32): x.f64 (F64)"), t.stdout);
+  assert.match(out.find((l) => l.startsWith("zero.weight "))!, /\s4\s+4\s+0\s+100\.00%(\s+n\/a){5}$/);
+  assert.ok(out.includes("skipped (not F32/F16/BF16): x.f64 (F64)"), t.stdout);
   assert.ok(out.includes("n/a: the index is undefined where no nonzero entry remains"), t.stdout);
   assert.ok(!t.stdout.includes("NaN"));
 });
@@ -279,16 +280,16 @@ test("inspect on a file with an empty tensor prints no NaN", () => {
 
 test("inspect --json shape: file, p, q, tensors[], overall, skipped, metadata; every row has the same keys", () => {
   const rep = inspectJson(HAND, "--p", "0.3", "--q", "1.7");
-  assert.deepEqual(Object.keys(rep), ["file", "p", "q", "tensors", "overall", "skipped", "metadata"]);
+  assert.deepEqual(Object.keys(rep), ["file", "p", "q", "tensors", "overall", "skipped", "metadata", "definitions"]);
   assert.equal(rep.p, 0.3);
   assert.equal(rep.q, 1.7);
   for (const row of [...rep.tensors, rep.overall]) {
-    assert.deepEqual(Object.keys(row), ["name", "shape", "params", "nonzero", "sparsity", "pqi", "gini"]);
+    assert.deepEqual(Object.keys(row), ["name", "shape", "params", "nonzero", "sparsity", "pqi", "gini", "remaining"]);
     assert.ok(Number.isInteger(row.params) && Number.isInteger(row.nonzero) && typeof row.sparsity === "number");
-    assert.ok(row.pqi === null || (row.pqi >= 0 && row.pqi <= 1));
-    assert.ok(row.gini === null || (row.gini >= 0 && row.gini <= 1));
+    assert.ok(row.remaining.pqi === null || (row.remaining.pqi >= 0 && row.remaining.pqi <= 1));
+    assert.ok(row.remaining.gini === null || (row.remaining.gini >= 0 && row.remaining.gini <= 1));
   }
-  assert.ok(Math.abs(rep.tensors.find((t) => t.name === "layer.weight")!.pqi! - pqiRef(HAND_W, 0.3, 1.7)) <= 1e-12);
+  assert.ok(Math.abs(rep.tensors.find((t) => t.name === "layer.weight")!.remaining.pqi! - pqiRef(HAND_W, 0.3, 1.7)) <= 1e-12);
 });
 
 test("inspect usage errors: --p 0, --q 0.5, --p 1 --q 1, a missing file, no file, not a safetensors file: one line, exit 2; --help exits 0", () => {
@@ -317,4 +318,32 @@ test("inspect usage errors: --p 0, --q 0.5, --p 1 --q 1, a missing file, no file
   assert.equal(h.stderr, "");
   assert.match(h.stdout, /^Usage: shrink inspect MODEL\.safetensors \[options\]/);
   for (const opt of ["--p", "--q", "--json"]) assert.match(h.stdout, new RegExp(`^\\s+${opt}\\b`, "m"));
+});
+
+test("inspect reports the indices as is and over the remaining entries, the bound r, and reads F16/BF16", () => {
+  const dir = mkdtempSync(join(tmpdir(), "shrink-inspect-both-"));
+  const file = join(dir, "v.safetensors");
+  writeFileSync(file, encodeSafetensors([
+    { name: "w.weight", dtype: "F32", shape: [8], data: new Float32Array([3, -1, 2, 0.5, 0, 0, -4, 0.001]) },
+    { name: "h.weight", dtype: "F16", shape: [4], data: new Uint16Array([0x3c00, 0xc000, 0x0000, 0x0001]) }, // 1, −2, 0, 2^-24
+    { name: "b.weight", dtype: "BF16", shape: [2], data: new Uint16Array([0x3f80, 0xc040]) }, // 1, −3
+  ]));
+  const r = shrink("inspect", file, "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const w = j.tensors.find((t: { name: string }) => t.name === "w.weight");
+  // Eq. 1 on the vector as it is, d = 8: 1 − 8^{1/1 − 1/0.5}·‖w‖_0.5/‖w‖_1 (host f64 reference).
+  const v = [3, 1, 2, 0.5, 0, 0, 4, Math.fround(0.001)];
+  const l1 = v.reduce((s, x) => s + x, 0), lh = v.reduce((s, x) => s + Math.sqrt(x), 0) ** 2;
+  assert.ok(Math.abs(w.pqi - (1 - 8 ** -1 * lh / l1)) < 1e-6, `as is ${w.pqi}`);
+  assert.ok(Math.abs(w.pqi - 0.4357) < 5e-5);
+  assert.ok(Math.abs(w.remaining.pqi - 0.2476) < 5e-5, `remaining ${w.remaining.pqi}`);
+  // Eq. 4 with p 0.5, q 1, η_r 0: r = d·(1 − I), d = 6 remaining.
+  assert.ok(Math.abs(w.remaining.r - 6 * (1 - w.remaining.pqi)) < 1e-9);
+  const h = j.tensors.find((t: { name: string }) => t.name === "h.weight");
+  assert.equal(h.nonzero, 3, "the f16 subnormal 2^-24 is read exactly, not flushed");
+  const b = j.tensors.find((t: { name: string }) => t.name === "b.weight");
+  assert.equal(b.nonzero, 2);
+  assert.ok(Math.abs(b.gini - (1 - 2 * ((1 / 4) * (1.5 / 2) + (3 / 4) * (0.5 / 2)))) < 1e-9, `bf16 gini ${b.gini}`);
+  assert.deepEqual(j.skipped, []);
 });

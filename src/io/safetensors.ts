@@ -5,7 +5,7 @@
 // buffer) plus optional "__metadata__": {string: string}. Web-standard only.
 import { ShrinkError } from "../engine/errors";
 
-export type Dtype = "F32" | "F64" | "I32" | "I64" | "U8";
+export type Dtype = "F32" | "F64" | "I32" | "I64" | "U8" | "F16" | "BF16";
 
 export interface TensorInput {
   name: string;
@@ -20,17 +20,19 @@ export type DecodedTensor =
   | { dtype: "F64"; shape: number[]; data: Float64Array }
   | { dtype: "I32"; shape: number[]; data: Int32Array }
   | { dtype: "I64"; shape: number[]; data: BigInt64Array }
-  | { dtype: "U8"; shape: number[]; data: Uint8Array };
+  | { dtype: "U8"; shape: number[]; data: Uint8Array }
+  /** Half-precision tensors are widened to f32 on read (exactly: every f16/bf16 value is an f32). */
+  | { dtype: "F16" | "BF16"; shape: number[]; data: Float32Array };
 
 export interface DecodedSafetensors {
   tensors: Map<string, DecodedTensor>;
   metadata: Record<string, string>;
 }
 
-const ITEMSIZE: Record<Dtype, number> = { F32: 4, F64: 8, I32: 4, I64: 8, U8: 1 };
-const SUPPORTED = "only F32, F64, I32, I64 and U8 are supported";
+const ITEMSIZE: Record<Dtype, number> = { F32: 4, F64: 8, I32: 4, I64: 8, U8: 1, F16: 2, BF16: 2 };
+const SUPPORTED = "only F32, F64, F16, BF16, I32, I64 and U8 are supported";
 // Dtypes the format defines but we do not load; named so the error says "unsupported", not "unknown".
-const OTHER_DTYPES = new Set(["BOOL", "I8", "I16", "U16", "U32", "U64", "F16", "BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"]);
+const OTHER_DTYPES = new Set(["BOOL", "I8", "I16", "U16", "U32", "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"]);
 // Same cap as the reference implementation: refuse to JSON.parse absurd headers.
 const MAX_HEADER = 100_000_000;
 const METADATA_KEY = "__metadata__";
@@ -54,6 +56,7 @@ function matchesDtype(data: ArrayBufferView, dtype: Dtype): boolean {
     case "I32": return data instanceof Int32Array;
     case "I64": return data instanceof BigInt64Array;
     case "U8": return data instanceof Uint8ClampedArray;
+    case "F16": case "BF16": return data instanceof Uint16Array;
   }
 }
 
@@ -246,5 +249,32 @@ function makeTensor(dtype: Dtype, shape: number[], buf: ArrayBuffer): DecodedTen
     case "I32": return { dtype, shape, data: new Int32Array(buf) };
     case "I64": return { dtype, shape, data: new BigInt64Array(buf) };
     case "U8": return { dtype, shape, data: new Uint8Array(buf) };
+    case "F16": return { dtype, shape, data: Float32Array.from(new Uint16Array(buf), f16ToF32) };
+    case "BF16": return { dtype, shape, data: Float32Array.from(new Uint16Array(buf), (h) => bf16ToF32(h)) };
   }
+}
+
+const bits = new DataView(new ArrayBuffer(4));
+/** bfloat16 is the top half of an f32. */
+function bf16ToF32(h: number): number {
+  bits.setUint32(0, h << 16);
+  return bits.getFloat32(0);
+}
+/** IEEE binary16 → f32, exactly (subnormals, ±Inf and NaN included), by bits. */
+function f16ToF32(h: number): number {
+  const sign = (h & 0x8000) << 16;
+  const exp = (h >> 10) & 0x1f;
+  let mant = h & 0x3ff;
+  let out: number;
+  if (exp === 0x1f) out = sign | 0x7f800000 | (mant << 13);
+  else if (exp !== 0) out = sign | ((exp + 112) << 23) | (mant << 13);
+  else if (mant === 0) out = sign;
+  else {
+    // Subnormal: normalise the mantissa.
+    let e = 113;
+    while ((mant & 0x400) === 0) { mant <<= 1; e--; }
+    out = sign | (e << 23) | ((mant & 0x3ff) << 13);
+  }
+  bits.setUint32(0, out >>> 0);
+  return bits.getFloat32(0);
 }

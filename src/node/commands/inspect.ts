@@ -1,8 +1,12 @@
 // shrink inspect MODEL.safetensors: per tensor and overall — shape, parameters,
-// nonzeros, sparsity, PQ Index and Gini index. Works on any safetensors file of
-// f32 tensors (one written by PyTorch included). Exact zeros are treated as
-// pruned: the indices are computed over the nonzero entries, as the PQI paper
-// computes them over the weights that remain (docs/pqi.md).
+// nonzeros, sparsity, and the sparsity indices two ways (docs/pqi.md):
+//   "as is"      the PQ Index and Gini of the tensor as it is, zeros included
+//                (Eq. 1 on the whole vector, d = its size: the paper's definition
+//                of a vector's sparsity);
+//   "remaining"  over the nonzero entries only (what SAP measures on the
+//                weights that remain after pruning), with the PQI-bound r of
+//                Eq. 4 (η_r = 0) on those d remaining entries.
+// Works on any safetensors file of F32, F16 or BF16 tensors (F16/BF16 read as f32).
 import { readFile } from "node:fs/promises";
 import { parseArgs, helpText, type OptSpecs } from "../args";
 import { loadEngine } from "../index";
@@ -11,6 +15,7 @@ import { ShrinkError } from "../../engine/errors";
 import { Tensor } from "../../engine/tensor";
 import type { Param } from "../../nn/layer";
 import { groupPqi, groupGini } from "../../prune/measures/group";
+import { pqiBound } from "../../prune/measures/pq-index";
 import { scopeGroups } from "../../prune/scopes";
 import { checkPQ } from "../../prune/measures/vector";
 
@@ -21,7 +26,8 @@ export const OPTIONS: OptSpecs = {
 };
 
 export const INSPECT_HELP = helpText("Usage: shrink inspect MODEL.safetensors [options]",
-  "Sparsity report of every f32 tensor: parameters, nonzeros, sparsity, PQ Index (over the nonzero entries) and Gini index.", OPTIONS);
+  "Sparsity report of every F32/F16/BF16 tensor: parameters, nonzeros, sparsity; PQ Index and Gini of the tensor as it is\n" +
+  "(zeros included) and over the remaining (nonzero) entries, with the PQI-bound r (Eq. 4, η_r = 0) on those.", OPTIONS);
 
 const fmt = (x: number | null) => (x === null ? "n/a" : x.toFixed(4));
 
@@ -43,7 +49,7 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   const params: Param[] = [];
   const skipped: string[] = [];
   for (const [name, t] of tensors) {
-    if (t.dtype !== "F32") { skipped.push(`${name} (${t.dtype})`); continue; }
+    if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") { skipped.push(`${name} (${t.dtype})`); continue; }
     // Batch-norm statistics are state, not parameters.
     if (/\.running_(mean|var)$/.test(name)) continue;
     const value = new Tensor(e, t.shape.length ? t.shape : [1]).set(t.data);
@@ -61,21 +67,29 @@ export async function inspectCommand(argv: string[]): Promise<void> {
     }
     const row = (g: ReturnType<typeof scopeGroups>[number], shape: number[] | null) => {
       const nonzero = g.segments.reduce((s, seg) => s + e.k.mask_count(masks.get(seg.param)! + seg.offset, seg.length), 0);
-      return { name: g.name, shape, params: g.size, nonzero, sparsity: g.size === 0 ? 0 : 1 - nonzero / g.size, pqi: groupPqi(e, g, masks, p, q), gini: groupGini(e, g, masks) };
+      const pqiRemaining = groupPqi(e, g, masks, p, q);
+      return {
+        name: g.name, shape, params: g.size, nonzero, sparsity: g.size === 0 ? 0 : 1 - nonzero / g.size,
+        pqi: groupPqi(e, g, null, p, q), gini: groupGini(e, g, null),
+        remaining: { pqi: pqiRemaining, gini: groupGini(e, g, masks), r: pqiRemaining === null ? null : pqiBound(e, nonzero, pqiRemaining, p, q, 0) },
+      };
     };
     const rows = scopeGroups(params, "layer").map((g, i) => row(g, params[i].value.shape.slice()));
     const overall = { ...row(scopeGroups(params, "global")[0], null), name: "overall" };
     if (a.opts.json) {
-      process.stdout.write(JSON.stringify({ file, p, q, tensors: rows, overall, skipped, metadata: { arch: metadata.arch, format: metadata.format } }) + "\n");
+      process.stdout.write(JSON.stringify({ file, p, q, tensors: rows, overall, skipped, metadata: { arch: metadata.arch, format: metadata.format },
+        definitions: { pqi: "PQ Index of the tensor as it is (zeros included, d = params)", gini: "Gini index as it is", remaining: "over the nonzero entries (d = nonzero): pqi, gini, and the PQI-bound r of Eq. 4 with eta_r = 0" } }) + "\n");
       return;
     }
-    const table = [["tensor", "shape", "params", "nonzero", "sparsity", `PQI(${p},${q})`, "Gini"],
-      ...[...rows, overall].map((r) => [r.name, r.shape ? r.shape.join("×") : "", String(r.params), String(r.nonzero), `${(100 * r.sparsity).toFixed(2)}%`, fmt(r.pqi), fmt(r.gini)])];
+    const table = [["tensor", "shape", "params", "nonzero", "sparsity", `PQI(${p},${q})`, "Gini", "PQI rem.", "Gini rem.", "bound r"],
+      ...[...rows, overall].map((r) => [r.name, r.shape ? r.shape.join("×") : "", String(r.params), String(r.nonzero), `${(100 * r.sparsity).toFixed(2)}%`,
+        fmt(r.pqi), fmt(r.gini), fmt(r.remaining.pqi), fmt(r.remaining.gini), r.remaining.r === null ? "n/a" : r.remaining.r.toFixed(1)])];
     const w = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
     const line = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ");
     const out = [line(table[0]), w.map((x) => "─".repeat(x)).join("  "), ...table.slice(1, -1).map(line), w.map((x) => "─".repeat(x)).join("  "), line(table[table.length - 1])];
-    if (skipped.length) out.push(`skipped (not F32): ${skipped.join(", ")}`);
-    if (rows.some((r) => r.pqi === null)) out.push("n/a: the index is undefined where no nonzero entry remains");
+    out.push(`PQI, Gini: the tensor as it is (zeros included); rem.: over the nonzero entries; bound r: Eq. 4 (η_r = 0) on those`);
+    if (skipped.length) out.push(`skipped (not F32/F16/BF16): ${skipped.join(", ")}`);
+    if (rows.some((r) => r.remaining.pqi === null)) out.push("n/a: the index is undefined where no nonzero entry remains");
     process.stdout.write(out.join("\n") + "\n");
   } finally {
     for (const m of masks.values()) e.free(m);
