@@ -30,6 +30,8 @@ if (mode === "--tests") {
     packages: "external",
   });
   console.error(`built ${entries.length} test files`);
+} else if (mode === "--fuzz") {
+  await build({ ...common, entryPoints: ["tests/fuzz/main.ts"], outfile: "dist-fuzz/fuzz.js", platform: "node", packages: "external" });
 } else if (mode === "--bench") {
   await build({ ...common, entryPoints: ["bench/bench.ts"], outfile: "dist-bench/bench.js", platform: "node", packages: "external" });
 } else {
