@@ -1,10 +1,11 @@
 import {
-  sched_g, sched_dg, sched_norm, sched_table, sched_stop_step, sched_stop_x,
-  lats_prefix_sums, lats_cosine_eq12,
+  sched_g, sched_dg, sched_norm, sched_table,
   SCHED_SLATS_CONSTANT, SCHED_SLATS_COSINE, SCHED_SLATS_POLY, SCHED_SLATS_STEP,
   SCHED_PGH_COSINE, SCHED_SINE, SCHED_LINEAR, SCHED_LOG2, SCHED_CONSTANT,
   SCHED_QUAD_CONSTANT, SCHED_QUAD_COSINE, SCHED_QUAD_POLY, SCHED_QUAD_STEP,
 } from "../prune/schedules";
+import { sched_stop_step, sched_stop_x } from "../prune/stop";
+import { lats_prefix_sums, lats_cosine_eq12 } from "../prune/lats";
 import { integrate, quad_last_evals } from "../prune/quadrature";
 
 // Everything here is recomputed independently of assembly/prune/schedules.ts:

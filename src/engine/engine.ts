@@ -50,7 +50,7 @@ export class Engine {
     return this.k.memory;
   }
 
-  /** Allocates n elements (zeroed, 16-byte aligned). */
+  /** Allocates n elements (zeroed, 64-byte aligned). */
   alloc(n: number, dtype: DType = "f32"): number {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`alloc: element count ${n} must be a non-negative integer`);
     const bytes = n * DTYPE_BYTES[dtype];
