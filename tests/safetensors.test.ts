@@ -175,11 +175,11 @@ test("corrupt files: tensor entries", () => {
   );
   assert.throws(
     () => decodeSafetensors(craft({ w: { dtype: "Q4", shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), "m"),
-    shrinkError("E_ST_DTYPE", /^m: tensor "w": dtype "Q4" is unknown \(only F32, F64, I32, I64 and U8 are supported\)$/),
+    shrinkError("E_ST_DTYPE", /^m: tensor "w": dtype "Q4" is unknown \(only F32, F64, F16, BF16, I32, I64 and U8 are supported\)$/),
   );
   assert.throws(
-    () => decodeSafetensors(craft({ w: { dtype: "BF16", shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)), "m"),
-    shrinkError("E_ST_DTYPE", /dtype "BF16" is not supported \(only F32, F64, I32, I64 and U8/),
+    () => decodeSafetensors(craft({ w: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)), "m"),
+    shrinkError("E_ST_DTYPE", /dtype "F8_E4M3" is not supported \(only F32, F64, F16, BF16, I32, I64 and U8/),
   );
   assert.throws(
     () => decodeSafetensors(craft(f32([-1, 2], [0, 8]), new Uint8Array(8)), "m"),
