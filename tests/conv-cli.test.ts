@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeIdx } from "../src/data/idx.ts";
 import { encodeCifar, CIFAR_FILES } from "../src/data/cifar.ts";
-import { loadFashionMnist } from "../src/node/index.ts";
+import { loadDataset } from "../src/node/index.ts";
 import { decodeModel } from "../src/io/model-file.ts";
 import { Tensor } from "../src/engine/tensor.ts";
 import { engine } from "./helpers/engine.ts";
@@ -23,7 +23,7 @@ process.on("exit", () => rmSync(TMP, { recursive: true, force: true }));
 const fashionDir = once(async () => {
   const dir = join(TMP, "fashion");
   mkdirSync(dir);
-  const d = await loadFashionMnist("data");
+  const d = await loadDataset({ dataset: "fashion-mnist", dataDir: "data" });
   const write = (name: string, dims: number[], data: Uint8Array) => writeFileSync(join(dir, name), encodeIdx(dims, data));
   const nTrain = 300, nTest = 100, px = 28 * 28;
   write("train-images-idx3-ubyte", [nTrain, 28, 28], d.train.images.subarray(0, nTrain * px));

@@ -341,7 +341,7 @@ test("Fashion-MNIST batches are bit-identical to the scalar one-channel kernel; 
   const set = syntheticImageSet(50, 99);
   const ds = new WasmDataset(e, set.images, set.labels, 784, 10); // the former constructor
   const ds2 = wasmSet(e, set);
-  const legacy = new Batcher(e, ds, 16, FASHION_MNIST_NORM); // the former fourth argument
+  const legacy = new Batcher(e, ds, 16, { norm: FASHION_MNIST_NORM });
   const dflt = new Batcher(e, ds2, 16);
   const named = new Batcher(e, ds2, 16, { norm: DATASETS["fashion-mnist"].norm });
   const direct = e.alloc(16 * 784, "f32");

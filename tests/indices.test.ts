@@ -1,4 +1,4 @@
-// Sparsity indices (src/prune/indices.ts → assembly/kernels/pqi.ts, gini.ts):
+// Sparsity indices (src/prune/measures/ → assembly/kernels/pqi.ts, gini.ts):
 // the PQ Index (Eq. 1 of the PQI/SAP paper) and the Gini index (Hurley &
 // Rickard) against independent f64 computations; the six properties of a
 // sparsity measure (D1–D4, P1, P2) as randomised property tests; the PQI-bound

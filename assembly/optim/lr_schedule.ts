@@ -8,16 +8,14 @@
 //   poly      h(x) = η₀·(1 − x)^κ        (LATS Eq. 33)
 //   step      h = η₀·γ^⌊e / stepSize⌋   (e = epochs since warm-up; PyTorch StepLR)
 
-// Shape codes: the LR_* order of assembly/prune/lr_shape.ts.
-const CONSTANT: i32 = 0;
-const COSINE: i32 = 1;
-const POLY: i32 = 2;
+import { LR_CONSTANT, LR_COSINE, LR_POLY } from "./lr_shape";
 
 /** h(x)/η₀ after warm-up, x ∈ [0, 1); mainEpochs = epochs after warm-up. */
 export function lr_shape(kind: i32, x: f64, mainEpochs: f64, gamma: f64, stepSize: f64, power: f64): f64 {
-  if (kind == CONSTANT) return 1;
-  if (kind == COSINE) return 0.5 * (1 + Math.cos(Math.PI * x));
-  if (kind == POLY) return Math.pow(1 - x, power);
+  if (kind == LR_CONSTANT) return 1;
+  // The textbook forms (not lr_shape.ts's cancellation-free ones): the rate PyTorch's schedulers give.
+  if (kind == LR_COSINE) return 0.5 * (1 + Math.cos(Math.PI * x));
+  if (kind == LR_POLY) return Math.pow(1 - x, power);
   // step: the 1e-9 keeps an epoch that sits on a period boundary from rounding below it
   return Math.pow(gamma, Math.floor((x * mainEpochs + 1e-9) / stepSize));
 }

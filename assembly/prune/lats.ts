@@ -1,6 +1,6 @@
 // LATS (Corollary 1, Eq. 12): the threshold as a prefix sum of the real
 // per-step learning rates.
-import { PI } from "./lr_shape";
+import { PI } from "../optim/lr_shape";
 
 /**
  * LATS (Corollary 1): out[t] = Σ_{i<t} η(i) for t = 0..T (T + 1 f64 values) from

@@ -1,5 +1,5 @@
 // The PGH scheduler's closed form (LATS Eq. 16) in a stable form.
-import { PI, HALF_PI, PI_SQ, sinpi, cospi } from "./lr_shape";
+import { PI, HALF_PI, PI_SQ, sinpi, cospi } from "../optim/lr_shape";
 
 
 /**

@@ -20,7 +20,7 @@ import { gk15, integrate } from "./quadrature";
 
 // S-LATS, Eq. 13, closed forms (with warm-up: exact piecewise integral).
 import { gk15, integrate } from "./quadrature";
-import { LR_CONSTANT, LR_COSINE, LR_POLY, LR_STEP, PI, HALF_PI, shapeH, shapeS, hFull, HFull, sinpi, cospi } from "./lr_shape";
+import { LR_CONSTANT, LR_COSINE, LR_POLY, LR_STEP, PI, HALF_PI, shapeH, shapeS, hFull, HFull, sinpi, cospi } from "../optim/lr_shape";
 import { pghG, pghI } from "./pgh";
 
 // S-LATS, Eq. 13, closed forms (with warm-up: exact piecewise integral).

@@ -85,9 +85,7 @@ export class Batcher {
   private readonly shifts: number;
   private readonly augment?: { pad: number; flip: boolean; rng: Rng; params: number; start: Uint8Array };
 
-  /** The fourth argument may also be a bare norm (the former signature). */
-  constructor(e: Engine, ds: WasmDataset, batchSize: number, opts: BatcherOptions | { mean: number; std: number } = {}) {
-    const o: BatcherOptions = "mean" in opts ? { norm: opts } : opts;
+  constructor(e: Engine, ds: WasmDataset, batchSize: number, o: BatcherOptions = {}) {
     const norm = o.norm ?? FASHION_MNIST_NORM;
     const c = ds.channels;
     const mean = typeof norm.mean === "number" ? new Array<number>(c).fill(norm.mean) : norm.mean;

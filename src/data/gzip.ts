@@ -39,7 +39,6 @@ export async function gunzip(bytes: Uint8Array, o: GunzipOptions = {}): Promise<
   const chunks: Uint8Array[] = [];
   let total = 0;
   let limit = typeof o.limit === "number" ? o.limit : undefined;
-  let head: Uint8Array | undefined;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -47,9 +46,8 @@ export async function gunzip(bytes: Uint8Array, o: GunzipOptions = {}): Promise<
       chunks.push(value);
       total += value.length;
       if (limit === undefined && typeof o.limit === "function") {
-        // Only the first few dozen bytes are needed to decide: look at them once they are in.
-        head = concat(chunks, Math.min(total, 64));
-        limit = o.limit(head);
+        // Only the first few dozen bytes are needed to decide.
+        limit = o.limit(concat(chunks, Math.min(total, 64)));
       }
       if (limit !== undefined && total > limit) throw new GunzipLimitError(limit);
     }

@@ -2,9 +2,6 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Engine } from "../engine/engine";
-import type { ImageLabelSet } from "../data/idx";
-import type { DataSource } from "./data-dir";
-import { loadDataset } from "./load-dataset";
 
 export { writeFileAtomic } from "./atomic-write";
 export { findFashionMnist, readDatasetFiles, embeddedDataDir, DEBIAN_DIR, type DataSource } from "./data-dir";
@@ -18,17 +15,4 @@ export function wasmPath(debug = false): string {
 export async function loadEngine(debug = false): Promise<Engine> {
   const bytes = await readFile(wasmPath(debug));
   return Engine.create(bytes);
-}
-
-export interface FashionMnist {
-  train: ImageLabelSet;
-  test: ImageLabelSet;
-  dir: string;
-  source: DataSource;
-}
-
-/** Finds (flag > SHRINK_DATA_DIR > Debian package > embedded) and validates the four IDX files (loadDataset with fashion-mnist). */
-export async function loadFashionMnist(dataDir?: string): Promise<FashionMnist> {
-  const { train, test, dir, source } = await loadDataset({ dataset: "fashion-mnist", dataDir });
-  return { train, test, dir, source };
 }

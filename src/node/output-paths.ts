@@ -1,7 +1,7 @@
 // Node-only: every output path of a run (--out, --log) is checked before any
 // work starts, so a typo never costs a finished training run: one line naming
 // the flag, the path and what is wrong.
-import { statSync, realpathSync, openSync, closeSync, unlinkSync } from "node:fs";
+import { statSync, realpathSync, openSync, closeSync, unlinkSync, existsSync } from "node:fs";
 import { basename, dirname, resolve, relative, isAbsolute } from "node:path";
 import { ShrinkError } from "../engine/errors";
 import { tempPathFor } from "./temp-files";
@@ -58,26 +58,11 @@ export function checkOutputs(o: { out?: string; log?: string }): void {
   }
 }
 
-/** An output must not replace an input: refuses outputs inside the data directory or equal to an input file. */
-export function checkNotInput(flag: string, path: string | undefined, inputs: { dir?: string; files?: string[] }): void {
-  if (path === undefined) return;
-  const p = real(path);
-  for (const f of inputs.files ?? []) {
-    if (real(f) === p) throw argErr(flag, path, `is an input of this run (${f}); choose another path`);
-  }
-  if (inputs.dir !== undefined) {
-    const rel = relative(real(inputs.dir), p);
-    if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) && statSafe(p)) {
-      throw argErr(flag, path, `would replace a file of the data directory ${inputs.dir}; choose another path`);
-    }
-  }
-}
-
-function statSafe(p: string): boolean {
-  try {
-    statSync(p);
-    return true;
-  } catch {
-    return false;
+/** An output must not replace an input: refuses an existing file inside the data directory. */
+export function checkNotInput(flag: string, path: string | undefined, dataDir: string): void {
+  if (path === undefined || !existsSync(path)) return;
+  const rel = relative(real(dataDir), real(path));
+  if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) {
+    throw argErr(flag, path, `would replace a file of the data directory ${dataDir}; choose another path`);
   }
 }

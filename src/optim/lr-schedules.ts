@@ -43,7 +43,7 @@ export interface LrSchedule {
   shape(x: number): number;
 }
 
-/** Shape codes of assembly/optim/lr_schedule.ts (the LR_* order of assembly/prune/lr_shape.ts). */
+/** LR shape codes of assembly/optim/lr_shape.ts (LR_*), shared by lr_at and the threshold schedulers. */
 export const LR_SHAPE = { constant: 0, cosine: 1, poly: 2, step: 3 } as const;
 
 export function makeLrSchedule(e: Engine, s: LrScheduleSpec): LrSchedule {

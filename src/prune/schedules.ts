@@ -1,7 +1,7 @@
 // Threshold schedulers d(t), t = 0..T, for soft threshold pruning (the LATS
 // paper; equation numbers are the paper's). The numerics live in wasm
 // (assembly/prune/schedules.ts, all f64); this module picks the scheduler for
-// a learning-rate schedule from src/train/lr-schedules.ts, validates the
+// a learning-rate schedule from src/optim/lr-schedules.ts, validates the
 // options, and exposes d(t), g(x), g′(x), the early-pruning stop and the
 // Theorem 1 readout. docs/schedulers.md documents every formula and choice.
 //
@@ -14,7 +14,7 @@
 //   log2      d(t) = D·log₂(1 + t/T)       (C.3)
 //   constant  d(t) = D for every t, including t = 0
 import type { Engine } from "../engine/engine";
-import type { LrSchedule } from "../optim/lr-schedules";
+import { LR_SHAPE, type LrSchedule } from "../optim/lr-schedules";
 import { ShrinkError } from "../engine/errors";
 
 export const THRESHOLD_SCHEDULERS = ["lats", "slats", "pgh", "sine", "linear", "log2", "constant"] as const;
@@ -37,8 +37,6 @@ export const SCHED = {
   quadStep: 12,
 } as const;
 
-/** LR shape codes (h/η₀ after warm-up), in the order of SCHED.slats* and SCHED.quad*. */
-const LR_SHAPE = { constant: 0, cosine: 1, poly: 2, step: 3 } as const;
 
 /** Kinds whose threshold is derived from an L1 penalty, so μ can stand in for D. */
 const PENALTY_KINDS: readonly ThresholdSchedulerKind[] = ["lats", "slats", "pgh"];

@@ -184,7 +184,7 @@ export class SoftThresholdOptimizer implements Optimizer {
       const dLdd = -(1 - kk) * sums[0];
       if (this.opts.method === "gpo" && s.gpoBeta !== 0) {
         s.gpoBeta = k.gpo_beta_step(s.gpoBeta, sums[1], lr, this.gpoDecay);
-        if (1e-6 * Math.abs(s.gpoBeta) < GPO_K_MIN) s.gpoBeta = 0;
+        if (this.k(s) < GPO_K_MIN) s.gpoBeta = 0;
       }
       if (this.opts.threshold === "layer") s.s = k.str_step(s.s, dLdd, lr, lam);
       else gGlobal += dLdd;

@@ -1,7 +1,7 @@
 // shrink prune --method sap|lottery|one-shot: the per-iteration table on
 // stderr, one JSONL record per iteration, and the --json summary.
 import type { Engine } from "../../engine/engine";
-import type { FashionMnist } from "../index";
+import type { LoadedDataset } from "../load-dataset";
 import type { TrainConfig } from "../../train/config";
 import type { PruneConfig } from "../../prune/config";
 import { runIterativePrune } from "../../prune/run-iterative";
@@ -22,7 +22,7 @@ function row(r: IterationReport): string {
   return `${String(r.iteration).padStart(4)}  ${(100 * r.remainingBefore).toFixed(2).padStart(8)}%  ${f(r.retrainedAccuracy).padStart(13)}   ${f(r.pqi)}  ${f(r.gini)}  ${(r.r === null ? "–" : r.r.toFixed(1)).padStart(9)}  ${String(r.c).padStart(8)}  ${(100 * r.remainingAfter).toFixed(2).padStart(9)}%  ${f(r.prunedAccuracy).padStart(10)}`;
 }
 
-export async function iterativeCommand(e: Engine, cfg: PruneConfig, train: TrainConfig, data: FashionMnist, progress: Progress,
+export async function iterativeCommand(e: Engine, cfg: PruneConfig, train: TrainConfig, data: LoadedDataset, progress: Progress,
   json: boolean, out: string | undefined, logPath: string | undefined, signal: AbortSignal): Promise<void> {
   const log = logPath ? await JsonlLog.open(logPath) : null;
   progress.line(`${cfg.method}: ${cfg.iterations} iterations × ${cfg.epochs} epochs, ${cfg.scope} scope${cfg.method === "sap" ? `, p ${cfg.p}, q ${cfg.q}, η_r ${cfg.etaR}, γ ${cfg.gamma}, β ${cfg.maxRatio}` : `, ratio ${cfg.ratio}`}`);

@@ -90,8 +90,8 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   checkOutputs(outputs);
   const progress = new Progress(Boolean(o.quiet));
   const data = await loadDataset({ dataset: train.dataset, dataDir: o.dataDir as string | undefined });
-  checkNotInput("out", outputs.out, { dir: data.dir });
-  checkNotInput("log", outputs.log, { dir: data.dir });
+  checkNotInput("out", outputs.out, data.dir);
+  checkNotInput("log", outputs.log, data.dir);
   train.dataset ??= data.name; // recorded in the summary and the model file
   cfg.dataset ??= data.name;
   progress.line(dataLine(data, train.augment));

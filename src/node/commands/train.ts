@@ -28,8 +28,8 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
   checkOutputs(outputs); // before any work: a bad path must not cost a finished run
   const progress = new Progress(Boolean(o.quiet));
   const data = await loadDataset({ dataset: config.dataset, dataDir: o.dataDir as string | undefined });
-  checkNotInput("out", outputs.out, { dir: data.dir });
-  checkNotInput("log", outputs.log, { dir: data.dir });
+  checkNotInput("out", outputs.out, data.dir);
+  checkNotInput("log", outputs.log, data.dir);
   config.dataset ??= data.name; // recorded in the summary and the model file
   progress.line(dataLine(data, config.augment));
   const e = await loadEngine();

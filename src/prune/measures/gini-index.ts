@@ -3,7 +3,7 @@
 //   G(c) = 1 − 2·Σ_k (c_(k)/‖c‖₁)·((N − k + ½)/N),  c_(1) ≤ … ≤ c_(N) = |w| sorted
 // The numerics live in wasm (assembly/kernels/gini.ts).
 import type { Engine } from "../../engine/engine";
-import { REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, argErr, checkPQ, maskPtr, checkVector, f64View, reasonOf, result, rowShape, type VectorRef, type MaskRef, type IndexResult, type PqOptions, type RowShape, type ScopeTensor } from "./vector";
+import { REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, maskPtr, checkVector, reasonOf, result, rowShape, rowResults, type VectorRef, type MaskRef, type IndexResult, type RowShape, type ScopeTensor } from "./vector";
 
 /** Layer scope: the Gini index (Hurley & Rickard) of the remaining |x|. */
 export function giniIndex(e: Engine, x: VectorRef, o: { mask?: MaskRef } = {}): IndexResult {
@@ -26,21 +26,10 @@ export function giniIndexRows(e: Engine, x: VectorRef, o: { mask?: MaskRef } & R
   checkVector(x, "giniIndexRows");
   const { rows, cols } = rowShape(x, o, "giniIndexRows");
   const mask = maskPtr(o.mask, x.size, "giniIndexRows");
-  const out = e.alloc(2 * rows);
-  const cnt = e.alloc(rows, "i32");
   const scratch = e.alloc(2 * cols, "i32");
   try {
-    e.k.gini_rows(x.ptr, mask, rows, cols, scratch, out);
-    e.k.remaining_count_rows(mask, rows, cols, cnt);
-    const vals = f64View(e, out, rows).slice();
-    const ds = e.i32(cnt, rows).slice();
-    return Array.from(vals, (v, r) => result(v, ds[r], () => {
-      const off = r * cols;
-      return reasonOf(e, x.ptr + 4 * off, mask === 0 ? 0 : mask + off, cols, ds[r]);
-    }));
+    return rowResults(e, x.ptr, mask, rows, cols, (out) => e.k.gini_rows(x.ptr, mask, rows, cols, scratch, out));
   } finally {
-    e.free(out);
-    e.free(cnt);
     e.free(scratch);
   }
 }

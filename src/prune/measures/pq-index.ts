@@ -1,23 +1,17 @@
-// Sparsity indices of weight tensors over the entries that remain (mask byte
-// != 0): the PQ Index (PQI, Eq. 1 of "Pruning Deep Neural Networks from a
-// Sparsity Perspective", ICLR 2023), its PQI-bound on the number of retained
-// parameters (Theorem 2, Eq. 2) and the Gini index in Hurley & Rickard's form.
-// The numerics live in wasm (assembly/kernels/pqi.ts, gini.ts, all f64
-// accumulation); this module validates parameters, builds the scopes the SAP
-// algorithm uses (global / layer / neuron), and turns the kernels' NaN for an
-// undefined index into `value: null` with a reason. docs/pqi.md has the math.
+// The PQ Index of weight tensors over the entries that remain (mask byte
+// != 0), Eq. 1 of "Pruning Deep Neural Networks from a Sparsity Perspective"
+// (ICLR 2023), and its PQI-bound on the number of retained parameters
+// (Theorem 2, Eq. 2 / Eq. 4). The numerics live in wasm (assembly/kernels/pqi.ts,
+// f64 accumulation); this module validates, picks the scope (layer: pqIndex;
+// neuron: pqIndexRows, one output row each; global: pqIndexGlobal, per-tensor
+// partial sums combined without copying) and turns the kernels' NaN for an
+// undefined index into `value: null` with a reason. The Gini index is
+// ./gini-index.ts; docs/pqi.md has the math.
 //
 //   I_{p,q}(w) = 1 − d^{1/q − 1/p}·‖w‖_p/‖w‖_q,   0 < p ≤ 1 ≤ q, p < q      (Eq. 1)
 //   r ≥ d·(1 + η_r)^{−q/(q−p)}·(1 − I(w))^{qp/(q−p)}                      (Eq. 2)
-//   G(c) = 1 − 2·Σ_k (c_(k)/‖c‖₁)·((N − k + ½)/N),  c_(1) ≤ … ≤ c_(N) = |w| sorted
-//
-// Scopes: layer = one tensor (pqIndex, giniIndex); neuron = one output row
-// of a [out, in] weight (pqIndexRows, giniIndexRows); global = every
-// tensor's remaining entries as one vector (pqIndexGlobal combines per-tensor
-// partial sums without copying; giniIndexGlobal appends sort keys into one
-// buffer; concatRemaining materialises the vector when a caller needs it).
 import type { Engine } from "../../engine/engine";
-import { REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, argErr, checkPQ, maskPtr, checkVector, f64View, reasonOf, result, rowShape, type VectorRef, type MaskRef, type IndexResult, type PqOptions, type RowShape, type ScopeTensor } from "./vector";
+import { REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, argErr, checkPQ, maskPtr, checkVector, f64View, reasonOf, result, rowShape, rowResults, type VectorRef, type IndexResult, type PqOptions, type RowShape, type ScopeTensor } from "./vector";
 
 /** Layer scope: the PQ Index I_{p,q} (Eq. 1) of the remaining entries of x. */
 export function pqIndex(e: Engine, x: VectorRef, o: PqOptions): IndexResult {
@@ -40,21 +34,7 @@ export function pqIndexRows(e: Engine, x: VectorRef, o: PqOptions & RowShape): I
   checkVector(x, "pqIndexRows");
   const { rows, cols } = rowShape(x, o, "pqIndexRows");
   const mask = maskPtr(o.mask, x.size, "pqIndexRows");
-  const out = e.alloc(2 * rows); // rows f64
-  const cnt = e.alloc(rows, "i32");
-  try {
-    e.k.pqi_rows(x.ptr, mask, rows, cols, o.p, o.q, out);
-    e.k.remaining_count_rows(mask, rows, cols, cnt);
-    const vals = f64View(e, out, rows).slice();
-    const ds = e.i32(cnt, rows).slice();
-    return Array.from(vals, (v, r) => result(v, ds[r], () => {
-      const off = r * cols;
-      return reasonOf(e, x.ptr + 4 * off, mask === 0 ? 0 : mask + off, cols, ds[r]);
-    }));
-  } finally {
-    e.free(out);
-    e.free(cnt);
-  }
+  return rowResults(e, x.ptr, mask, rows, cols, (out) => e.k.pqi_rows(x.ptr, mask, rows, cols, o.p, o.q, out));
 }
 
 /**

@@ -115,3 +115,26 @@ export function rowShape(x: VectorRef, o: RowShape, what: string): { rows: numbe
   return { rows, cols };
 }
 
+
+/**
+ * Neuron scope: one index per row of a row-major [rows, cols] vector. `fill`
+ * writes the rows' f64 values to `out` (a wasm *_rows kernel); each becomes an
+ * IndexResult with its row's remaining count, or null and the reason.
+ */
+export function rowResults(e: Engine, x: number, mask: number, rows: number, cols: number, fill: (out: number) => void): IndexResult[] {
+  const out = e.alloc(2 * rows); // rows f64
+  const cnt = e.alloc(rows, "i32");
+  try {
+    fill(out);
+    e.k.remaining_count_rows(mask, rows, cols, cnt);
+    const vals = f64View(e, out, rows).slice();
+    const ds = e.i32(cnt, rows).slice();
+    return Array.from(vals, (v, r) => result(v, ds[r], () => {
+      const off = r * cols;
+      return reasonOf(e, x + 4 * off, mask === 0 ? 0 : mask + off, cols, ds[r]);
+    }));
+  } finally {
+    e.free(out);
+    e.free(cnt);
+  }
+}

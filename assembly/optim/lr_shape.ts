@@ -1,9 +1,9 @@
 // Learning-rate shapes as functions of training progress, in f64: h(x)/η₀
 // after warm-up, its exact integral, and the whole-run forms with a linear
-// warm-up. The threshold schedulers (./schedules.ts, LATS Eq. 13/15)
+// warm-up. The threshold schedulers (assembly/prune/schedules.ts, LATS Eq. 13/15)
 // integrate them; the training schedule's per-step rate is
-// assembly/optim/lr_schedule.ts.
-// LR shapes h(y)/η₀ after warm-up (src/train/lr-schedules.ts `shape`).
+// ./lr_schedule.ts.
+// LR shape codes, shared with the host (src/optim/lr-schedules.ts LR_SHAPE).
 export const LR_CONSTANT: i32 = 0;
 export const LR_COSINE: i32 = 1;
 export const LR_POLY: i32 = 2;
