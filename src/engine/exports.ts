@@ -22,6 +22,10 @@ export interface KernelExports {
   channel_bias_grad(dy: number, db: number, n: number, c: number, hw: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(dy: number, y: number, dx: number, n: number): void;
+  relu6_forward(x: number, y: number, n: number): void;
+  relu6_backward(dy: number, y: number, dx: number, n: number): void;
+  // bn_fold.ts
+  bn_fold(w: number, b: number, gamma: number, beta: number, mean: number, variance: number, eps: number, outCh: number, per: number, w2: number, b2: number): void;
   // softmax_xent.ts
   softmax_xent(logits: number, labels: number, rows: number, classes: number, smoothing: number, dlogits: number, correctOut: number): number;
   // sgd.ts

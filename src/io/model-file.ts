@@ -1,15 +1,17 @@
 // Models as safetensors: tensors named as PyTorch's state_dict names them
 // (fc1.weight, features.1.running_mean, ...), F32 in C order, batch-norm
 // counters (num_batches_tracked) as I64 scalars like PyTorch, plus metadata:
-//   format: "shrinkwasm/1", arch, spec (JSON: input [c, h, w], inputs, classes, hidden, width),
-//   and any JSON-encoded entries the caller adds (training config, metrics).
+//   format: "shrinkwasm/1", arch (a built-in name or "custom"),
+//   architecture (the architecture document, docs/model-format.md), spec (JSON:
+//   input [c, h, w], inputs, classes, hidden, width), and any JSON-encoded
+//   entries the caller adds (training config, metrics).
 // A PyTorch user loads it with safetensors.torch.load_file + load_state_dict.
 import type { Engine } from "../engine/engine";
 import { Rng } from "../engine/rng";
-import { buildModel, modelSpec, modelPlan, MODEL_NAMES, type ModelSpec } from "../nn/models";
-import { planTensors } from "../nn/plan";
+import { buildModel, modelSpec, modelPlan, specFromArchitecture, MODEL_NAMES, type ModelSpec, type ModelName } from "../nn/models";
 import type { Sequential } from "../nn/sequential";
-import { encodeSafetensors, decodeSafetensors } from "./safetensors";
+import { encodeSafetensors, decodeSafetensors, type DecodedTensor } from "./safetensors";
+import { checkStateDict, loadStateDict } from "./state-dict";
 import { ShrinkError } from "../engine/errors";
 
 export const MODEL_FORMAT = "shrinkwasm/1";
@@ -24,6 +26,7 @@ export function encodeModel(model: Sequential, spec: ModelSpec, extra: Record<st
   const metadata: Record<string, string> = {
     format: MODEL_FORMAT,
     arch: spec.arch,
+    architecture: JSON.stringify(spec.architecture),
     spec: JSON.stringify({ input: spec.input, inputs: spec.inputs, classes: spec.classes, hidden: spec.hidden, width: spec.width }),
   };
   for (const [k, v] of Object.entries(extra)) metadata[k] = typeof v === "string" ? v : JSON.stringify(v);
@@ -36,50 +39,33 @@ export interface LoadedModel {
   metadata: Record<string, string>;
 }
 
-/** Rebuilds a model from a safetensors file; every parameter must be present with its shape. */
-/** maxRows: the batch the model is built for, or a function of its spec (eval picks by architecture). */
-export function decodeModel(e: Engine, bytes: Uint8Array, name: string, maxRows: number | ((spec: ModelSpec) => number), o: { inference?: boolean } = {}): LoadedModel {
-  const { tensors, metadata } = decodeSafetensors(bytes, name);
-  const spec = specFromMetadata(metadata, name);
-  checkTensorsAgainstPlan(spec, tensors, name); // before anything is allocated
-  const arch = spec.arch;
+/**
+ * Builds a spec's model and loads a state_dict into it, strictly (every
+ * mismatch listed in one error, before anything is allocated).
+ */
+export function modelFromTensors(e: Engine, spec: ModelSpec, tensors: Map<string, DecodedTensor>, source: string, maxRows: number, o: { inference?: boolean } = {}): Sequential {
+  checkStateDict(modelPlan(spec), tensors, source);
   const rng = new Rng(e, 0);
-  const model = buildModel(e, spec, typeof maxRows === "number" ? maxRows : maxRows(spec), rng, o);
+  const model = buildModel(e, spec, maxRows, rng, o);
   rng.free();
   try {
-    for (const p of model.params()) {
-      const t = tensors.get(p.name);
-      if (!t) throw new ShrinkError("E_MODEL_FILE", `${name}: tensor "${p.name}" is missing (model ${arch} needs ${model.params().map((q) => q.name).join(", ")})`);
-      if (t.dtype !== "F32") throw new ShrinkError("E_MODEL_FILE", `${name}: tensor "${p.name}" is ${t.dtype}, expected F32`);
-      if (t.shape.join(",") !== p.value.shape.join(",")) {
-        throw new ShrinkError("E_MODEL_FILE", `${name}: tensor "${p.name}" has shape [${t.shape.join(", ")}], expected [${p.value.shape.join(", ")}]`);
-      }
-      p.value.set(t.data);
-      if (e.k.has_non_finite(p.value.ptr, p.value.size)) throw new ShrinkError("E_MODEL_FILE", `${name}: tensor "${p.name}" holds NaN or Inf`);
-    }
-    for (const b of model.buffers()) {
-      const t = tensors.get(b.name);
-      // Counters are optional (PyTorch files saved without them still load); statistics are not.
-      if (!t) {
-        if (b.value.dtype === "i32") continue;
-        throw new ShrinkError("E_MODEL_FILE", `${name}: buffer "${b.name}" is missing`);
-      }
-      if (t.shape.join(",") !== b.value.shape.join(",")) {
-        throw new ShrinkError("E_MODEL_FILE", `${name}: buffer "${b.name}" has shape [${t.shape.join(", ")}], expected [${b.value.shape.join(", ")}]`);
-      }
-      if (b.value.dtype === "i32") {
-        if (t.dtype !== "I64" && t.dtype !== "I32") throw new ShrinkError("E_MODEL_FILE", `${name}: buffer "${b.name}" is ${t.dtype}, expected I64`);
-        b.value.set(Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v)));
-      } else {
-        if (t.dtype !== "F32") throw new ShrinkError("E_MODEL_FILE", `${name}: buffer "${b.name}" is ${t.dtype}, expected F32`);
-        b.value.set(t.data as Float32Array);
-        if (e.k.has_non_finite(b.value.ptr, b.value.size)) throw new ShrinkError("E_MODEL_FILE", `${name}: buffer "${b.name}" holds NaN or Inf`);
-      }
-    }
+    loadStateDict(e, model, tensors, source);
   } catch (err) {
     model.free();
     throw err;
   }
+  return model;
+}
+
+/**
+ * Rebuilds a model from a safetensors file. Its architecture comes from the
+ * metadata, or from `o.spec` for a plain PyTorch state_dict (--arch).
+ * maxRows: the batch the model is built for, or a function of its spec (eval picks by architecture).
+ */
+export function decodeModel(e: Engine, bytes: Uint8Array, name: string, maxRows: number | ((spec: ModelSpec) => number), o: { inference?: boolean; spec?: ModelSpec } = {}): LoadedModel {
+  const { tensors, metadata } = decodeSafetensors(bytes, name);
+  const spec = o.spec ?? specFromMetadata(metadata, name);
+  const model = modelFromTensors(e, spec, tensors, name, typeof maxRows === "number" ? maxRows : maxRows(spec), o);
   return { model, spec, metadata };
 }
 
@@ -89,6 +75,14 @@ export const MAX_INPUTS = 1 << 24;
 export const MAX_CLASSES = 1 << 16;
 
 const badMeta = (name: string, what: string) => new ShrinkError("E_MODEL_FILE", `${name}: metadata ${what}`);
+
+function metaJson(metadata: Record<string, string>, key: string, name: string): unknown {
+  try {
+    return JSON.parse(metadata[key]);
+  } catch {
+    throw badMeta(name, `"${key}" is not valid JSON`);
+  }
+}
 const isPosInt = (v: unknown, max: number): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= max;
 
 /**
@@ -100,18 +94,23 @@ const isPosInt = (v: unknown, max: number): v is number => typeof v === "number"
  */
 export function specFromMetadata(metadata: Record<string, string>, name: string): ModelSpec {
   const arch = metadata.arch;
-  if (!arch) throw new ShrinkError("E_MODEL_FILE", `${name}: no "arch" in the safetensors metadata (not a model saved by shrink)`);
+  if (metadata.architecture !== undefined) {
+    const doc = metaJson(metadata, "architecture", name);
+    const builtin = (MODEL_NAMES as readonly string[]).includes(arch ?? "") ? arch as ModelName : "custom";
+    try {
+      return specFromArchitecture(doc, builtin);
+    } catch (err) {
+      if (err instanceof ShrinkError) throw new ShrinkError("E_MODEL_FILE", `${name}: metadata architecture ${err.message}`);
+      throw err;
+    }
+  }
+  if (!arch) throw new ShrinkError("E_MODEL_FILE", `${name}: no "architecture" or "arch" in the safetensors metadata (a plain state_dict: give its architecture with --arch FILE)`);
   if (!(MODEL_NAMES as readonly string[]).includes(arch)) {
     throw new ShrinkError("E_MODEL_FILE", `${name}: unknown architecture ${JSON.stringify(arch)} in the metadata (this version reads: ${MODEL_NAMES.join(", ")})`);
   }
   let dims: Record<string, unknown> = {};
   if (metadata.spec !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(metadata.spec);
-    } catch {
-      throw badMeta(name, `"spec" is not valid JSON`);
-    }
+    const parsed = metaJson(metadata, "spec", name);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw badMeta(name, `"spec" must be a JSON object, found ${JSON.stringify(parsed)}`);
     dims = parsed as Record<string, unknown>;
   }
@@ -136,21 +135,5 @@ export function specFromMetadata(metadata: Record<string, string>, name: string)
     return modelSpec(arch, input, classes, { width });
   } catch (err) {
     throw new ShrinkError("E_MODEL_FILE", `${name}: bad model spec in the metadata (${(err as Error).message})`);
-  }
-}
-
-/** Every parameter the spec's plan needs is in the file with its shape (checked before the model is built). */
-function checkTensorsAgainstPlan(spec: ModelSpec, tensors: Map<string, { dtype: string; shape: number[] }>, name: string): void {
-  const want = planTensors(modelPlan(spec));
-  for (const w of want) {
-    const t = tensors.get(w.name);
-    if (!t) {
-      if (w.name.endsWith(".num_batches_tracked")) continue; // optional, as PyTorch files may lack it
-      const what = w.buffer ? "buffer" : "tensor";
-      throw new ShrinkError("E_MODEL_FILE", `${name}: ${what} "${w.name}" is missing (model ${spec.arch} needs ${want.filter((x) => !x.buffer).map((x) => x.name).join(", ")})`);
-    }
-    if (t.shape.join(",") !== w.shape.join(",")) {
-      throw new ShrinkError("E_MODEL_FILE", `${name}: ${w.buffer ? "buffer" : "tensor"} "${w.name}" has shape [${t.shape.join(", ")}], expected [${w.shape.join(", ")}] for the spec in the metadata`);
-    }
   }
 }

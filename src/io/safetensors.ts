@@ -256,12 +256,12 @@ function makeTensor(dtype: Dtype, shape: number[], buf: ArrayBuffer): DecodedTen
 
 const bits = new DataView(new ArrayBuffer(4));
 /** bfloat16 is the top half of an f32. */
-function bf16ToF32(h: number): number {
+export function bf16ToF32(h: number): number {
   bits.setUint32(0, h << 16);
   return bits.getFloat32(0);
 }
 /** IEEE binary16 → f32, exactly (subnormals, ±Inf and NaN included), by bits. */
-function f16ToF32(h: number): number {
+export function f16ToF32(h: number): number {
   const sign = (h & 0x8000) << 16;
   const exp = (h >> 10) & 0x1f;
   let mant = h & 0x3ff;

@@ -36,8 +36,13 @@ export class BatchNorm2d implements Layer {
   private training = true;
   private paramList: Param[] | null = null;
 
-  constructor(e: Engine, name: string, shape: Shape, maxRows: number) {
+  private readonly eps: number;
+  private readonly momentum: number;
+
+  constructor(e: Engine, name: string, shape: Shape, maxRows: number, o: { eps?: number; momentum?: number } = {}) {
     this.e = e;
+    this.eps = o.eps ?? BN_EPS;
+    this.momentum = o.momentum ?? BN_MOMENTUM;
     this.name = name;
     this.c = shape[0];
     this.hw = shape[1] * shape[2];
@@ -83,12 +88,12 @@ export class BatchNorm2d implements Layer {
       if (rows * this.hw < 2) {
         throw new ShrinkError("E_BATCH", `${this.name}: batch norm in training needs more than one value per channel (got a batch of ${rows} with ${this.hw} pixel(s) per map; use a larger batch)`);
       }
-      k.bn_forward_train(x, rows, this.c, this.hw, this.weight.ptr, this.bias.ptr, BN_EPS, BN_MOMENTUM,
+      k.bn_forward_train(x, rows, this.c, this.hw, this.weight.ptr, this.bias.ptr, this.eps, this.momentum,
         this.runningMean.ptr, this.runningVar.ptr, this.saveMean.ptr, this.saveInvstd.ptr, this.out.ptr);
       const n = this.e.i32(this.numBatchesTracked.ptr, 1);
       n[0] = n[0] + 1;
     } else {
-      k.bn_forward_eval(x, rows, this.c, this.hw, this.weight.ptr, this.bias.ptr, this.runningMean.ptr, this.runningVar.ptr, BN_EPS, this.out.ptr);
+      k.bn_forward_eval(x, rows, this.c, this.hw, this.weight.ptr, this.bias.ptr, this.runningMean.ptr, this.runningVar.ptr, this.eps, this.out.ptr);
     }
     return this.out.ptr;
   }
@@ -100,7 +105,7 @@ export class BatchNorm2d implements Layer {
       this.e.k.bn_backward(dy, this.input, rows, this.c, this.hw, this.weight.ptr, this.saveMean.ptr, this.saveInvstd.ptr,
         this.gradWeight.ptr, this.gradBias.ptr, this.dx.ptr);
     } else {
-      this.e.k.bn_backward_eval(dy, this.input, rows, this.c, this.hw, this.weight.ptr, this.runningMean.ptr, this.runningVar.ptr, BN_EPS,
+      this.e.k.bn_backward_eval(dy, this.input, rows, this.c, this.hw, this.weight.ptr, this.runningMean.ptr, this.runningVar.ptr, this.eps,
         this.gradWeight.ptr, this.gradBias.ptr, this.dx.ptr);
     }
     return needDx ? this.dx.ptr : 0;

@@ -13,23 +13,30 @@ import { Residual } from "./residual";
 import { Sequential } from "./sequential";
 import { Workspace } from "./workspace";
 
-function buildLayers(e: Engine, plan: LayerPlan[], maxRows: number, rng: Rng, ws: Workspace, firstNeedsDx: boolean): Layer[] {
-  return plan.map((p, i): Layer => {
-    const dx = i > 0 || firstNeedsDx;
-    switch (p.op) {
-      case "conv": return new Conv2d(e, p, maxRows, rng, ws, dx);
-      case "bn": return new BatchNorm2d(e, p.name, p.shape, maxRows);
-      case "relu": return new ReLU(e, p.name, p.shape[0] * p.shape[1] * p.shape[2], maxRows);
-      case "maxpool": case "avgpool": return new Pool2d(e, p, maxRows);
-      case "gap": return new GlobalAvgPool(e, p.name, p.in, maxRows);
-      case "linear": return new Linear(e, p.name, p.in, p.out, maxRows, rng, dx);
-      case "residual": {
-        const main = new Sequential(buildLayers(e, p.main, maxRows, rng, ws, true), `${p.name}.main`);
-        const sc = p.shortcut ? new Sequential(buildLayers(e, p.shortcut, maxRows, rng, ws, true), `${p.name}.shortcut`) : null;
-        return new Residual(e, p.name, main, sc, maxRows);
-      }
+function buildLayer(e: Engine, p: LayerPlan, maxRows: number, rng: Rng, ws: Workspace, dx: boolean): Layer | null {
+  switch (p.op) {
+    case "conv": return new Conv2d(e, p, maxRows, rng, ws, dx);
+    case "bn": return new BatchNorm2d(e, p.name, p.shape, maxRows, { eps: p.eps, momentum: p.momentum });
+    case "relu": case "relu6": return new ReLU(e, p.name, p.shape[0] * p.shape[1] * p.shape[2], maxRows, p.op === "relu6");
+    case "maxpool": case "avgpool": return new Pool2d(e, p, maxRows);
+    case "gap": return new GlobalAvgPool(e, p.name, p.in, maxRows);
+    case "flatten": return null; // rows are already C-order vectors
+    case "linear": return new Linear(e, p.name, p.in, p.out, maxRows, rng, dx, p.bias);
+    case "residual": {
+      const main = new Sequential(buildLayers(e, p.main, maxRows, rng, ws, true), `${p.name}.main`);
+      const sc = p.shortcut?.length ? new Sequential(buildLayers(e, p.shortcut, maxRows, rng, ws, true), `${p.name}.shortcut`) : null;
+      return new Residual(e, p.name, main, sc, maxRows, p.relu);
     }
-  });
+  }
+}
+
+function buildLayers(e: Engine, plan: LayerPlan[], maxRows: number, rng: Rng, ws: Workspace, firstNeedsDx: boolean): Layer[] {
+  const layers: Layer[] = [];
+  for (const p of plan) {
+    const l = buildLayer(e, p, maxRows, rng, ws, layers.length > 0 || firstNeedsDx);
+    if (l) layers.push(l);
+  }
+  return layers;
 }
 
 /** inference: no im2col columns kept for a backward pass (evaluation-only models). */

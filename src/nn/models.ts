@@ -3,11 +3,12 @@
 import type { Engine } from "../engine/engine";
 import type { Rng } from "../engine/rng";
 import { ShrinkError } from "../engine/errors";
-import { fcPlan } from "./architectures/fc";
-import { cnnPlan } from "./architectures/cnn";
-import { resnet18Plan } from "./architectures/resnet";
-import { mobilenetPlan } from "./architectures/mobilenet";
-import { planParamNames, planWeightNames, type LayerPlan, type Shape } from "./plan";
+import { fcLayers } from "./architectures/fc";
+import { cnnLayers } from "./architectures/cnn";
+import { resnet18Layers } from "./architectures/resnet";
+import { mobilenetLayers } from "./architectures/mobilenet";
+import { planParamNames, planWeightNames, planActivationFloats, type LayerPlan, type Shape } from "./plan";
+import { ARCH_FORMAT, planFromArchitecture, canonicalLayers, type Architecture, type ArchLayer } from "./architecture";
 import { buildPlan } from "./build";
 import type { Sequential } from "./sequential";
 
@@ -15,7 +16,8 @@ export const MODEL_NAMES = ["linear", "mlp", "cnn", "resnet18", "mobilenet-v1"] 
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export interface ModelSpec {
-  arch: ModelName;
+  /** The built-in model's name, or "custom" for an architecture file or an ONNX import. */
+  arch: ModelName | "custom";
   /** Per-sample input shape (channels, height, width). */
   input: Shape;
   /** channels·height·width. */
@@ -25,9 +27,20 @@ export interface ModelSpec {
   hidden: number[];
   /** Width multiplier α (mobilenet-v1; 1 elsewhere). */
   width: number;
+  /** The model as an architecture document: what every plan is built from, and what saved files store. */
+  architecture: Architecture;
 }
 
 const MIN_SIDE: Partial<Record<ModelName, number>> = { cnn: 16, resnet18: 8, "mobilenet-v1": 16 };
+
+function builtinLayers(a: ModelName, hidden: number[], classes: number, width: number): ArchLayer[] {
+  switch (a) {
+    case "linear": case "mlp": return fcLayers(hidden, classes);
+    case "cnn": return cnnLayers(classes);
+    case "resnet18": return resnet18Layers(classes);
+    case "mobilenet-v1": return mobilenetLayers(classes, width);
+  }
+}
 
 export function modelSpec(arch: string, input: Shape | number = 784, classes = 10, o: { width?: number } = {}): ModelSpec {
   if (!(MODEL_NAMES as readonly string[]).includes(arch)) {
@@ -44,16 +57,32 @@ export function modelSpec(arch: string, input: Shape | number = 784, classes = 1
     throw new ShrinkError("E_INPUT_SIZE", `model ${a}: input ${shape.join("×")} is too small (height and width must be at least ${min})`);
   }
   const hidden = a === "mlp" ? [128, 256] : [];
-  return { arch: a, input: shape, inputs: shape[0] * shape[1] * shape[2], classes, hidden, width };
+  const flatInput = shape[1] === 1 && shape[2] === 1 && (a === "linear" || a === "mlp");
+  const architecture: Architecture = {
+    format: ARCH_FORMAT, name: a, input: flatInput ? [shape[0]] : [...shape], layers: canonicalLayers(builtinLayers(a, hidden, classes, width)),
+  };
+  return { arch: a, input: shape, inputs: shape[0] * shape[1] * shape[2], classes, hidden, width, architecture };
 }
 
+/**
+ * The spec of an architecture document (validated: errors name the JSON path).
+ * `arch` names the built-in model a saved file says it is, for reports.
+ */
+export function specFromArchitecture(architecture: unknown, arch: ModelName | "custom" = "custom"): ModelSpec {
+  const { input, classes } = planFromArchitecture(architecture);
+  return { arch, input, inputs: input[0] * input[1] * input[2], classes, hidden: [], width: 1, architecture: architecture as Architecture };
+}
+
+const plans = new WeakMap<Architecture, LayerPlan[]>();
+
+/** The plan of a spec's architecture (inferred once per architecture object). */
 export function modelPlan(spec: ModelSpec): LayerPlan[] {
-  switch (spec.arch) {
-    case "linear": case "mlp": return fcPlan(spec.input, spec.hidden, spec.classes);
-    case "cnn": return cnnPlan(spec.input, spec.classes);
-    case "resnet18": return resnet18Plan(spec.input, spec.classes);
-    case "mobilenet-v1": return mobilenetPlan(spec.input, spec.classes, spec.width);
+  let p = plans.get(spec.architecture);
+  if (!p) {
+    p = planFromArchitecture(spec.architecture).plan;
+    plans.set(spec.architecture, p);
   }
+  return p;
 }
 
 /** The parameter names of a model, in state_dict order, without building it. */
@@ -76,6 +105,10 @@ export function buildModel(e: Engine, spec: ModelSpec, maxRows: number, rng: Rng
  * the fully connected models, smaller for the conv nets (ResNet-18 holds about
  * 12 MB of activations per 32×32 image).
  */
-export function defaultEvalBatch(arch: ModelName): number {
-  return arch === "linear" || arch === "mlp" ? 1000 : arch === "cnn" ? 500 : 100;
+export function defaultEvalBatch(spec: Pick<ModelSpec, "arch" | "architecture">): number {
+  const arch = spec.arch;
+  if (arch !== "custom") return arch === "linear" || arch === "mlp" ? 1000 : arch === "cnn" ? 500 : 100;
+  // Other models: about 256 MB of activations (2^26 floats) per batch, 1 to 1000 samples.
+  const perSample = planActivationFloats(modelPlan(spec as ModelSpec));
+  return Math.max(1, Math.min(1000, Math.floor((1 << 26) / Math.max(1, perSample))));
 }

@@ -18,23 +18,33 @@ export interface ConvPlan {
   groups: number;
   bias: boolean;
 }
-export interface BatchNormPlan { op: "bn"; name: string; shape: Shape }
-export interface ReluPlan { op: "relu"; name: string; shape: Shape }
-export interface PoolPlan { op: "maxpool" | "avgpool"; name: string; in: Shape; out: Shape; kernel: number; stride: number; padding: number }
+/** eps and momentum as torch.nn.BatchNorm2d (defaults 1e-5 and 0.1 when absent). */
+export interface BatchNormPlan { op: "bn"; name: string; shape: Shape; eps?: number; momentum?: number }
+/** relu: max(x, 0); relu6: min(max(x, 0), 6) (torch.nn.ReLU6, ONNX Clip(0, 6)). */
+export interface ReluPlan { op: "relu" | "relu6"; name: string; shape: Shape }
+/** Average pooling counts the padding (PyTorch's count_include_pad default). */
+export interface PoolPlan { op: "maxpool" | "avgpool"; name: string; in: Shape; out: Shape; kernel: [number, number]; stride: [number, number]; padding: [number, number] }
+/** Global average pooling, flattening [C, H, W] to [C] (adaptive_avg_pool2d(x, 1).flatten(1)). */
 export interface GapPlan { op: "gap"; name: string; in: Shape }
-export interface LinearPlan { op: "linear"; name: string; in: number; out: number }
-/** y = relu(main(x) + shortcut(x)), shortcut the identity when null (a ResNet BasicBlock). */
-export interface ResidualPlan { op: "residual"; name: string; main: LayerPlan[]; shortcut: LayerPlan[] | null; in: Shape; out: Shape }
+/** [C, H, W] to [C·H·W] in C order, as torch.flatten(x, 1): nothing moves in memory. */
+export interface FlattenPlan { op: "flatten"; name: string; in: Shape }
+export interface LinearPlan { op: "linear"; name: string; in: number; out: number; bias: boolean }
+/**
+ * y = main(x) + shortcut(x), then ReLU when relu (a ResNet BasicBlock) or not
+ * (an inverted residual); the shortcut is the identity when null.
+ */
+export interface ResidualPlan { op: "residual"; name: string; main: LayerPlan[]; shortcut: LayerPlan[] | null; in: Shape; out: Shape; relu: boolean }
 
-export type LayerPlan = ConvPlan | BatchNormPlan | ReluPlan | PoolPlan | GapPlan | LinearPlan | ResidualPlan;
+export type LayerPlan = ConvPlan | BatchNormPlan | ReluPlan | PoolPlan | GapPlan | FlattenPlan | LinearPlan | ResidualPlan;
 
 const size = (s: Shape) => s[0] * s[1] * s[2];
 
 export function planOut(p: LayerPlan): Shape {
   switch (p.op) {
-    case "bn": case "relu": return p.shape;
+    case "bn": case "relu": case "relu6": return p.shape;
     case "linear": return [p.out, 1, 1];
     case "gap": return [p.in[0], 1, 1];
+    case "flatten": return [size(p.in), 1, 1];
     default: return p.out;
   }
 }
@@ -50,20 +60,24 @@ function tooSmall(name: string, input: Shape): ShrinkError {
   return new ShrinkError("E_INPUT_SIZE", `input ${input[0]}×${input[1]}×${input[2]} is too small for layer ${name} (its output would be empty)`);
 }
 
-export function conv(name: string, input: Shape, out: number, k: number, o: { stride?: number; padding?: number; dilation?: number; groups?: number; bias?: boolean } = {}): ConvPlan {
-  const stride = o.stride ?? 1, padding = o.padding ?? 0, dilation = o.dilation ?? 1, groups = o.groups ?? 1;
+export function conv(name: string, input: Shape, out: number, k: number | Pair, o: { stride?: number | Pair; padding?: number | Pair; dilation?: number | Pair; groups?: number; bias?: boolean } = {}): ConvPlan {
+  const kernel = pair(k), stride = pair(o.stride ?? 1), padding = pair(o.padding ?? 0), dilation = pair(o.dilation ?? 1), groups = o.groups ?? 1;
   if (input[0] % groups !== 0 || out % groups !== 0) {
     throw new ShrinkError("E_MODEL", `${name}: groups ${groups} must divide both ${input[0]} input and ${out} output channels`);
   }
-  const oh = outLength(input[1], k, stride, padding, dilation), ow = outLength(input[2], k, stride, padding, dilation);
+  const oh = outLength(input[1], kernel[0], stride[0], padding[0], dilation[0]), ow = outLength(input[2], kernel[1], stride[1], padding[1], dilation[1]);
   if (oh < 1 || ow < 1) throw tooSmall(name, input);
-  return { op: "conv", name, in: input, out: [out, oh, ow], kernel: [k, k], stride: [stride, stride], padding: [padding, padding], dilation: [dilation, dilation], groups, bias: o.bias ?? false };
+  return { op: "conv", name, in: input, out: [out, oh, ow], kernel, stride, padding, dilation, groups, bias: o.bias ?? false };
 }
 
-export function pool(op: "maxpool" | "avgpool", name: string, input: Shape, k: number, stride = k, padding = 0): PoolPlan {
-  const oh = outLength(input[1], k, stride, padding), ow = outLength(input[2], k, stride, padding);
+export type Pair = [number, number];
+const pair = (v: number | Pair): Pair => typeof v === "number" ? [v, v] : [v[0], v[1]];
+
+export function pool(op: "maxpool" | "avgpool", name: string, input: Shape, k: number | Pair, stride: number | Pair = k, padding: number | Pair = 0): PoolPlan {
+  const [kh, kw] = pair(k), [sh, sw] = pair(stride), [ph, pw] = pair(padding);
+  const oh = outLength(input[1], kh, sh, ph), ow = outLength(input[2], kw, sw, pw);
   if (oh < 1 || ow < 1) throw tooSmall(name, input);
-  return { op, name, in: input, out: [input[0], oh, ow], kernel: k, stride, padding };
+  return { op, name, in: input, out: [input[0], oh, ow], kernel: [kh, kw], stride: [sh, sw], padding: [ph, pw] };
 }
 
 /** Parameter names in state_dict order. */
@@ -71,7 +85,8 @@ export function planParamNames(plan: LayerPlan[]): string[] {
   return plan.flatMap((p): string[] => {
     switch (p.op) {
       case "conv": return p.bias ? [`${p.name}.weight`, `${p.name}.bias`] : [`${p.name}.weight`];
-      case "bn": case "linear": return [`${p.name}.weight`, `${p.name}.bias`];
+      case "linear": return p.bias ? [`${p.name}.weight`, `${p.name}.bias`] : [`${p.name}.weight`];
+      case "bn": return [`${p.name}.weight`, `${p.name}.bias`];
       case "residual": return [...planParamNames(p.main), ...planParamNames(p.shortcut ?? [])];
       default: return [];
     }
@@ -86,7 +101,10 @@ export function planTensors(plan: LayerPlan[]): { name: string; shape: number[];
         const w = { name: `${p.name}.weight`, shape: [p.out[0], p.in[0] / p.groups, p.kernel[0], p.kernel[1]], buffer: false };
         return p.bias ? [w, { name: `${p.name}.bias`, shape: [p.out[0]], buffer: false }] : [w];
       }
-      case "linear": return [{ name: `${p.name}.weight`, shape: [p.out, p.in], buffer: false }, { name: `${p.name}.bias`, shape: [p.out], buffer: false }];
+      case "linear": {
+        const w = { name: `${p.name}.weight`, shape: [p.out, p.in], buffer: false };
+        return p.bias ? [w, { name: `${p.name}.bias`, shape: [p.out], buffer: false }] : [w];
+      }
       case "bn": return [
         { name: `${p.name}.weight`, shape: [p.shape[0]], buffer: false }, { name: `${p.name}.bias`, shape: [p.shape[0]], buffer: false },
         { name: `${p.name}.running_mean`, shape: [p.shape[0]], buffer: true }, { name: `${p.name}.running_var`, shape: [p.shape[0]], buffer: true },
@@ -120,4 +138,9 @@ export function planMacs(plan: LayerPlan[]): number {
 /** Every conv of a plan, in order (for benches and reports). */
 export function planConvs(plan: LayerPlan[]): ConvPlan[] {
   return plan.flatMap((p): ConvPlan[] => p.op === "conv" ? [p] : p.op === "residual" ? [...planConvs(p.main), ...planConvs(p.shortcut ?? [])] : []);
+}
+
+/** Floats of activation one sample holds across the plan's layer outputs (for batch sizing). */
+export function planActivationFloats(plan: LayerPlan[]): number {
+  return plan.reduce((s, p) => s + (p.op === "residual" ? planActivationFloats(p.main) + planActivationFloats(p.shortcut ?? []) : 0) + size(planOut(p)), 0);
 }

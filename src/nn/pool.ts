@@ -32,17 +32,17 @@ export class Pool2d implements Layer {
   }
 
   forward(x: number, rows: number): number {
-    const { in: [c, h, w], out: [, oh, ow], kernel: k, stride: s, padding: pd } = this.p;
-    if (this.argmax) this.e.k.maxpool_forward(x, rows * c, h, w, k, k, s, s, pd, pd, oh, ow, this.out.ptr, this.argmax.ptr);
-    else this.e.k.avgpool_forward(x, rows * c, h, w, k, k, s, s, pd, pd, oh, ow, this.out.ptr);
+    const { in: [c, h, w], out: [, oh, ow], kernel: [kh, kw], stride: [sh, sw], padding: [ph, pw] } = this.p;
+    if (this.argmax) this.e.k.maxpool_forward(x, rows * c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, this.out.ptr, this.argmax.ptr);
+    else this.e.k.avgpool_forward(x, rows * c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, this.out.ptr);
     return this.out.ptr;
   }
 
   backward(dy: number, rows: number, needDx: boolean): number {
     if (!needDx) return 0;
-    const { in: [c, h, w], out: [, oh, ow], kernel: k, stride: s, padding: pd } = this.p;
+    const { in: [c, h, w], out: [, oh, ow], kernel: [kh, kw], stride: [sh, sw], padding: [ph, pw] } = this.p;
     if (this.argmax) this.e.k.maxpool_backward(dy, this.argmax.ptr, rows * c, h * w, oh * ow, this.dx.ptr);
-    else this.e.k.avgpool_backward(dy, rows * c, h, w, k, k, s, s, pd, pd, oh, ow, this.dx.ptr);
+    else this.e.k.avgpool_backward(dy, rows * c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, this.dx.ptr);
     return this.dx.ptr;
   }
 

@@ -1,4 +1,5 @@
-// ReLU with its own output buffer; the backward pass masks dy in place.
+// ReLU and ReLU6 with their own output buffer; the backward pass masks dy in
+// place (ReLU6: the gradient passes where 0 < y < 6, as PyTorch's hardtanh).
 import type { Engine } from "../engine/engine";
 import { Tensor } from "../engine/tensor";
 import type { Layer, Param } from "./layer";
@@ -9,9 +10,11 @@ export class ReLU implements Layer {
   readonly outFeatures: number;
   private readonly e: Engine;
   private readonly out: Tensor;
+  private readonly six: boolean;
 
-  constructor(e: Engine, name: string, features: number, maxRows: number) {
+  constructor(e: Engine, name: string, features: number, maxRows: number, six = false) {
     this.e = e;
+    this.six = six;
     this.name = name;
     this.inFeatures = this.outFeatures = features;
     this.out = new Tensor(e, [maxRows, features]);
@@ -22,13 +25,15 @@ export class ReLU implements Layer {
   }
 
   forward(x: number, rows: number): number {
-    this.e.k.relu_forward(x, this.out.ptr, rows * this.outFeatures);
+    if (this.six) this.e.k.relu6_forward(x, this.out.ptr, rows * this.outFeatures);
+    else this.e.k.relu_forward(x, this.out.ptr, rows * this.outFeatures);
     return this.out.ptr;
   }
 
   backward(dy: number, rows: number, needDx: boolean): number {
     if (!needDx) return 0;
-    this.e.k.relu_backward(dy, this.out.ptr, dy, rows * this.outFeatures);
+    if (this.six) this.e.k.relu6_backward(dy, this.out.ptr, dy, rows * this.outFeatures);
+    else this.e.k.relu_backward(dy, this.out.ptr, dy, rows * this.outFeatures);
     return dy;
   }
 

@@ -1,5 +1,6 @@
-// A residual block (ResNet BasicBlock): y = relu(main(x) + shortcut(x)), the
-// shortcut the identity or a projection. Backward hands the same gradient to
+// A residual block: y = relu(main(x) + shortcut(x)) (ResNet BasicBlock) or
+// y = main(x) + shortcut(x) (relu off), the shortcut the identity or a
+// projection. Backward hands the same gradient to
 // both branches (neither overwrites it: only ReLU works in place and no branch
 // ends in one) and sums their input gradients.
 import type { Engine } from "../engine/engine";
@@ -17,10 +18,12 @@ export class Residual implements Layer {
   private readonly out: Tensor;
   private readonly g: Tensor;
   private readonly dx: Tensor;
+  private readonly relu: boolean;
   private input = 0;
 
-  constructor(e: Engine, name: string, main: Sequential, shortcut: Sequential | null, maxRows: number) {
+  constructor(e: Engine, name: string, main: Sequential, shortcut: Sequential | null, maxRows: number, relu = true) {
     this.e = e;
+    this.relu = relu;
     this.name = name;
     this.main = main;
     this.shortcut = shortcut;
@@ -51,13 +54,15 @@ export class Residual implements Layer {
     const s = this.shortcut ? this.shortcut.forward(x, rows) : x;
     const n = rows * this.outFeatures;
     k.add(m, s, this.out.ptr, n);
-    k.relu_forward(this.out.ptr, this.out.ptr, n);
+    if (this.relu) k.relu_forward(this.out.ptr, this.out.ptr, n);
     return this.out.ptr;
   }
 
   backward(dy: number, rows: number, needDx: boolean): number {
     const k = this.e.k;
-    k.relu_backward(dy, this.out.ptr, this.g.ptr, rows * this.outFeatures);
+    // g is the block's own copy: a branch ending in a layer that works in place cannot reach the caller's dy.
+    if (this.relu) k.relu_backward(dy, this.out.ptr, this.g.ptr, rows * this.outFeatures);
+    else k.copy_f32(this.g.ptr, dy, rows * this.outFeatures);
     const ds = this.shortcut ? this.shortcut.backward(this.g.ptr, rows, needDx) : this.g.ptr;
     const dm = this.main.backward(this.g.ptr, rows, needDx);
     if (!needDx) return 0;

@@ -5,6 +5,7 @@ import { evalCommand, EVAL_HELP, OPTIONS as EVAL_OPTIONS } from "./commands/eval
 import { pruneCommand, PRUNE_HELP, OPTIONS as PRUNE_OPTIONS } from "./commands/prune";
 import { inspectCommand, INSPECT_HELP, OPTIONS as INSPECT_OPTIONS } from "./commands/inspect";
 import { TRAIN_OPTIONS } from "./commands/train-options";
+import { exportCommand, EXPORT_HELP, OPTIONS as EXPORT_OPTIONS } from "./commands/export";
 import { ShrinkError } from "../engine/errors";
 import type { OptSpecs } from "./args";
 
@@ -14,14 +15,15 @@ Train and sparsify neural networks with a SIMD WebAssembly engine.
 
 Commands:
   prune     Prune while training (S-LATS by default) and report per-layer sparsity
-  train     Train a model densely (linear, mlp, cnn, resnet18, mobilenet-v1) on Fashion-MNIST, MNIST or CIFAR
-  eval      Evaluate a saved model (.safetensors) on the test set
-  inspect   Sparsity, PQ Index and Gini index of every tensor of a safetensors file
+  train     Train a model densely (linear, mlp, cnn, resnet18, mobilenet-v1, or --arch FILE.json|.onnx) on Fashion-MNIST, MNIST or CIFAR
+  eval      Evaluate a saved model (.safetensors, .onnx) on the test set
+  inspect   Sparsity, PQ Index and Gini index of every tensor of a safetensors or ONNX file
+  export    Write a model as ONNX (or as shrink's safetensors)
 
 Run "shrink <command> --help" for a command's options.
 `;
 
-const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS };
+const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS, export: EXPORT_OPTIONS };
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
@@ -32,7 +34,8 @@ export function cliMessage(err: ShrinkError, cmd: string): string {
   const specs = OPTIONS_OF[cmd] ?? {};
   const flag = (name: string) => (specs[name] ? name : specs[kebab(name)] ? kebab(name) : null);
   if (!err.param) return err.message;
-  const m = /^[A-Za-z][A-Za-z0-9]*(?:\/[A-Za-z][A-Za-z0-9]*)*/.exec(err.message)!;
+  const m = /^[A-Za-z][A-Za-z0-9]*(?:\/[A-Za-z][A-Za-z0-9]*)*/.exec(err.message);
+  if (!m) return err.message; // e.g. a file name first (an architecture file's JSON path)
   const names = m[0].split("/").map(flag);
   if (names.some((n) => n === null)) return err.message;
   return names.map((n) => `--${n}`).join("/") + err.message.slice(m[0].length);
@@ -47,6 +50,7 @@ const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<
   train: trainCommand,
   eval: (argv) => evalCommand(argv),
   inspect: (argv) => inspectCommand(argv),
+  export: (argv) => exportCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -85,4 +89,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP };
+export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP, EXPORT_HELP };

@@ -7,6 +7,7 @@
 //   lottery   c_t = ⌊P·d_t⌋ ranked on w_t (Frankle & Carbin)
 //   one-shot  c_t = ⌊P·d_t⌋ ranked on w_0, the dense model trained at iteration 0; it is
 //             not retrained: its model at iteration t is w_0 ⊙ m_t (the paper's Section 4.2)
+import type { InitWeights } from "../train/session";
 import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
 import type { Session } from "../train/session";
@@ -69,6 +70,8 @@ export interface IterationReport {
 
 export interface IterativeHooks {
   signal?: AbortSignal;
+  /** Weights to start from (a PyTorch state_dict, an ONNX file's initializers) instead of the seeded initialisation. */
+  init?: InitWeights;
   onBatch?: (ev: BatchEvent & { iteration: number }) => void;
   onEpoch?: (ev: EpochEvent & { iteration: number }) => void;
   onIteration?: (r: IterationReport) => void | Promise<void>;

@@ -23,7 +23,7 @@ export interface IterativeRun {
 export async function runIterativePrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: IterativeHooks = {}): Promise<IterativeRun> {
   if (!(ITERATIVE_METHODS as readonly string[]).includes(c.method)) throw new ShrinkError("E_ARG", `method ${c.method} is not iterative`);
   validatePruneConfig(c);
-  const session = createSession(e, c, train, test);
+  const session = createSession(e, c, train, test, { init: hooks.init });
   try {
     const prunable = prunableParams(session.model.params(), c.exclude);
     const iterations = await runIterative(e, session, prunable, {

@@ -8,7 +8,7 @@ import type { Sequential } from "../nn/sequential";
 import type { ModelSpec } from "../nn/models";
 import { modelStats, type ModelStats } from "../nn/summary";
 import type { LrSchedule } from "../optim/lr-schedules";
-import { createSession } from "../train/session";
+import { createSession, type InitWeights } from "../train/session";
 import type { EpochEvent, BatchEvent, TrainResult } from "../train/trainer";
 import { ShrinkError } from "../engine/errors";
 import { prunableParams } from "./prunable";
@@ -24,6 +24,8 @@ export interface PruneEpochState extends ThresholdState {
 
 export interface PruneHooks {
   signal?: AbortSignal;
+  /** Weights to start from (a PyTorch state_dict, an ONNX file's initializers) instead of the seeded initialisation. */
+  init?: InitWeights;
   onBatch?: (ev: BatchEvent) => void;
   onEpoch?: (ev: EpochEvent, st: PruneEpochState) => void | Promise<void>;
 }
@@ -46,7 +48,7 @@ export interface PruneRun {
 export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: PruneHooks = {}): Promise<PruneRun> {
   validatePruneConfig(c);
   if ((ITERATIVE_METHODS as readonly string[]).includes(c.method)) throw new ShrinkError("E_ARG", `method ${c.method} is iterative: use runIterativePrune`);
-  const session = createSession(e, c, train, test);
+  const session = createSession(e, c, train, test, { init: hooks.init });
   const params = session.model.params();
   let prunable: Param[], opt: SingleRunOptimizer, schedule: LrSchedule;
   try {

@@ -4,10 +4,15 @@
 import { ShrinkError } from "../engine/errors";
 import { LR_SCHEDULES, type LrScheduleKind } from "../optim/lr-schedules";
 import { MODEL_NAMES, type ModelName } from "../nn/models";
+import { planFromArchitecture, type Architecture } from "../nn/architecture";
+import { planConvs } from "../nn/plan";
 import { DATASET_NAMES, AUGMENT_KINDS, type DatasetName, type AugmentKind } from "../data/catalog";
 
 export interface TrainConfig {
-  model: ModelName;
+  /** A built-in model, or "custom" with `architecture`. */
+  model: ModelName | "custom";
+  /** The model as an architecture document (docs/model-format.md); model is then "custom". */
+  architecture?: Architecture;
   /** Width multiplier α of mobilenet-v1 (1 for every other model). */
   width?: number;
   epochs: number;
@@ -55,23 +60,41 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
  * without, 0.8764 with; docs/conv.md), none for the fully connected models or
  * a one-epoch run.
  */
-export function defaultWarmup(model: ModelName, epochs: number): number {
+export function defaultWarmup(model: ModelName | "custom", epochs: number, architecture?: Architecture): number {
+  if (model === "custom") return epochs >= 2 && architecture && hasConv(architecture) ? 1 : 0;
   return model === "linear" || model === "mlp" || epochs < 2 ? 0 : 1;
 }
+
+/** An architecture with a convolution trains like the conv nets (warm-up). */
+const hasConv = (a: Architecture) => {
+  try {
+    return planConvs(planFromArchitecture(a).plan).length > 0;
+  } catch {
+    return false; // validation reports it later, with its path
+  }
+};
 
 /**
  * The batch a model trains with when none is asked for: the PQI paper's 250,
  * except ResNet-18, whose activations (about 12 MB per 32×32 image) at 250
  * would not fit wasm32's 4 GiB; it gets 128.
  */
-export function defaultBatch(model: ModelName): number {
+export function defaultBatch(model: ModelName | "custom"): number {
   return model === "resnet18" ? 128 : DEFAULT_TRAIN_CONFIG.batch;
 }
 
 const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `${opt}: ${String(v)} is not allowed (${allowed})`);
 
 export function validateTrainConfig(c: TrainConfig): TrainConfig {
-  if (!(MODEL_NAMES as readonly string[]).includes(c.model)) throw bad("model", c.model, `one of ${MODEL_NAMES.join(", ")}`);
+  if (c.model === "custom") {
+    if (c.architecture === undefined) throw bad("model", c.model, "custom needs an architecture");
+    planFromArchitecture(c.architecture);
+    if (c.width !== undefined && c.width !== 1) throw bad("width", c.width, "width applies to mobilenet-v1 only, not to an architecture");
+  } else if (!(MODEL_NAMES as readonly string[]).includes(c.model)) {
+    throw bad("model", c.model, `one of ${MODEL_NAMES.join(", ")}, or custom with an architecture`);
+  } else if (c.architecture !== undefined) {
+    throw bad("architecture", "given with a built-in model", `set model to "custom" (it was ${c.model})`);
+  }
   if (!Number.isInteger(c.epochs) || c.epochs < 1 || c.epochs > 100000) throw bad("epochs", c.epochs, "an integer from 1 to 100000");
   if (!Number.isInteger(c.batch) || c.batch < 1 || c.batch > 65536) throw bad("batch", c.batch, "an integer from 1 to 65536");
   if (!(c.lr > 0) || !Number.isFinite(c.lr)) throw bad("lr", c.lr, "a finite number > 0");

@@ -6,7 +6,10 @@ import { Rng } from "../engine/rng";
 import { WasmDataset, Batcher } from "../data/batcher";
 import { datasetNorm, guessDataset, resolveAugment } from "../data/catalog";
 import type { ImageLabelSet } from "../data/idx";
-import { buildModel, modelSpec, type ModelSpec } from "../nn/models";
+import { buildModel, modelSpec, modelPlan, specFromArchitecture, type ModelSpec } from "../nn/models";
+import { checkStateDict, loadStateDict } from "../io/state-dict";
+import type { DecodedTensor } from "../io/safetensors";
+import { ShrinkError } from "../engine/errors";
 import type { Sequential } from "../nn/sequential";
 import type { LrSchedule } from "../optim/lr-schedules";
 import { lrScheduleFor, sgdOptionsFor } from "./optimizer-setup";
@@ -38,7 +41,28 @@ export const shuffleSeed = (seed: number) => (seed ^ 0x9e3779b9) >>> 0;
 /** Seed of the training-augmentation stream (random crops and flips). */
 export const augmentSeed = (seed: number) => (seed ^ 0x7f4a7c15) >>> 0;
 
-export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLabelSet, testSet: ImageLabelSet): Session {
+/** Weights to start from instead of the seeded initialisation (a PyTorch state_dict, an ONNX file's initializers). */
+export interface InitWeights {
+  tensors: Map<string, DecodedTensor>;
+  /** Named in errors (a file name). */
+  source: string;
+}
+
+/** The spec a config trains: its architecture document, or the built-in model sized to the data. */
+export function sessionSpec(config: TrainConfig, data: Pick<ImageLabelSet, "channels" | "height" | "width" | "numClasses">): ModelSpec {
+  const shape: [number, number, number] = [data.channels ?? 1, data.height, data.width];
+  if (!config.architecture) return modelSpec(config.model, shape, data.numClasses, { width: config.width });
+  const spec = specFromArchitecture(config.architecture);
+  if (spec.inputs !== shape[0] * shape[1] * shape[2] || (spec.input[1] !== 1 || spec.input[2] !== 1) && spec.input.join() !== shape.join()) {
+    throw new ShrinkError("E_DATA_SHAPE", `architecture: its input is ${spec.input.join("×")} but the data's images are ${shape.join("×")}`, { param: "architecture" });
+  }
+  if (spec.classes !== data.numClasses) {
+    throw new ShrinkError("E_DATA_SHAPE", `architecture: it ends in ${spec.classes} outputs but the data has ${data.numClasses} classes`, { param: "architecture" });
+  }
+  return spec;
+}
+
+export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLabelSet, testSet: ImageLabelSet, o: { init?: InitWeights } = {}): Session {
   validateTrainConfig(config);
   const rowLen = (trainSet.channels ?? 1) * trainSet.height * trainSet.width;
   // Checked before anything is allocated: the dataset (normalisation, what augment "auto" means) and its shape.
@@ -46,10 +70,19 @@ export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLab
   const dataset = config.dataset ?? guessDataset({ channels: shape.channels, numClasses: trainSet.numClasses });
   const norm = datasetNorm(dataset, shape);
   const aug = resolveAugment(config.augment ?? "auto", dataset, shape.height, shape.width);
-  const spec = modelSpec(config.model, [trainSet.channels ?? 1, trainSet.height, trainSet.width], trainSet.numClasses, { width: config.width });
+  const spec = sessionSpec(config, trainSet);
+  if (o.init) checkStateDict(modelPlan(spec), o.init.tensors, o.init.source);
   const rng = new Rng(e, initSeed(config.seed));
   const model = buildModel(e, spec, config.batch, rng);
   rng.free();
+  if (o.init) {
+    try {
+      loadStateDict(e, model, o.init.tensors, o.init.source);
+    } catch (err) {
+      model.free();
+      throw err;
+    }
+  }
   const trainDs = new WasmDataset(e, trainSet.images, trainSet.labels, rowLen, trainSet.numClasses, shape);
   const testDs = new WasmDataset(e, testSet.images, testSet.labels, rowLen, testSet.numClasses, shape);
   const augRng = aug ? new Rng(e, augmentSeed(config.seed)) : undefined;

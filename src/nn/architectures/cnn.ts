@@ -5,22 +5,21 @@
 //                            Conv2d(64,128,...), BatchNorm2d(128), ReLU(), MaxPool2d(2), ...)         # 4..15
 //   forward: classifier(adaptive_avg_pool2d(features(x), 1).flatten(1)),  classifier = Linear(512, K)
 // Convs carry no bias: the batch norm after each would cancel it.
-import { conv, pool, planOut, type LayerPlan, type Shape } from "../plan";
+import type { ArchLayer } from "../architecture";
 
 export const CNN_WIDTHS = [64, 128, 256, 512];
 
-export function cnnPlan(input: Shape, classes: number, widths = CNN_WIDTHS): LayerPlan[] {
-  const plan: LayerPlan[] = [];
-  let s: Shape = input;
+export function cnnLayers(classes: number, widths = CNN_WIDTHS): ArchLayer[] {
+  const layers: ArchLayer[] = [];
   widths.forEach((w, i) => {
     const b = 4 * i;
-    const c = conv(`features.${b}`, s, w, 3, { padding: 1 });
-    s = planOut(c);
-    plan.push(c, { op: "bn", name: `features.${b + 1}`, shape: s }, { op: "relu", name: `features.${b + 2}`, shape: s });
-    const p = pool("maxpool", `features.${b + 3}`, s, 2);
-    s = planOut(p);
-    plan.push(p);
+    layers.push(
+      { type: "conv2d", name: `features.${b}`, out_channels: w, kernel: 3, padding: 1, bias: false },
+      { type: "batchnorm2d", name: `features.${b + 1}` },
+      { type: "relu", name: `features.${b + 2}` },
+      { type: "maxpool2d", name: `features.${b + 3}`, kernel: 2 },
+    );
   });
-  plan.push({ op: "gap", name: "pool", in: s }, { op: "linear", name: "classifier", in: s[0], out: classes });
-  return plan;
+  layers.push({ type: "global_avgpool2d", name: "pool" }, { type: "linear", name: "classifier", out_features: classes });
+  return layers;
 }

@@ -4,7 +4,7 @@
 // paper's widths and strides, global average pooling, linear classifier.
 // Width multiplier α scales every width: c(n) = max(1, ⌊α·n⌋).
 // Names: conv1, bn1, layers.{i}.{conv1 (depthwise), bn1, conv2 (pointwise), bn2}, fc.
-import { conv, planOut, type LayerPlan, type Shape } from "../plan";
+import type { ArchLayer } from "../architecture";
 
 /** (output width, stride) of each depthwise-separable block. */
 export const MOBILENET_CFG: [number, number][] = [
@@ -14,21 +14,23 @@ export const MOBILENET_CFG: [number, number][] = [
 
 export const scaledWidth = (n: number, alpha: number) => Math.max(1, Math.floor(n * alpha));
 
-export function mobilenetPlan(input: Shape, classes: number, alpha = 1): LayerPlan[] {
-  const stem = conv("conv1", input, scaledWidth(32, alpha), 3, { padding: 1 });
-  let s = planOut(stem);
-  const plan: LayerPlan[] = [stem, { op: "bn", name: "bn1", shape: s }, { op: "relu", name: "relu", shape: s }];
+export function mobilenetLayers(classes: number, alpha = 1): ArchLayer[] {
+  let c = scaledWidth(32, alpha);
+  const layers: ArchLayer[] = [
+    { type: "conv2d", name: "conv1", out_channels: c, kernel: 3, padding: 1, bias: false },
+    { type: "batchnorm2d", name: "bn1" }, { type: "relu", name: "relu" },
+  ];
   MOBILENET_CFG.forEach(([w, stride], i) => {
     const n = `layers.${i}`;
-    const dw = conv(`${n}.conv1`, s, s[0], 3, { stride, padding: 1, groups: s[0] });
-    const sd = planOut(dw);
-    const pw = conv(`${n}.conv2`, sd, scaledWidth(w, alpha), 1);
-    s = planOut(pw);
-    plan.push(
-      dw, { op: "bn", name: `${n}.bn1`, shape: sd }, { op: "relu", name: `${n}.relu1`, shape: sd },
-      pw, { op: "bn", name: `${n}.bn2`, shape: s }, { op: "relu", name: `${n}.relu2`, shape: s },
+    const out = scaledWidth(w, alpha);
+    layers.push(
+      { type: "conv2d", name: `${n}.conv1`, out_channels: c, kernel: 3, stride, padding: 1, groups: c, bias: false },
+      { type: "batchnorm2d", name: `${n}.bn1` }, { type: "relu", name: `${n}.relu1` },
+      { type: "conv2d", name: `${n}.conv2`, out_channels: out, kernel: 1, bias: false },
+      { type: "batchnorm2d", name: `${n}.bn2` }, { type: "relu", name: `${n}.relu2` },
     );
+    c = out;
   });
-  plan.push({ op: "gap", name: "avgpool", in: s }, { op: "linear", name: "fc", in: s[0], out: classes });
-  return plan;
+  layers.push({ type: "global_avgpool2d", name: "avgpool" }, { type: "linear", name: "fc", out_features: classes });
+  return layers;
 }

@@ -4,34 +4,33 @@
 // shortcuts (1×1 conv + BN) where the shape changes, global average pooling
 // and a linear classifier. Names follow torchvision's resnet18 state_dict:
 // conv1, bn1, layer{1-4}.{0,1}.{conv1,bn1,conv2,bn2,downsample.0,downsample.1}, fc.
-import { conv, planOut, type LayerPlan, type Shape } from "../plan";
+import type { ArchLayer } from "../architecture";
 
-function basicBlock(name: string, input: Shape, out: number, stride: number): LayerPlan {
-  const c1 = conv(`${name}.conv1`, input, out, 3, { stride, padding: 1 });
-  const s1 = planOut(c1);
-  const c2 = conv(`${name}.conv2`, s1, out, 3, { padding: 1 });
-  const s2 = planOut(c2);
-  const main: LayerPlan[] = [
-    c1, { op: "bn", name: `${name}.bn1`, shape: s1 }, { op: "relu", name: `${name}.relu`, shape: s1 },
-    c2, { op: "bn", name: `${name}.bn2`, shape: s2 },
+function basicBlock(name: string, inCh: number, out: number, stride: number): ArchLayer {
+  const main: ArchLayer[] = [
+    { type: "conv2d", name: `${name}.conv1`, out_channels: out, kernel: 3, stride, padding: 1, bias: false },
+    { type: "batchnorm2d", name: `${name}.bn1` }, { type: "relu", name: `${name}.relu` },
+    { type: "conv2d", name: `${name}.conv2`, out_channels: out, kernel: 3, padding: 1, bias: false },
+    { type: "batchnorm2d", name: `${name}.bn2` },
   ];
-  const shortcut: LayerPlan[] | null = stride !== 1 || input[0] !== out
-    ? [conv(`${name}.downsample.0`, input, out, 1, { stride }), { op: "bn", name: `${name}.downsample.1`, shape: s2 }]
+  const shortcut: ArchLayer[] | null = stride !== 1 || inCh !== out
+    ? [{ type: "conv2d", name: `${name}.downsample.0`, out_channels: out, kernel: 1, stride, bias: false }, { type: "batchnorm2d", name: `${name}.downsample.1` }]
     : null;
-  return { op: "residual", name, main, shortcut, in: input, out: s2 };
+  return { type: "residual", name, main, shortcut, relu: true };
 }
 
-export function resnet18Plan(input: Shape, classes: number): LayerPlan[] {
-  const stem = conv("conv1", input, 64, 3, { padding: 1 });
-  let s = planOut(stem);
-  const plan: LayerPlan[] = [stem, { op: "bn", name: "bn1", shape: s }, { op: "relu", name: "relu", shape: s }];
+export function resnet18Layers(classes: number): ArchLayer[] {
+  const layers: ArchLayer[] = [
+    { type: "conv2d", name: "conv1", out_channels: 64, kernel: 3, padding: 1, bias: false },
+    { type: "batchnorm2d", name: "bn1" }, { type: "relu", name: "relu" },
+  ];
+  let c = 64;
   [64, 128, 256, 512].forEach((w, i) => {
     for (let b = 0; b < 2; b++) {
-      const blk = basicBlock(`layer${i + 1}.${b}`, s, w, i > 0 && b === 0 ? 2 : 1);
-      s = planOut(blk);
-      plan.push(blk);
+      layers.push(basicBlock(`layer${i + 1}.${b}`, c, w, i > 0 && b === 0 ? 2 : 1));
+      c = w;
     }
   });
-  plan.push({ op: "gap", name: "avgpool", in: s }, { op: "linear", name: "fc", in: s[0], out: classes });
-  return plan;
+  layers.push({ type: "global_avgpool2d", name: "avgpool" }, { type: "linear", name: "fc", out_features: classes });
+  return layers;
 }

@@ -6,11 +6,15 @@
 //   "remaining"  over the nonzero entries only (what SAP measures on the
 //                weights that remain after pruning), with the PQI-bound r of
 //                Eq. 4 (η_r = 0) on those d remaining entries.
-// Works on any safetensors file of F32, F16 or BF16 tensors (F16/BF16 read as f32).
-import { readFile } from "node:fs/promises";
+// Works on any safetensors file of F32, F16 or BF16 tensors (F16/BF16 read as
+// f32) and on ONNX files (their initializers, under the layers' names); with
+// --arch, the tensors are first checked against the architecture.
 import { parseArgs, helpText, type OptSpecs } from "../args";
 import { loadEngine } from "../index";
 import { decodeSafetensors } from "../../io/safetensors";
+import { checkStateDict } from "../../io/state-dict";
+import { modelPlan } from "../../nn/models";
+import { readBytes, readModelInput, isOnnx } from "../model-input";
 import { ShrinkError } from "../../engine/errors";
 import { Tensor } from "../../engine/tensor";
 import type { Param } from "../../nn/layer";
@@ -20,12 +24,13 @@ import { scopeGroups } from "../../prune/scopes";
 import { checkPQ } from "../../prune/measures/vector";
 
 export const OPTIONS: OptSpecs = {
+  arch: { type: "string", arg: "FILE", help: "Check the tensors against this architecture (.json or .onnx) first" },
   p: { type: "number", arg: "X", default: 0.5, help: "PQ Index p (0 < p ≤ 1)" },
   q: { type: "number", arg: "X", default: 1, help: "PQ Index q (q ≥ 1, q > p)" },
   json: { type: "bool", help: "Print a JSON object instead of the table" },
 };
 
-export const INSPECT_HELP = helpText("Usage: shrink inspect MODEL.safetensors [options]",
+export const INSPECT_HELP = helpText("Usage: shrink inspect MODEL.safetensors|MODEL.onnx [options]",
   "Sparsity report of every F32/F16/BF16 tensor: parameters, nonzeros, sparsity; PQ Index and Gini of the tensor as it is\n" +
   "(zeros included) and over the remaining (nonzero) entries, with the PQI-bound r (Eq. 4, η_r = 0) on those.", OPTIONS);
 
@@ -38,13 +43,13 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   if (!file) throw new ShrinkError("E_ARG", "missing MODEL.safetensors argument (see shrink inspect --help)");
   const p = a.opts.p as number, q = a.opts.q as number;
   checkPQ(p, q);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (err) {
-    throw new ShrinkError("E_FILE", `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  const arch = a.opts.arch as string | undefined;
+  let { tensors, metadata } = isOnnx(file) || arch ? { tensors: new Map(), metadata: {} as Record<string, string> } : decodeSafetensors(await readBytes(file), file);
+  if (isOnnx(file) || arch) {
+    const m = await readModelInput(file, arch);
+    checkStateDict(modelPlan(m.spec), m.tensors, file);
+    ({ tensors, metadata } = m);
   }
-  const { tensors, metadata } = decodeSafetensors(bytes, file);
   const e = await loadEngine();
   const params: Param[] = [];
   const skipped: string[] = [];

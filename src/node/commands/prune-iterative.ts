@@ -4,6 +4,7 @@ import type { Engine } from "../../engine/engine";
 import type { LoadedDataset } from "../load-dataset";
 import type { TrainConfig } from "../../train/config";
 import type { PruneConfig } from "../../prune/config";
+import type { InitWeights } from "../../train/session";
 import { runIterativePrune } from "../../prune/run-iterative";
 import type { IterationReport } from "../../prune/iterative";
 import { encodeModel } from "../../io/model-file";
@@ -23,7 +24,7 @@ function row(r: IterationReport): string {
 }
 
 export async function iterativeCommand(e: Engine, cfg: PruneConfig, train: TrainConfig, data: LoadedDataset, progress: Progress,
-  json: boolean, out: string | undefined, logPath: string | undefined, signal: AbortSignal): Promise<void> {
+  json: boolean, out: string | undefined, logPath: string | undefined, signal: AbortSignal, init?: InitWeights): Promise<void> {
   const log = logPath ? await JsonlLog.open(logPath) : null;
   progress.line(`${cfg.method}: ${cfg.iterations} iterations × ${cfg.epochs} epochs, ${cfg.scope} scope${cfg.method === "sap" ? `, p ${cfg.p}, q ${cfg.q}, η_r ${cfg.etaR}, γ ${cfg.gamma}, β ${cfg.maxRatio}` : `, ratio ${cfg.ratio}`}`);
   let printedHeader = false;
@@ -32,6 +33,7 @@ export async function iterativeCommand(e: Engine, cfg: PruneConfig, train: Train
   try {
     run = await runIterativePrune(e, cfg, data.train, data.test, {
       signal,
+      init,
       onBatch: (ev) => progress.batch(ev),
       onIteration: async (r) => {
         if (!printedHeader) { header(progress); printedHeader = true; }

@@ -16,6 +16,7 @@ import { SOFT_THRESHOLD_METHODS } from "../../prune/soft-threshold";
 import { ITERATIVE_METHODS } from "../../prune/iterative";
 import { iterativeCommand } from "./prune-iterative";
 import { checkOutputs, checkNotInput } from "../output-paths";
+import { readArchitecture, readInit } from "../model-input";
 import { PRUNE_METHODS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, type PruneConfig } from "../../prune/config";
 import { runPrune, type PruneHooks, type PruneRun } from "../../prune/run";
 import { findDForSparsity, type DSearch } from "../../prune/search";
@@ -58,7 +59,8 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   if (p.help) return void process.stdout.write(PRUNE_HELP);
   if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink prune --help)`);
   const o = p.opts;
-  const train = validateTrainConfig(trainConfigFrom(p));
+  const archIn = o.arch ? await readArchitecture(o.arch as string) : null;
+  const train = validateTrainConfig(trainConfigFrom(p, archIn?.architecture));
   const cfg: PruneConfig = {
     ...train,
     method: o.method as PruneConfig["method"],
@@ -89,6 +91,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   const outputs = { out: o.out as string | undefined, log: o.log as string | undefined };
   checkOutputs(outputs);
   const progress = new Progress(Boolean(o.quiet));
+  const init = o.init ? await readInit(o.init as string) : archIn?.weights ?? undefined;
   const data = await loadDataset({ dataset: train.dataset, dataDir: o.dataDir as string | undefined });
   checkNotInput("out", outputs.out, data.dir);
   checkNotInput("log", outputs.log, data.dir);
@@ -96,10 +99,11 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   cfg.dataset ??= data.name;
   progress.line(dataLine(data, train.augment));
   const e = await loadEngine();
-  if ((ITERATIVE_METHODS as readonly string[]).includes(cfg.method)) return iterativeCommand(e, cfg, train, data, progress, Boolean(o.json), o.out as string | undefined, o.log as string | undefined, signal);
+  if ((ITERATIVE_METHODS as readonly string[]).includes(cfg.method)) return iterativeCommand(e, cfg, train, data, progress, Boolean(o.json), o.out as string | undefined, o.log as string | undefined, signal, init);
   const log = o.log ? await JsonlLog.open(o.log as string) : null;
   const hooks = (pilot?: number) => ({
     signal,
+    init,
     onBatch: (ev: Parameters<NonNullable<PruneHooks["onBatch"]>>[0]) => progress.batch(ev),
     onEpoch: async (ev: Parameters<NonNullable<PruneHooks["onEpoch"]>>[0], st: Parameters<NonNullable<PruneHooks["onEpoch"]>>[1]) => {
       const stop = st.stoppedAt !== null ? `  stopped@${st.stoppedAt}` : "";

@@ -1,5 +1,7 @@
 // The training options shared by `shrink train` and `shrink prune`.
 import type { OptSpecs, Parsed } from "../args";
+import type { Architecture } from "../../nn/architecture";
+import { ShrinkError } from "../../engine/errors";
 import { DEFAULT_TRAIN_CONFIG as D, defaultWarmup, defaultBatch, type TrainConfig } from "../../train/config";
 import { LR_SCHEDULES } from "../../optim/lr-schedules";
 import { MODEL_NAMES } from "../../nn/models";
@@ -7,6 +9,8 @@ import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/catalog";
 
 export const TRAIN_OPTIONS: OptSpecs = {
   model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear, mlp (in-128-256-K), cnn (conv 64-128-256-512), resnet18, mobilenet-v1" },
+  arch: { type: "string", arg: "FILE", help: "Your own model instead of --model: an architecture file (.json, docs/model-format.md) or an ONNX model (.onnx, its weights too)" },
+  init: { type: "string", arg: "FILE", help: "Start from these weights: a PyTorch state_dict in safetensors (F32/F16/BF16), checked like load_state_dict(strict=True)" },
   width: { type: "number", arg: "X", help: "mobilenet-v1 width multiplier α (default 1)" },
   epochs: { type: "int", arg: "N", default: D.epochs, help: "Training epochs" },
   batch: { type: "int", arg: "N", help: `Mini-batch size (default ${D.batch}; 128 for resnet18)` },
@@ -31,20 +35,24 @@ export const TRAIN_OPTIONS: OptSpecs = {
   quiet: { type: "bool", help: "No progress output" },
 };
 
-export function trainConfigFrom(p: Parsed): TrainConfig {
+/** architecture: the --arch file's, already read (the model is then "custom"). */
+export function trainConfigFrom(p: Parsed, architecture?: Architecture): TrainConfig {
   const o = p.opts;
+  if (architecture && p.given.has("model")) throw new ShrinkError("E_ARG", "--arch: give --model or --arch, not both");
+  const model = architecture ? "custom" : o.model as TrainConfig["model"];
   return {
-    model: o.model as TrainConfig["model"],
+    model,
+    architecture,
     width: o.width as number | undefined,
     epochs: o.epochs as number,
-    batch: (o.batch as number | undefined) ?? defaultBatch(o.model as TrainConfig["model"]),
+    batch: (o.batch as number | undefined) ?? defaultBatch(model),
     lr: o.lr as number,
     momentum: o.momentum as number,
     nesterov: o.nesterov as boolean,
     weightDecay: o.weightDecay as number,
     lrSchedule: o.lrSchedule as TrainConfig["lrSchedule"],
     lrInterval: o.lrInterval as TrainConfig["lrInterval"],
-    warmup: (o.warmup as number | undefined) ?? defaultWarmup(o.model as TrainConfig["model"], o.epochs as number),
+    warmup: (o.warmup as number | undefined) ?? defaultWarmup(model, o.epochs as number, architecture),
     lrGamma: o.lrGamma as number,
     lrStepSize: o.lrStepSize as number | undefined,
     lrPower: o.lrPower as number,

@@ -1,4 +1,5 @@
-// shrink train: dense training of any built-in model on Fashion-MNIST, MNIST or CIFAR.
+// shrink train: dense training of a built-in model or your own (--arch, --init)
+// on Fashion-MNIST, MNIST or CIFAR.
 import { parseArgs, helpText } from "../args";
 import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options";
 import { loadEngine, loadDataset, dataLine } from "../index";
@@ -11,6 +12,7 @@ import { ShrinkError } from "../../engine/errors";
 import { JsonlLog } from "../jsonl-log";
 import { summaryJson, printLayerTable } from "../report";
 import { checkOutputs, checkNotInput } from "../output-paths";
+import { readArchitecture, readInit } from "../model-input";
 
 export const TRAIN_HELP = helpText(
   "Usage: shrink train [options]",
@@ -22,18 +24,20 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
   const p = parseArgs(argv, TRAIN_OPTIONS, "train");
   if (p.help) return void process.stdout.write(TRAIN_HELP);
   if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink train --help)`);
-  const config = validateTrainConfig(trainConfigFrom(p));
   const o = p.opts;
+  const archIn = o.arch ? await readArchitecture(o.arch as string) : null;
+  const config = validateTrainConfig(trainConfigFrom(p, archIn?.architecture));
   const outputs = { out: o.out as string | undefined, log: o.log as string | undefined };
   checkOutputs(outputs); // before any work: a bad path must not cost a finished run
   const progress = new Progress(Boolean(o.quiet));
+  const init = o.init ? await readInit(o.init as string) : archIn?.weights ?? undefined;
   const data = await loadDataset({ dataset: config.dataset, dataDir: o.dataDir as string | undefined });
   checkNotInput("out", outputs.out, data.dir);
   checkNotInput("log", outputs.log, data.dir);
   config.dataset ??= data.name; // recorded in the summary and the model file
   progress.line(dataLine(data, config.augment));
   const e = await loadEngine();
-  const s = createSession(e, config, data.train, data.test);
+  const s = createSession(e, config, data.train, data.test, { init });
   const log = o.log ? await JsonlLog.open(o.log as string) : null;
   try {
     const result = await s.run({

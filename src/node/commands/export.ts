@@ -1,0 +1,63 @@
+// shrink export MODEL --format onnx|safetensors --out FILE: a model in a
+// standard format. ONNX (opset 13) for onnxruntime, PyTorch's onnx tooling and
+// TF.js converters, with the input normalisation in metadata_props; or
+// shrink's safetensors (e.g. from an ONNX file, to prune with shrink later).
+import { parseArgs, helpText, type OptSpecs } from "../args";
+import { loadEngine } from "../index";
+import { ShrinkError } from "../../engine/errors";
+import { DATASET_NAMES, DATASETS, type DatasetName } from "../../data/catalog";
+import { modelFromTensors, encodeModel } from "../../io/model-file";
+import { exportOnnx, normalisationProps } from "../../io/onnx/export";
+import { writeFileAtomic } from "../atomic-write";
+import { checkOutputs } from "../output-paths";
+import { readModelInput } from "../model-input";
+
+export const OPTIONS: OptSpecs = {
+  format: { type: "enum", values: ["onnx", "safetensors"], default: "onnx", help: "Output format" },
+  out: { type: "string", arg: "FILE", help: "Output file (required)" },
+  "fold-bn": { type: "bool", help: "onnx: fold each batch norm that follows a conv into the conv (fewer nodes; floats differ in the last bits)" },
+  arch: { type: "string", arg: "FILE", help: "The model's architecture (.json or .onnx), for a plain PyTorch state_dict" },
+  dataset: { type: "enum", values: DATASET_NAMES, help: "Dataset whose input normalisation to record (default: the one the model was trained on)" },
+  quiet: { type: "bool", help: "No progress output" },
+};
+
+export const EXPORT_HELP = helpText("Usage: shrink export MODEL.safetensors|MODEL.onnx --out FILE [options]",
+  "Write a model as ONNX (opset 13; inputs normalised as recorded in its metadata_props) or as shrink's safetensors.", OPTIONS);
+
+function trainedOn(metadata: Record<string, string>): DatasetName | undefined {
+  try {
+    const d = (JSON.parse(metadata.training ?? "{}") as { dataset?: unknown }).dataset;
+    return typeof d === "string" && (DATASET_NAMES as readonly string[]).includes(d) ? d as DatasetName : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function exportCommand(argv: string[]): Promise<void> {
+  const p = parseArgs(argv, OPTIONS, "export");
+  if (p.help) return void process.stdout.write(EXPORT_HELP);
+  const file = p.positional[0];
+  if (!file) throw new ShrinkError("E_ARG", "missing MODEL argument (see shrink export --help)");
+  if (p.positional.length > 1) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[1]}" (see shrink export --help)`);
+  const o = p.opts;
+  const out = o.out as string | undefined;
+  if (!out) throw new ShrinkError("E_ARG", "--out: missing (the file to write)");
+  if (o.foldBn && o.format !== "onnx") throw new ShrinkError("E_ARG", "--fold-bn: applies to --format onnx only");
+  checkOutputs({ out });
+  const input = await readModelInput(file, o.arch as string | undefined);
+  const e = await loadEngine();
+  const model = modelFromTensors(e, input.spec, input.tensors, file, 1, { inference: true });
+  try {
+    const dataset = (o.dataset as DatasetName | undefined) ?? trainedOn(input.metadata) ?? input.metadata["shrinkwasm.dataset"] as DatasetName | undefined;
+    if (dataset && DATASETS[dataset]?.channels !== input.spec.input[0] && input.spec.architecture.input.length === 3) {
+      throw new ShrinkError("E_ARG", `--dataset: ${dataset} images have ${DATASETS[dataset].channels} channels but the model takes ${input.spec.input[0]}`);
+    }
+    const bytes = o.format === "onnx"
+      ? exportOnnx(e, model, input.spec, { foldBn: Boolean(o.foldBn), metadata: normalisationProps(dataset) })
+      : encodeModel(model, input.spec, { ...(dataset ? { training: { dataset } } : {}), source: file });
+    await writeFileAtomic(out, bytes);
+    if (!o.quiet) process.stderr.write(`saved ${out} (${o.format}, ${bytes.length} bytes)\n`);
+  } finally {
+    model.free();
+  }
+}
