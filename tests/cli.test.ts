@@ -27,7 +27,7 @@ test("--help prints usage and exits 0: top level, train, eval", () => {
   assert.equal(train.stderr, "");
   const ev = shrink("eval", "--help");
   assert.equal(ev.code, 0);
-  assert.match(ev.stdout, /^Usage: shrink eval MODEL\.safetensors \[options\]/);
+  assert.match(ev.stdout, /^Usage: shrink eval MODEL\.safetensors\|MODEL\.onnx \[options\]/);
   assert.ok(ev.stdout.includes("--data-dir"));
   assert.equal(ev.stderr, "");
 });
@@ -38,7 +38,7 @@ test("no command prints usage and exits 2; an unknown command is one line, exit 
   assert.match(none.stdout, /^Usage: shrink/);
   const bad = shrink("frobnicate");
   assert.equal(bad.code, 2);
-  assert.deepEqual(lines(bad.stderr), ['shrink: unknown command "frobnicate" (commands: prune, train, eval, inspect)']);
+  assert.deepEqual(lines(bad.stderr), ['shrink: unknown command "frobnicate" (commands: prune, train, eval, inspect, export)']);
 });
 
 /** A corrupt dataset dir: train images with a bad IDX magic, the other three files intact. */

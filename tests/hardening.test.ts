@@ -52,7 +52,7 @@ test("model files with bad spec metadata: one line naming the file and the field
     ["short.safetensors", '{"input":[1,28]}', /spec\.input \[1,28\] is not allowed/],
     ["huge.safetensors", '{"inputs":50331648}', /spec\.inputs 50331648 is not allowed/],
     ["big-image.safetensors", '{"input":[1,5000,5000]}', /spec\.input \[1,5000,5000\] is not allowed/],
-    ["big-ok-shape.safetensors", '{"input":[1,4000,4000]}', /tensor "fc\.weight" has shape \[10, 784\], expected \[10, 16000000\]/],
+    ["big-ok-shape.safetensors", '{"input":[1,4000,4000]}', /size mismatch: fc\.weight is \[10, 784\], the model needs \[10, 16000000\]/],
     ["array.safetensors", "[1,2]", /"spec" must be a JSON object/],
   ];
   for (const [name, spec, want] of cases) {

@@ -316,7 +316,7 @@ test("inspect usage errors: --p 0, --q 0.5, --p 1 --q 1, a missing file, no file
   const h = shrink("inspect", "--help");
   assert.equal(h.code, 0);
   assert.equal(h.stderr, "");
-  assert.match(h.stdout, /^Usage: shrink inspect MODEL\.safetensors \[options\]/);
+  assert.match(h.stdout, /^Usage: shrink inspect MODEL\.safetensors\|MODEL\.onnx \[options\]/);
   for (const opt of ["--p", "--q", "--json"]) assert.match(h.stdout, new RegExp(`^\\s+${opt}\\b`, "m"));
 });
 

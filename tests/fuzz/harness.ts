@@ -12,6 +12,13 @@ import { decodeSafetensors, encodeSafetensors } from "../../src/io/safetensors.t
 import { decodeModel } from "../../src/io/model-file.ts";
 import { parseIdx, loadIdx, encodeIdx } from "../../src/data/idx.ts";
 import { parseCifar, encodeCifar } from "../../src/data/cifar.ts";
+import { parseArchitecture, type Architecture } from "../../src/nn/architecture.ts";
+import { modelSpec, buildModel, specFromArchitecture } from "../../src/nn/models.ts";
+import { importOnnx } from "../../src/io/onnx/import.ts";
+import { exportOnnx } from "../../src/io/onnx/export.ts";
+import { decodeOnnxModel, encodeOnnxModel, DT, type NodeOut, type TensorOut, type AttrOut } from "../../src/io/onnx/proto.ts";
+import { modelFromTensors } from "../../src/io/model-file.ts";
+import { Rng } from "../../src/engine/rng.ts";
 
 /** xorshift32: the harness's own reproducible stream (nothing here reaches a weight). */
 export class FuzzRng {
@@ -92,6 +99,78 @@ export function mutateBytes(r: FuzzRng, seed: Uint8Array): Uint8Array {
   }
 }
 
+/** A small architecture with every layer type: the seed of the architecture and ONNX parsers. */
+export const FUZZ_ARCH: Architecture = {
+  format: "shrinkwasm-arch/1", name: "fuzz", input: [1, 8, 8],
+  layers: [
+    { type: "conv2d", name: "c1", out_channels: 4, kernel: 3, padding: 1 },
+    { type: "batchnorm2d", name: "bn1" }, { type: "relu6", name: "a1" },
+    { type: "residual", name: "res", main: [
+      { type: "conv2d", name: "dw", out_channels: 4, kernel: 3, stride: 2, padding: 1, groups: 4, bias: false }, { type: "batchnorm2d", name: "dwbn" }],
+    shortcut: [{ type: "conv2d", name: "proj", out_channels: 4, kernel: 1, stride: 2, bias: false }] },
+    { type: "maxpool2d", name: "mp", kernel: 2 }, { type: "avgpool2d", name: "ap", kernel: [1, 2], stride: 1, padding: [0, 1] },
+    { type: "flatten", name: "fl" }, { type: "linear", name: "fc1", out_features: 6, bias: false }, { type: "relu", name: "a2" },
+    { type: "linear", name: "fc2", out_features: 3 },
+  ],
+};
+const FUZZ_GAP: Architecture = {
+  format: "shrinkwasm-arch/1", input: [2, 6, 6],
+  layers: [{ type: "conv2d", out_channels: 3, kernel: [3, 1], dilation: 2 }, { type: "global_avgpool2d" }, { type: "linear", out_features: 2 }],
+};
+
+/** Mutates a JSON document: one value deep in the tree replaced, removed, duplicated or retyped. */
+function mutateJson(r: FuzzRng, seed: Uint8Array): Uint8Array {
+  const doc = JSON.parse(new TextDecoder().decode(seed)) as unknown;
+  const nodes: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach((x, i) => { nodes.push({ parent: v, key: i }); walk(x); });
+    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) { nodes.push({ parent: v as Record<string, unknown>, key: k }); walk(x); }
+  };
+  walk(doc);
+  const n = r.pick(nodes);
+  const p = n.parent as Record<string | number, unknown>;
+  switch (r.int(6)) {
+    case 0: delete p[n.key]; break;
+    case 1: p[n.key] = r.pick([...WEIRD_VALUES, "conv2d", "residual", "linear", "fc1", "res.main.0", { type: "relu" }, [{ type: "flatten" }], 16, 15, 0, 65537]); break;
+    case 2: if (Array.isArray(n.parent)) n.parent.push(structuredClone(n.parent[Number(n.key)])); else p[`x${r.int(9)}`] = 1; break;
+    case 3: { let deep: unknown = { type: "relu" }; for (let i = 0; i < 1 + r.int(40); i++) deep = { type: "residual", main: [deep] }; p[n.key] = deep; break; }
+    case 4: p[n.key] = r.pick([2 ** 20, 2 ** 31, -(2 ** 31), 1e9, 0.5, 4096, 4097]); break;
+    default: p[n.key] = structuredClone(p[r.pick(Object.keys(p))]);
+  }
+  return new TextEncoder().encode(JSON.stringify(doc));
+}
+
+/** Mutates an ONNX model at the message level: op types, inputs, attributes, initializer dims and data. */
+function mutateOnnx(r: FuzzRng, seed: Uint8Array): Uint8Array {
+  const m = decodeOnnxModel(seed, "seed");
+  const g = m.graph!;
+  const nodes: NodeOut[] = g.nodes.map((n) => ({
+    name: n.name, opType: n.opType, inputs: [...n.inputs], outputs: [...n.outputs],
+    attributes: n.attributes.map((a): AttrOut => (a.ints.length ? { name: a.name, ints: [...a.ints] } : a.type === 1 ? { name: a.name, f: a.f } : a.type === 3 ? { name: a.name, s: a.s } : { name: a.name, i: a.i })),
+  }));
+  const inits: TensorOut[] = g.initializers.map((t) => ({ name: t.name, dims: [...t.dims], dataType: t.dataType, raw: t.raw ?? new Uint8Array(0) }));
+  const values = [...new Set([...nodes.flatMap((n) => [...n.inputs, ...n.outputs]), ...inits.map((t) => t.name)])];
+  const n = r.pick(nodes), t = r.pick(inits);
+  switch (r.int(10)) {
+    case 0: n.opType = r.pick(["Relu", "Conv", "Add", "Gemm", "MatMul", "Clip", "Flatten", "Reshape", "Pad", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Identity", "Dropout", "Sigmoid", "Loop", "Constant"]); break;
+    case 1: n.inputs[r.int(n.inputs.length + 1)] = r.pick(values); break;
+    case 2: n.outputs[0] = r.pick(values); break;
+    case 3: { const a = n.attributes?.length ? r.pick(n.attributes) : undefined; if (a) { if (a.ints) a.ints = a.ints.map(() => r.pick([-1, 0, 1, 2, 3, 7, 2 ** 31, 1e6])); else a.i = r.pick([-1, 0, 1, 2, 2 ** 40]); } break; }
+    case 4: t.dims = t.dims.map(() => r.pick([0, 1, 2, 3, 4, 16, 2 ** 20, -1])); break;
+    case 5: t.dataType = r.pick([DT.FLOAT, DT.FLOAT16, DT.BFLOAT16, DT.DOUBLE, DT.INT64, DT.INT32, 0, 99]); break;
+    case 6: t.raw = t.raw.subarray(0, r.int(t.raw.length + 1)); break;
+    case 7: nodes.splice(r.int(nodes.length), 1); break;
+    case 8: nodes.splice(r.int(nodes.length), 0, { ...n, name: `${n.name}_dup` }); break;
+    default: (n.attributes ??= []).push({ name: r.pick(["pads", "strides", "group", "auto_pad", "ceil_mode", "axis", "transB", "kernel_shape", "epsilon", "mode"]), ints: [r.int(5), r.int(5), r.int(5), r.int(5)] });
+  }
+  const shape = (v: { shape: (number | string | null)[] | null }) => (v.shape ?? []).map((d) => d ?? "n");
+  return encodeOnnxModel({
+    opset: m.opsets[0]?.version ?? 13, producerName: "fuzz", producerVersion: "", graphName: g.name, nodes, initializers: inits,
+    inputs: g.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: r.int(8) ? shape(v) : ["n", r.int(3), 5000, 5000] })),
+    outputs: g.outputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: shape(v) })), metadata: m.metadata,
+  });
+}
+
 export function parsers(e: Engine): Parser[] {
   const linear = encodeSafetensors([
     { name: "fc.weight", dtype: "F32", shape: [2, 4], data: f32(8) },
@@ -121,7 +200,26 @@ export function parsers(e: Engine): Parser[] {
       run: (b) => loadIdx(b, "fuzz-idx.gz"),
     },
     { name: "cifar", seeds: [cifar], run: (b) => parseCifar("cifar10", [{ name: "fuzz.bin", bytes: b }]) },
+    {
+      name: "arch-json", seeds: [FUZZ_ARCH, FUZZ_GAP, modelSpec("mlp", [1, 28, 28]).architecture].map((a) => new TextEncoder().encode(JSON.stringify(a))),
+      mutate: mutateJson, run: (b) => parseArchitecture(new TextDecoder().decode(b), "fuzz.json"),
+    },
+    {
+      name: "onnx", seeds: [onnxSeed(e, FUZZ_ARCH), onnxSeed(e, FUZZ_GAP)], mutate: mutateOnnx,
+      // Import, then build the imported model and load its weights (what --arch model.onnx does).
+      run: (b) => { const m = importOnnx(b, "fuzz.onnx"); modelFromTensors(e, specFromArchitecture(m.architecture), m.tensors, "fuzz.onnx", 2, { inference: true }).free(); },
+    },
   ];
+}
+
+function onnxSeed(e: Engine, a: Architecture): Uint8Array {
+  const spec = specFromArchitecture(a);
+  const rng = new Rng(e, 3);
+  const model = buildModel(e, spec, 1, rng, { inference: true });
+  rng.free();
+  const bytes = exportOnnx(e, model, spec);
+  model.free();
+  return bytes;
 }
 
 /** A tiny synchronous gzip for the seeds (stored blocks: valid gzip without a compressor). */
