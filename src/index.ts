@@ -9,6 +9,7 @@ export { encodeModel, decodeModel, modelFromTensors, specFromMetadata, MODEL_FOR
 export { checkStateDict, loadStateDict } from "./io/state-dict";
 export { importOnnx, SUPPORTED_OPS as ONNX_SUPPORTED_OPS, type ImportedOnnx } from "./io/onnx/import";
 export { exportOnnx, normalisationProps, ONNX_OPSET, type OnnxExportOptions } from "./io/onnx/export";
+export { decodeOnnxModel, encodeOnnxModel, type OnnxModel } from "./io/onnx/proto";
 export { parseArchitecture, planFromArchitecture, ARCH_FORMAT, ARCH_LIMITS, LAYER_TYPES, type Architecture, type ArchLayer, type ArchitecturePlan } from "./nn/architecture";
 export { parseIdx, loadIdx, loadImageLabelPair, checkImageLabelPair, encodeIdx, type IdxArray, type ImageLabelSet } from "./data/idx";
 export { gunzip, isGzip } from "./data/gzip";

@@ -131,3 +131,19 @@ test("the committed architecture fixtures (written with their PyTorch twins by s
     assert.equal(a.classes, 10, f);
   }
 });
+
+test("a built-in model and the same layers given as an architecture file build the same initial weights, bit for bit", async () => {
+  const e = await engine();
+  const builtin = modelSpec("cnn", [1, 28, 28], 10);
+  const custom = specFromArchitecture(JSON.parse(JSON.stringify(builtin.architecture)));
+  assert.equal(custom.arch, "custom");
+  const weights = (s: typeof builtin) => {
+    const rng = new Rng(e, 42);
+    const m = buildModel(e, s, 1, rng, { inference: true });
+    rng.free();
+    const out = m.params().map((p) => [p.name, [...new Uint32Array(p.value.toArray().buffer)]] as const);
+    m.free();
+    return out;
+  };
+  assert.deepEqual(weights(custom), weights(builtin));
+});

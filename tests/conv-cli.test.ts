@@ -9,12 +9,12 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeIdx } from "../src/data/idx.ts";
-import { encodeCifar, CIFAR_FILES } from "../src/data/cifar.ts";
 import { loadDataset } from "../src/node/index.ts";
 import { decodeModel } from "../src/io/model-file.ts";
 import { Tensor } from "../src/engine/tensor.ts";
 import { engine } from "./helpers/engine.ts";
 import { shrink, lines, once } from "./helpers/cli.ts";
+import { writeTinyCifar } from "./helpers/tiny-cifar.ts";
 
 const TMP = mkdtempSync(join(tmpdir(), "shrink-conv-cli-"));
 process.on("exit", () => rmSync(TMP, { recursive: true, force: true }));
@@ -33,27 +33,7 @@ const fashionDir = once(async () => {
   return dir;
 });
 
-/** CIFAR-10 binary files with 48 training and 20 test images whose class sets the mean colour. */
-const cifarDir = once(() => {
-  const dir = join(TMP, "cifar-10-batches-bin");
-  mkdirSync(dir);
-  let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
-  const make = (n: number, first: number) => {
-    const labels = Uint8Array.from({ length: n }, (_, i) => (first + i) % 10);
-    const images = new Uint8Array(n * 3072);
-    for (let i = 0; i < n; i++) for (let j = 0; j < 3072; j++) images[i * 3072 + j] = (labels[i] * 20 + (j >> 10) * 40 + (rand() >> 2)) & 0xff;
-    return { images, labels };
-  };
-  const f = CIFAR_FILES.cifar10;
-  f.train.forEach((name, k) => {
-    const { images, labels } = make(k < 4 ? 10 : 8, 10 * k);
-    writeFileSync(join(dir, name), encodeCifar("cifar10", images, labels));
-  });
-  const t = make(20, 3);
-  writeFileSync(join(dir, f.test[0]), encodeCifar("cifar10", t.images, t.labels));
-  return dir;
-});
+const cifarDir = once(() => writeTinyCifar(TMP));
 
 const WEIGHTS = ["features.0.weight", "features.4.weight", "features.8.weight", "features.12.weight", "classifier.weight"];
 

@@ -14,6 +14,7 @@ import { loadDataset } from "../src/node/index.ts";
 import { decodeOnnxModel } from "../src/io/onnx/proto.ts";
 import { repoRoot } from "./helpers/engine.ts";
 import { shrink, lines, once } from "./helpers/cli.ts";
+import { writeTinyCifar } from "./helpers/tiny-cifar.ts";
 
 ort.env.wasm.numThreads = 1;
 const TMP = mkdtempSync(join(tmpdir(), "shrink-models-cli-"));
@@ -104,4 +105,18 @@ test("--init and --arch model.onnx start training from those weights; mismatches
   assert.deepEqual(lines(shrink("train", "--arch", badArch, ...base).stderr), [`shrink train: ${badArch}: layers[0].kernel: must be 1..15, got 0`]);
   const wrongShape = shrink("train", "--arch", fixture("resnet18-w8.onnx"), ...base);
   assert.deepEqual(lines(wrongShape.stderr), ["shrink train: architecture: its input is 3×32×32 but the data's images are 1×28×28"]);
+});
+
+test("torch.onnx.export's ResNet-18 and MobileNet-V1 (CIFAR) import, train and prune from their weights on CIFAR-10 files", () => {
+  const dir = writeTinyCifar(mkdtempSync(join(TMP, "cifar-")));
+  for (const f of ["resnet18-w8.onnx", "mobilenet-a025.onnx"]) {
+    const out = join(TMP, f.replace(".onnx", ".safetensors"));
+    const r = shrink("prune", "--arch", fixture(f), "--method", "slats", "--D", "0.05", "--epochs", "2", "--batch", "16", "--data-dir", dir, "--out", out, "--json", "--quiet");
+    assert.equal(r.code, 0, r.stderr);
+    const s = json(r.stdout);
+    assert.ok((s.prunedSparsity as number) > 0.3, `${f}: ${s.prunedSparsity}`);
+    assert.ok(Number.isFinite(s.testLoss as number));
+    // The saved model is self-describing: eval needs no --arch.
+    assert.equal(json(shrink("eval", out, "--data-dir", dir, "--json", "--quiet").stdout).testLoss, s.testLoss);
+  }
 });
