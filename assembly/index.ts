@@ -30,3 +30,6 @@ export { bn_forward_train, bn_forward_eval, bn_backward, bn_backward_eval } from
 export { maxpool_forward, maxpool_backward, avgpool_forward, avgpool_backward, gap_forward, gap_backward } from "./kernels/pool";
 export { add } from "./kernels/add";
 export { dwconv_forward, dwconv_backward_input, dwconv_backward_weight } from "./kernels/conv/dwconv";
+export { csr_nnz, csr_from_dense } from "./kernels/sparse/csr";
+export { spmm, spmv, transpose_f32 } from "./kernels/sparse/spmm";
+export { sparse_count, sparse_delta8_bytes, sparse_pack_bitmask, sparse_unpack_bitmask, sparse_pack_delta8, sparse_unpack_delta8, f16_from_f32, sparse_negzero_count, sparse_pack_negzero, sparse_unpack_negzero } from "./kernels/sparse/pack";

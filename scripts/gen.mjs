@@ -1,12 +1,15 @@
 // npm run gen: regenerates every generated micro-kernel under
-// assembly/kernels/gemm/gen/ from its generator. `--check` writes nothing and
+// assembly/kernels/gemm/gen/ and assembly/kernels/sparse/gen/ from its generator. `--check` writes nothing and
 // exits 1 naming any file that differs from what its generator makes now
 // (tests/generated.test.ts runs the same comparison).
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { ukernel } from "./gen-gemm-ukernel.mjs";
 import { dotKernel } from "./gen-gemm-dot-ukernel.mjs";
+import { spmmKernel } from "./gen-spmm-ukernel.mjs";
 
 const DIR = "assembly/kernels/gemm/gen";
+const SPARSE = "assembly/kernels/sparse/gen";
 /** Every generated file and the text its generator makes. */
 export const GENERATED = [
   [`${DIR}/ukernel_4x8.ts`, () => ukernel(4, 8)],
@@ -15,6 +18,9 @@ export const GENERATED = [
   [`${DIR}/dot_1x2.ts`, () => dotKernel(1, 2)],
   [`${DIR}/dot_4x1.ts`, () => dotKernel(4, 1)],
   [`${DIR}/dot_1x1.ts`, () => dotKernel(1, 1)],
+  [`${SPARSE}/spmm_32.ts`, () => spmmKernel(32)],
+  [`${SPARSE}/spmm_16.ts`, () => spmmKernel(16)],
+  [`${SPARSE}/spmm_4.ts`, () => spmmKernel(4)],
 ];
 
 /** The generated files whose content differs from their generator's output. */
@@ -32,8 +38,10 @@ if (process.argv[1]?.endsWith("gen.mjs")) {
     if (s.length) { console.error(`stale generated files (run npm run gen): ${s.join(", ")}`); process.exit(1); }
     console.log(`${GENERATED.length} generated files are fresh`);
   } else {
-    mkdirSync(DIR, { recursive: true });
-    for (const [path, make] of GENERATED) writeFileSync(path, make());
-    console.log(`wrote ${GENERATED.length} files to ${DIR}`);
+    for (const [path, make] of GENERATED) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, make());
+    }
+    console.log(`wrote ${GENERATED.length} files`);
   }
 }

@@ -126,4 +126,21 @@ export interface KernelExports {
     ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, dx: number): void;
   dwconv_backward_weight(dy: number, x: number, n: number, c: number, h: number, wd: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, gradW: number): void;
+  // sparse/csr.ts, sparse/spmm.ts: inference with sparse weights
+  csr_nnz(w: number, n: number): number;
+  csr_from_dense(w: number, rows: number, cols: number, rowptr: number, colidx: number, values: number): void;
+  spmm(o: number, m: number, rowptr: number, colidx: number, values: number, b: number, ldb: number, c: number, ldc: number, bias: number): void;
+  spmv(o: number, rowptr: number, colidx: number, values: number, x: number, y: number, bias: number): void;
+  transpose_f32(src: number, rows: number, cols: number, dst: number): void;
+  // sparse/pack.ts: sparse file encodings
+  sparse_count(src: number, n: number): number;
+  sparse_delta8_bytes(src: number, n: number): number;
+  sparse_pack_bitmask(src: number, n: number, values: number, mask: number): number;
+  sparse_unpack_bitmask(values: number, count: number, mask: number, n: number, dst: number): number;
+  sparse_pack_delta8(src: number, n: number, values: number, code: number): number;
+  sparse_unpack_delta8(values: number, count: number, code: number, bytes: number, n: number, dst: number): number;
+  f16_from_f32(src: number, n: number, dst: number): void;
+  sparse_negzero_count(src: number, n: number): number;
+  sparse_pack_negzero(src: number, n: number, code: number, zeros: number): void;
+  sparse_unpack_negzero(dst: number, n: number, code: number, zeros: number): number;
 }

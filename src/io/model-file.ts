@@ -10,15 +10,30 @@ import type { Engine } from "../engine/engine";
 import { Rng } from "../engine/rng";
 import { buildModel, modelSpec, modelPlan, specFromArchitecture, MODEL_NAMES, type ModelSpec, type ModelName } from "../nn/models";
 import type { Sequential } from "../nn/sequential";
-import { encodeSafetensors, decodeSafetensors, type DecodedTensor } from "./safetensors";
+import { encodeSafetensors, decodeSafetensors, type DecodedTensor, type TensorInput } from "./safetensors";
 import { checkStateDict, loadStateDict } from "./state-dict";
+import { encodeSparseTensor, expandSparseTensors, SPARSE_FORMAT, type SparseEntry, type SparseOptions } from "./sparse-file";
 import { ShrinkError } from "../engine/errors";
 
 export const MODEL_FORMAT = "shrinkwasm/1";
 
-export function encodeModel(model: Sequential, spec: ModelSpec, extra: Record<string, unknown> = {}): Uint8Array {
-  const tensors = [
-    ...model.params().map((p) => ({ name: p.name, dtype: "F32" as const, shape: [...p.value.shape], data: p.value.toArray() })),
+/**
+ * o.sparse: write each conv and linear weight sparsely where that is smaller
+ * (a sparse file, readable by every command and decodeModel bit for bit;
+ * values "f16" is lossy and marked so).
+ */
+export function encodeModel(model: Sequential, spec: ModelSpec, extra: Record<string, unknown> = {}, o: { sparse?: SparseOptions } = {}): Uint8Array {
+  const sparse: Record<string, SparseEntry> = {};
+  const tensors: TensorInput[] = [
+    ...model.params().flatMap((p): TensorInput[] => {
+      const data = p.value.toArray();
+      const enc = o.sparse && p.kind === "weight" ? encodeSparseTensor(p.value.engine, p.name, [...p.value.shape], data, o.sparse) : null;
+      if (enc) {
+        sparse[p.name] = enc.entry;
+        return enc.tensors;
+      }
+      return [{ name: p.name, dtype: "F32", shape: [...p.value.shape], data }];
+    }),
     ...model.buffers().map((b) => b.value.dtype === "i32"
       ? { name: b.name, dtype: "I64" as const, shape: [...b.value.shape], data: BigInt64Array.from(b.value.engine.i32(b.value.ptr, b.value.size), (v) => BigInt(v)) }
       : { name: b.name, dtype: "F32" as const, shape: [...b.value.shape], data: b.value.toArray() }),
@@ -29,6 +44,11 @@ export function encodeModel(model: Sequential, spec: ModelSpec, extra: Record<st
     architecture: JSON.stringify(spec.architecture),
     spec: JSON.stringify({ input: spec.input, inputs: spec.inputs, classes: spec.classes, hidden: spec.hidden, width: spec.width }),
   };
+  if (o.sparse) {
+    metadata.sparse_format = SPARSE_FORMAT;
+    metadata.sparse = JSON.stringify(sparse);
+    if (o.sparse.values === "f16") metadata.lossy = "sparse values stored as F16 (rounded to nearest even)";
+  }
   for (const [k, v] of Object.entries(extra)) metadata[k] = typeof v === "string" ? v : JSON.stringify(v);
   return encodeSafetensors(tensors, metadata);
 }
@@ -57,13 +77,19 @@ export function modelFromTensors(e: Engine, spec: ModelSpec, tensors: Map<string
   return model;
 }
 
+/** A model file's tensors and metadata, sparse tensors expanded to dense (exact). */
+export function decodeModelTensors(e: Engine, bytes: Uint8Array, name: string): { tensors: Map<string, DecodedTensor>; metadata: Record<string, string> } {
+  const { tensors, metadata } = decodeSafetensors(bytes, name);
+  return { tensors: expandSparseTensors(e, tensors, metadata, name), metadata };
+}
+
 /**
  * Rebuilds a model from a safetensors file. Its architecture comes from the
  * metadata, or from `o.spec` for a plain PyTorch state_dict (--arch).
  * maxRows: the batch the model is built for, or a function of its spec (eval picks by architecture).
  */
 export function decodeModel(e: Engine, bytes: Uint8Array, name: string, maxRows: number | ((spec: ModelSpec) => number), o: { inference?: boolean; spec?: ModelSpec } = {}): LoadedModel {
-  const { tensors, metadata } = decodeSafetensors(bytes, name);
+  const { tensors, metadata } = decodeModelTensors(e, bytes, name);
   const spec = o.spec ?? specFromMetadata(metadata, name);
   const model = modelFromTensors(e, spec, tensors, name, typeof maxRows === "number" ? maxRows : maxRows(spec), o);
   return { model, spec, metadata };

@@ -8,7 +8,8 @@ import { parseArchitecture, type Architecture } from "../nn/architecture";
 import { importOnnx } from "../io/onnx/import";
 import { decodeSafetensors, type DecodedTensor } from "../io/safetensors";
 import { specFromArchitecture, type ModelSpec } from "../nn/models";
-import { specFromMetadata } from "../io/model-file";
+import { specFromMetadata, decodeModelTensors } from "../io/model-file";
+import type { Engine } from "../engine/engine";
 import type { InitWeights } from "../train/session";
 
 export async function readBytes(file: string, flag?: string): Promise<Uint8Array> {
@@ -60,14 +61,14 @@ export interface ModelInput {
  * A model to evaluate, inspect or export: an .onnx file, or a safetensors
  * file whose architecture is in its metadata or given with --arch.
  */
-export async function readModelInput(file: string, archFile?: string): Promise<ModelInput> {
+export async function readModelInput(e: Engine, file: string, archFile?: string): Promise<ModelInput> {
   const arch = archFile ? await readArchitecture(archFile) : null;
   if (isOnnx(file)) {
     const m = importOnnx(await readBytes(file), file);
     const spec = specFromArchitecture(arch?.architecture ?? m.architecture);
     return { spec, tensors: m.tensors, metadata: m.metadata };
   }
-  const { tensors, metadata } = decodeSafetensors(await readBytes(file), file);
+  const { tensors, metadata } = decodeModelTensors(e, await readBytes(file), file);
   const spec = arch ? specFromArchitecture(arch.architecture) : specFromMetadata(metadata, file);
   return { spec, tensors, metadata };
 }

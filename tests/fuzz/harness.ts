@@ -17,7 +17,7 @@ import { modelSpec, buildModel, specFromArchitecture } from "../../src/nn/models
 import { importOnnx } from "../../src/io/onnx/import.ts";
 import { exportOnnx } from "../../src/io/onnx/export.ts";
 import { decodeOnnxModel, encodeOnnxModel, DT, type NodeOut, type TensorOut, type AttrOut } from "../../src/io/onnx/proto.ts";
-import { modelFromTensors } from "../../src/io/model-file.ts";
+import { modelFromTensors, encodeModel } from "../../src/io/model-file.ts";
 import { Rng } from "../../src/engine/rng.ts";
 
 /** xorshift32: the harness's own reproducible stream (nothing here reaches a weight). */
@@ -201,6 +201,10 @@ export function parsers(e: Engine): Parser[] {
     },
     { name: "cifar", seeds: [cifar], run: (b) => parseCifar("cifar10", [{ name: "fuzz.bin", bytes: b }]) },
     {
+      name: "sparse-file", seeds: [sparseSeed(e, 0.9), sparseSeed(e, 0.5)], mutate: mutateSparseJson,
+      run: (b) => { const m = decodeModel(e, b, "fuzz.sparse.safetensors", 2, { inference: true }); m.model.free(); },
+    },
+    {
       name: "arch-json", seeds: [FUZZ_ARCH, FUZZ_GAP, modelSpec("mlp", [1, 28, 28]).architecture].map((a) => new TextEncoder().encode(JSON.stringify(a))),
       mutate: mutateJson, run: (b) => parseArchitecture(new TextDecoder().decode(b), "fuzz.json"),
     },
@@ -210,6 +214,34 @@ export function parsers(e: Engine): Parser[] {
       run: (b) => { const m = importOnnx(b, "fuzz.onnx"); modelFromTensors(e, specFromArchitecture(m.architecture), m.tensors, "fuzz.onnx", 2, { inference: true }).free(); },
     },
   ];
+}
+
+/** A small model written as a sparse file, a share of its weights zero (half of those −0). */
+function sparseSeed(e: Engine, sparsity: number): Uint8Array {
+  const spec = specFromArchitecture(FUZZ_GAP);
+  const rng = new Rng(e, 5);
+  const model = buildModel(e, spec, 1, rng, { inference: true });
+  rng.free();
+  for (const p of model.params()) {
+    const v = p.value.toArray();
+    for (let i = 0; i < v.length; i++) if ((i * 37) % 100 < sparsity * 100) v[i] = i % 2 ? -0 : 0;
+    p.value.set(v);
+  }
+  const bytes = encodeModel(model, spec, {}, { sparse: {} });
+  model.free();
+  return bytes;
+}
+
+/** Mutates a sparse file's "sparse" metadata entries: counts, shapes, encodings, the sign flag. */
+function mutateSparseJson(r: FuzzRng, seed: Uint8Array): Uint8Array {
+  if (r.int(2)) return mutateSafetensorsJson(r, seed);
+  const { json, data } = stHeader(seed);
+  const meta = json.__metadata__ as Record<string, string>;
+  const sparse = JSON.parse(meta.sparse) as Record<string, Record<string, unknown>>;
+  const en = sparse[r.pick(Object.keys(sparse))];
+  en[r.pick(["shape", "encoding", "count", "values", "negzero"])] = r.pick([...WEIRD_VALUES, "delta8", "bitmask", [2 ** 20, 2 ** 20], [3, 2, 3, 3]]);
+  meta.sparse = JSON.stringify(sparse);
+  return stBytes(json, data);
 }
 
 function onnxSeed(e: Engine, a: Architecture): Uint8Array {

@@ -31,10 +31,10 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (!file) throw new ShrinkError("E_ARG", "missing MODEL.safetensors argument (see shrink eval --help)");
   const given = p.opts.batch as number | undefined;
   if (given !== undefined && (given < 1 || given > 65536)) throw new ShrinkError("E_ARG", `--batch: ${given} is not allowed (an integer from 1 to 65536)`);
-  const input = await readModelInput(file, p.opts.arch as string | undefined);
+  const e = await loadEngine();
+  const input = await readModelInput(e, file, p.opts.arch as string | undefined);
   const progress = new Progress(Boolean(p.opts.quiet));
   const data = await loadDataset({ dataset: p.opts.dataset as DatasetName | undefined, dataDir: p.opts.dataDir as string | undefined });
-  const e = await loadEngine();
   const spec = input.spec;
   const batch = given ?? defaultEvalBatch(spec);
   const model = modelFromTensors(e, spec, input.tensors, file, batch, { inference: true });

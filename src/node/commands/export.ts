@@ -1,4 +1,4 @@
-// shrink export MODEL --format onnx|safetensors --out FILE: a model in a
+// shrink export MODEL --format onnx|safetensors|sparse --out FILE: a model in a
 // standard format. ONNX (opset 13) for onnxruntime, PyTorch's onnx tooling and
 // TF.js converters, with the input normalisation in metadata_props; or
 // shrink's safetensors (e.g. from an ONNX file, to prune with shrink later).
@@ -13,7 +13,8 @@ import { checkOutputs } from "../output-paths";
 import { readModelInput } from "../model-input";
 
 export const OPTIONS: OptSpecs = {
-  format: { type: "enum", values: ["onnx", "safetensors"], default: "onnx", help: "Output format" },
+  format: { type: "enum", values: ["onnx", "safetensors", "sparse"], default: "onnx", help: "Output format: ONNX, shrink's safetensors, or a sparse safetensors file (nonzero values + bitmask or delta-coded positions)" },
+  values: { type: "enum", values: ["f32", "f16"], default: "f32", help: "sparse: the nonzero values as f32 (lossless) or f16 (lossy, half the value bytes)" },
   out: { type: "string", arg: "FILE", help: "Output file (required)" },
   "fold-bn": { type: "bool", help: "onnx: fold each batch norm that follows a conv into the conv (fewer nodes; floats differ in the last bits)" },
   arch: { type: "string", arg: "FILE", help: "The model's architecture (.json or .onnx), for a plain PyTorch state_dict" },
@@ -43,9 +44,10 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const out = o.out as string | undefined;
   if (!out) throw new ShrinkError("E_ARG", "--out: missing (the file to write)");
   if (o.foldBn && o.format !== "onnx") throw new ShrinkError("E_ARG", "--fold-bn: applies to --format onnx only");
+  if (p.given.has("values") && o.format !== "sparse") throw new ShrinkError("E_ARG", "--values: applies to --format sparse only");
   checkOutputs({ out });
-  const input = await readModelInput(file, o.arch as string | undefined);
   const e = await loadEngine();
+  const input = await readModelInput(e, file, o.arch as string | undefined);
   const model = modelFromTensors(e, input.spec, input.tensors, file, 1, { inference: true });
   try {
     const dataset = (o.dataset as DatasetName | undefined) ?? trainedOn(input.metadata) ?? input.metadata["shrinkwasm.dataset"] as DatasetName | undefined;
@@ -54,9 +56,13 @@ export async function exportCommand(argv: string[]): Promise<void> {
     }
     const bytes = o.format === "onnx"
       ? exportOnnx(e, model, input.spec, { foldBn: Boolean(o.foldBn), metadata: normalisationProps(dataset) })
-      : encodeModel(model, input.spec, { ...(dataset ? { training: { dataset } } : {}), source: file });
+      : encodeModel(model, input.spec, { ...(dataset ? { training: { dataset } } : {}), source: file },
+        o.format === "sparse" ? { sparse: { values: o.values as "f32" | "f16" } } : {});
     await writeFileAtomic(out, bytes);
-    if (!o.quiet) process.stderr.write(`saved ${out} (${o.format}, ${bytes.length} bytes)\n`);
+    if (!o.quiet) {
+      const dense = o.format === "sparse" ? encodeModel(model, input.spec, { ...(dataset ? { training: { dataset } } : {}), source: file }).length : 0;
+      process.stderr.write(`saved ${out} (${o.format}, ${bytes.length} bytes${dense ? `, ${(100 * bytes.length / dense).toFixed(1)}% of the dense file's ${dense}` : ""})\n`);
+    }
   } finally {
     model.free();
   }

@@ -11,7 +11,7 @@
 // --arch, the tensors are first checked against the architecture.
 import { parseArgs, helpText, type OptSpecs } from "../args";
 import { loadEngine } from "../index";
-import { decodeSafetensors } from "../../io/safetensors";
+import { decodeModelTensors } from "../../io/model-file";
 import { checkStateDict } from "../../io/state-dict";
 import { modelPlan } from "../../nn/models";
 import { readBytes, readModelInput, isOnnx } from "../model-input";
@@ -44,13 +44,13 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   const p = a.opts.p as number, q = a.opts.q as number;
   checkPQ(p, q);
   const arch = a.opts.arch as string | undefined;
-  let { tensors, metadata } = isOnnx(file) || arch ? { tensors: new Map(), metadata: {} as Record<string, string> } : decodeSafetensors(await readBytes(file), file);
+  const e = await loadEngine();
+  let { tensors, metadata } = isOnnx(file) || arch ? { tensors: new Map(), metadata: {} as Record<string, string> } : decodeModelTensors(e, await readBytes(file), file);
   if (isOnnx(file) || arch) {
-    const m = await readModelInput(file, arch);
+    const m = await readModelInput(e, file, arch);
     checkStateDict(modelPlan(m.spec), m.tensors, file);
     ({ tensors, metadata } = m);
   }
-  const e = await loadEngine();
   const params: Param[] = [];
   const skipped: string[] = [];
   for (const [name, t] of tensors) {

@@ -1,0 +1,64 @@
+// Sparse × dense products for inference (the layout of XNNPACK's SpMM
+// micro-kernels: the dense operand's inner dimension is the SIMD one).
+//   C[o, 0..m) = Σ_{j ∈ row o} values[j] · B[colidx[j], 0..m)   (+ bias[o])
+// A is CSR (csr.ts). For a conv, B is the im2col matrix [C·kh·kw, OH·OW] and
+// m the pixels; for a linear layer, B is the batch transposed [in, rows].
+// m is walked in tiles of 32, 16, 8 and 4 lanes (8, 4, 2, 1 accumulators)
+// and a scalar tail; every element sums its nonzeros in row order, so the
+// result does not depend on the tiling or on m.
+// @ts-nocheck
+
+import { spmm_tile32 } from "./gen/spmm_32";
+import { spmm_tile16 } from "./gen/spmm_16";
+import { spmm_tile4 } from "./gen/spmm_4";
+
+/**
+ * C[o × m] (row stride ldc floats) = A[o × k] · B[k × m] (row stride ldb) + bias,
+ * A in CSR; bias = 0 for none. Overwrites C.
+ */
+export function spmm(o: i32, m: i32, rowptr: usize, colidx: usize, values: usize, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize): void {
+  const ldbB = <usize>ldb << 2;
+  for (let r = 0; r < o; r++) {
+    const j0 = load<i32>(rowptr + (<usize>r << 2)), j1 = load<i32>(rowptr + (<usize>(r + 1) << 2));
+    const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
+    const crow = c + (<usize>r * <usize>ldc << 2);
+    let x = 0;
+    for (; x + 32 <= m; x += 32) spmm_tile32(values, colidx, j0, j1, b + (<usize>x << 2), ldbB, crow + (<usize>x << 2), bv);
+    for (; x + 16 <= m; x += 16) spmm_tile16(values, colidx, j0, j1, b + (<usize>x << 2), ldbB, crow + (<usize>x << 2), bv);
+    for (; x + 4 <= m; x += 4) spmm_tile4(values, colidx, j0, j1, b + (<usize>x << 2), ldbB, crow + (<usize>x << 2), bv);
+    for (; x < m; x++) {
+      let s: f32 = bv;
+      for (let j = j0; j < j1; j++) {
+        s += load<f32>(values + (<usize>j << 2)) * load<f32>(b + <usize>load<i32>(colidx + (<usize>j << 2)) * ldbB + (<usize>x << 2));
+      }
+      store<f32>(crow + (<usize>x << 2), s);
+    }
+  }
+}
+
+/** y[o] = Σ_{j ∈ row o} values[j]·x[colidx[j]] (+ bias[o]): one sample through a sparse linear layer. */
+export function spmv(o: i32, rowptr: usize, colidx: usize, values: usize, x: usize, y: usize, bias: usize): void {
+  for (let r = 0; r < o; r++) {
+    const j0 = load<i32>(rowptr + (<usize>r << 2)), j1 = load<i32>(rowptr + (<usize>(r + 1) << 2));
+    // Four partial sums over j mod 4, combined in a fixed order, to break the add chain.
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      const vp = values + (<usize>j << 2), cp = colidx + (<usize>j << 2);
+      s0 += load<f32>(vp) * load<f32>(x + (<usize>load<i32>(cp) << 2));
+      s1 += load<f32>(vp, 4) * load<f32>(x + (<usize>load<i32>(cp, 4) << 2));
+      s2 += load<f32>(vp, 8) * load<f32>(x + (<usize>load<i32>(cp, 8) << 2));
+      s3 += load<f32>(vp, 12) * load<f32>(x + (<usize>load<i32>(cp, 12) << 2));
+    }
+    for (; j < j1; j++) s0 += load<f32>(values + (<usize>j << 2)) * load<f32>(x + (<usize>load<i32>(colidx + (<usize>j << 2)) << 2));
+    store<f32>(y + (<usize>r << 2), ((s0 + s1) + (s2 + s3)) + (bias ? load<f32>(bias + (<usize>r << 2)) : 0));
+  }
+}
+
+/** dst[cols × rows] = srcᵀ for src[rows × cols] (batch ↔ feature order for the sparse linear path). */
+export function transpose_f32(src: usize, rows: i32, cols: i32, dst: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const s = src + (<usize>r * <usize>cols << 2);
+    for (let c = 0; c < cols; c++) store<f32>(dst + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(s + (<usize>c << 2)));
+  }
+}
