@@ -25,6 +25,7 @@ export { exp_f64, log_f64, sqrt_f64 } from "./math";
 export { remaining_count, remaining_count_rows, remaining_max_abs, pqi_sums, pqi_from_sums, pqi, pqi_rows, pqi_bound, compact_remaining } from "./kernels/pqi";
 export { gini_scratch_bytes, abs_keys, radix_sort_u32, gini_sorted_keys, gini, gini_rows } from "./kernels/gini";
 export { conv2d_forward, conv2d_backward } from "./kernels/conv/conv2d";
+export { im2col } from "./kernels/conv/im2col";
 export { gather_normalize_u8_chw, augment_draw, gather_augment_u8_chw } from "./kernels/augment";
 export { bn_forward_train, bn_forward_eval, bn_backward, bn_backward_eval } from "./kernels/batchnorm";
 export { maxpool_forward, maxpool_backward, avgpool_forward, avgpool_backward, gap_forward, gap_backward } from "./kernels/pool";
@@ -33,3 +34,4 @@ export { dwconv_forward, dwconv_backward_input, dwconv_backward_weight } from ".
 export { csr_nnz, csr_from_dense } from "./kernels/sparse/csr";
 export { spmm, spmv, transpose_f32 } from "./kernels/sparse/spmm";
 export { sparse_count, sparse_delta8_bytes, sparse_pack_bitmask, sparse_unpack_bitmask, sparse_pack_delta8, sparse_unpack_delta8, f16_from_f32, sparse_negzero_count, sparse_pack_negzero, sparse_unpack_negzero } from "./kernels/sparse/pack";
+export { nm_project_mask, nm_violations } from "./kernels/sparse/nm";

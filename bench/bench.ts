@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --quick]
+// npm run bench [-- --json] [-- --quick] [-- --sparse-only]
 // GEMM GFLOP/s at the MLP's training shapes and at 256/512/1024 square, beside a
 // plain-JS GEMM in the same process; MLP training steps/s at batch 250.
 // Figures are recorded in docs/performance.md.
@@ -13,6 +13,7 @@ import { makeLrSchedule } from "../src/optim/lr-schedules";
 import { SoftThresholdOptimizer } from "../src/prune/soft-threshold";
 import { prunableParams } from "../src/prune/prunable";
 import { convRates, convStrategies, cnnImagesPerSecond } from "./conv";
+import { sparseInference } from "./sparse";
 
 const args = new Set(process.argv.slice(2));
 const asJson = args.has("--json");
@@ -21,6 +22,23 @@ const log = (s: string) => { if (!asJson) console.log(s); };
 
 const e = await loadEngine();
 const rng = new Rng(e, 1);
+
+async function sparseSection() {
+  const sp = await sparseInference(e, quick);
+  log("\nSparse inference (InferenceSession, BN folded; magnitude-pruned per tensor; best of interleaved rounds)");
+  log("  model  batch  sparsity   dense ms   sparse ms   speed-up   max |Δlogit|/max|logit|");
+  for (const r of sp.rows) log(`  ${r.model.padEnd(5)} ${String(r.batch).padStart(6)} ${(100 * r.sparsity).toFixed(0).padStart(8)}% ${r.denseMs.toFixed(4).padStart(10)} ${r.sparseMs.toFixed(4).padStart(11)} ${r.speedup.toFixed(2).padStart(9)}×   ${r.maxRelDiff.toExponential(1)}`);
+  log("  break-even sparsity: " + Object.entries(sp.breakEven).map(([k, v]) => `${k} ${v}`).join("; "));
+  log("  onnxruntime-web 1.31 (wasm SIMD, 1 thread) running the same model dense vs shrink sparse at 90%:");
+  for (const r of sp.ort) log(`    ${r.model.padEnd(5)} batch ${String(r.batch).padStart(3)}: onnxruntime ${r.ortDenseMs.toFixed(4)} ms, shrink sparse ${r.shrinkSparse90Ms.toFixed(4)} ms: ${r.speedup.toFixed(1)}× faster`);
+  return sp;
+}
+
+if (args.has("--sparse-only")) {
+  const sp = await sparseSection();
+  if (asJson) console.log(JSON.stringify({ sparse: sp }));
+  process.exit(0);
+}
 
 type Mode = "nn" | "nt" | "tn";
 interface Shape { label: string; mode: Mode; m: number; n: number; k: number }
@@ -149,8 +167,11 @@ for (const s of strategies) log(`  ${s.layer.padEnd(16)} ${s.shape.padEnd(34)} $
 const cnnStep = cnnImagesPerSecond(e, rng, 250, quick ? 2 : 5);
 log(`\ncnn training (28×28×1, batch 250, forward + backward + SGD): ${cnnStep.imagesPerSecond.toFixed(1)} images/s (${cnnStep.msPerStep.toFixed(0)} ms/step)`);
 
+const sparse = await sparseSection();
+
 if (asJson) {
   console.log(JSON.stringify({
+    sparse,
     gemm: { square, mlp, ref512 }, mlpStep: { batch, stepsPerSecond, msPerStep: stepSeconds * 1e3, effectiveGflops: stepFlops / stepSeconds / 1e9, gemmShare: gemmSeconds / stepSeconds },
     pruneStep: { denseMs: denseBest * 1e3, slatsMs: pruneBest * 1e3, overhead },
     conv: { ref512: ref512conv, ref512rounds, layers: conv, cnnConvGflops: cnnGflops, cnnConvShare: cnnGflops / ref512conv, strategies }, cnnTraining: cnnStep,

@@ -5,7 +5,7 @@ export { Tensor } from "./engine/tensor";
 export { Rng } from "./engine/rng";
 export { ShrinkError } from "./engine/errors";
 export { encodeSafetensors, decodeSafetensors, type Dtype as SafetensorsDtype, type TensorInput, type DecodedTensor, type DecodedSafetensors } from "./io/safetensors";
-export { encodeModel, decodeModel, modelFromTensors, specFromMetadata, MODEL_FORMAT, type LoadedModel } from "./io/model-file";
+export { encodeModel, decodeModel, decodeModelTensors, modelFromTensors, specFromMetadata, MODEL_FORMAT, type LoadedModel } from "./io/model-file";
 export { checkStateDict, loadStateDict } from "./io/state-dict";
 export { importOnnx, SUPPORTED_OPS as ONNX_SUPPORTED_OPS, type ImportedOnnx } from "./io/onnx/import";
 export { exportOnnx, normalisationProps, ONNX_OPSET, type OnnxExportOptions } from "./io/onnx/export";
@@ -51,3 +51,5 @@ export { giniIndex, giniIndexRows, giniIndexGlobal } from "./prune/measures/gini
 export { concatRemaining } from "./prune/measures/remaining";
 export { checkPQ, type IndexResult, type VectorRef, type MaskRef } from "./prune/measures/vector";
 export { MaskedSgd } from "./optim/masked-sgd";
+export { InferenceSession, SPARSE_BREAK_EVEN, type InferenceOptions, type InferenceMode, type LayerChoice } from "./infer/session";
+export { encodeSparseTensor, expandSparseTensors, SPARSE_FORMAT, type SparseEntry, type SparseOptions } from "./io/sparse-file";

@@ -13,7 +13,7 @@ import { join, dirname, resolve, relative } from "node:path";
 import { stale } from "../scripts/gen.mjs";
 
 /** Lowest first: a folder may import from its own and the ones before it. */
-export const LAYERS = ["engine", "data", "nn", "io", "optim", "train", "prune", "node"] as const;
+export const LAYERS = ["engine", "data", "nn", "io", "infer", "optim", "train", "prune", "node"] as const;
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const n of readdirSync(dir)) {

@@ -171,11 +171,14 @@ test("inspect's table agrees with --json (counts, sparsity, indices to 4 places)
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, "");
   const out = lines(r.stdout);
-  assert.match(out[0], /^tensor\s+shape\s+params\s+nonzero\s+sparsity\s+PQI\(0\.5,1\)\s+Gini\s+PQI rem\.\s+Gini rem\.\s+bound r$/);
+  assert.match(out[0], /^tensor\s+shape\s+params\s+nonzero\s+sparsity\s+PQI\(0\.5,1\)\s+Gini\s+PQI rem\.\s+Gini rem\.\s+bound r\s+2:4$/);
   for (const t of [...rep.tensors, rep.overall]) {
     const row = out.find((l) => l.startsWith(`${t.name} `));
     assert.ok(row, `a row for ${t.name}`);
     const cells = row.trim().split(/\s+/);
+    // Conv and linear weights end in the 2:4 column (yes/no); other rows have none.
+    const pattern = t.pattern === null ? null : cells.pop();
+    assert.equal(pattern, t.pattern === null ? null : t.pattern ? "yes" : "no", `${t.name}: pattern column`);
     const tail = cells.slice(-8);
     assert.deepEqual(tail, [String(t.params), String(t.nonzero), `${(100 * t.sparsity).toFixed(2)}%`, t.pqi!.toFixed(4), t.gini!.toFixed(4),
       t.remaining.pqi!.toFixed(4), t.remaining.gini!.toFixed(4), t.remaining.r!.toFixed(1)], `${t.name}: ${row}`);
@@ -280,11 +283,11 @@ test("inspect on a file with an empty tensor prints no NaN", () => {
 
 test("inspect --json shape: file, p, q, tensors[], overall, skipped, metadata; every row has the same keys", () => {
   const rep = inspectJson(HAND, "--p", "0.3", "--q", "1.7");
-  assert.deepEqual(Object.keys(rep), ["file", "p", "q", "tensors", "overall", "skipped", "metadata", "definitions"]);
+  assert.deepEqual(Object.keys(rep), ["file", "p", "q", "pattern", "tensors", "overall", "skipped", "metadata", "definitions"]);
   assert.equal(rep.p, 0.3);
   assert.equal(rep.q, 1.7);
   for (const row of [...rep.tensors, rep.overall]) {
-    assert.deepEqual(Object.keys(row), ["name", "shape", "params", "nonzero", "sparsity", "pqi", "gini", "remaining"]);
+    assert.deepEqual(Object.keys(row), ["name", "shape", "params", "nonzero", "sparsity", "pqi", "gini", "remaining", "pattern"]);
     assert.ok(Number.isInteger(row.params) && Number.isInteger(row.nonzero) && typeof row.sparsity === "number");
     assert.ok(row.remaining.pqi === null || (row.remaining.pqi >= 0 && row.remaining.pqi <= 1));
     assert.ok(row.remaining.gini === null || (row.remaining.gini >= 0 && row.remaining.gini <= 1));

@@ -143,4 +143,9 @@ export interface KernelExports {
   sparse_negzero_count(src: number, n: number): number;
   sparse_pack_negzero(src: number, n: number, code: number, zeros: number): void;
   sparse_unpack_negzero(dst: number, n: number, code: number, zeros: number): number;
+  // conv/im2col.ts (the sparse conv's columns)
+  im2col(x: number, c: number, h: number, w: number, c0: number, cn: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, samples: number, col: number): void;
+  // sparse/nm.ts: N:M patterns
+  nm_project_mask(w: number, mask: number, outer: number, groupdim: number, inner: number, n: number, m: number): number;
+  nm_violations(w: number, outer: number, groupdim: number, inner: number, n: number, m: number): number;
 }

@@ -103,9 +103,9 @@ export function expandSparseTensors(e: Engine, tensors: Map<string, DecodedTenso
     const en = raw as Partial<SparseEntry>;
     const what = `sparse tensor "${name}"`;
     if (typeof en !== "object" || en === null) throw bad(source, `${what}: entry must be an object`);
-    if (!Array.isArray(en.shape) || en.shape.length > 8 || !en.shape.every((d) => Number.isInteger(d) && d >= 0 && d <= 2 ** 31)) throw bad(source, `${what}: shape ${JSON.stringify(en.shape)} is not a list of sizes`);
+    if (!Array.isArray(en.shape) || en.shape.length > 8 || !en.shape.every((d) => Number.isInteger(d) && d >= 0 && d <= 0x7fffffff)) throw bad(source, `${what}: shape ${JSON.stringify(en.shape)} is not a list of sizes`);
     const n = en.shape.reduce((a: number, b: number) => a * b, 1);
-    if (n > 2 ** 28) throw bad(source, `${what}: ${n} elements (at most 2^28)`);
+    if (n > 0x10000000) throw bad(source, `${what}: ${n} elements (at most 2^28)`);
     if (en.encoding !== "bitmask" && en.encoding !== "delta8") throw bad(source, `${what}: encoding ${JSON.stringify(en.encoding)} (bitmask or delta8)`);
     if (!Number.isInteger(en.count) || (en.count as number) < 0 || (en.count as number) > n) throw bad(source, `${what}: count ${JSON.stringify(en.count)} (0..${n})`);
     const count = en.count as number;

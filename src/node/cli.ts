@@ -6,6 +6,8 @@ import { pruneCommand, PRUNE_HELP, OPTIONS as PRUNE_OPTIONS } from "./commands/p
 import { inspectCommand, INSPECT_HELP, OPTIONS as INSPECT_OPTIONS } from "./commands/inspect";
 import { TRAIN_OPTIONS } from "./commands/train-options";
 import { exportCommand, EXPORT_HELP, OPTIONS as EXPORT_OPTIONS } from "./commands/export";
+import { inferCommand, INFER_HELP, OPTIONS as INFER_OPTIONS } from "./commands/infer";
+import { benchCommand, BENCH_HELP, OPTIONS as BENCH_OPTIONS } from "./commands/bench-model";
 import { ShrinkError } from "../engine/errors";
 import type { OptSpecs } from "./args";
 
@@ -18,12 +20,14 @@ Commands:
   train     Train a model densely (linear, mlp, cnn, resnet18, mobilenet-v1, or --arch FILE.json|.onnx) on Fashion-MNIST, MNIST or CIFAR
   eval      Evaluate a saved model (.safetensors, .onnx) on the test set
   inspect   Sparsity, PQ Index and Gini index of every tensor of a safetensors or ONNX file
-  export    Write a model as ONNX (or as shrink's safetensors)
+  export    Write a model as ONNX, shrink's safetensors or a sparse file
+  infer     Predict with a model (sparse layers where they pay): test accuracy and latency, or an IDX file's classes
+  bench     A model's latency dense vs sparse, per layer, and its file sizes
 
 Run "shrink <command> --help" for a command's options.
 `;
 
-const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS, export: EXPORT_OPTIONS };
+const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS, export: EXPORT_OPTIONS, infer: INFER_OPTIONS, bench: BENCH_OPTIONS };
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
@@ -51,6 +55,8 @@ const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<
   eval: (argv) => evalCommand(argv),
   inspect: (argv) => inspectCommand(argv),
   export: (argv) => exportCommand(argv),
+  infer: (argv) => inferCommand(argv),
+  bench: (argv) => benchCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -89,4 +95,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP, EXPORT_HELP };
+export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP, EXPORT_HELP, INFER_HELP, BENCH_HELP };

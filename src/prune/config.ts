@@ -1,6 +1,7 @@
 // A pruning run's configuration: the methods, their defaults, which options
 // each method reads, and the validation that runs before any work. Errors name
 // the config field (the CLI maps fields to its flags).
+import { parsePattern } from "./pattern";
 import { ShrinkError } from "../engine/errors";
 import type { TrainConfig } from "../train/config";
 import { modelSpec, specFromArchitecture, paramNames, weightNames } from "../nn/models";
@@ -23,6 +24,8 @@ export interface PruneConfig extends TrainConfig {
   threshold: "global" | "layer";
   stopPenalty?: number;
   exclude: string[];
+  /** N:M structured pattern ("2:4"): every mask (or, for soft-threshold methods, the final weights) satisfies it. */
+  pattern?: string;
   targetSparsity?: number;
   sInit: number;
   pruneAt?: number;
@@ -61,7 +64,7 @@ export const DEFAULT_PRUNE = {
 };
 
 /** The method-specific fields of PruneConfig (the training fields apply to every method). */
-export const PRUNE_FIELDS = ["D", "mu", "beta", "grad", "threshold", "stopPenalty", "exclude", "targetSparsity", "sInit", "pruneAt",
+export const PRUNE_FIELDS = ["D", "mu", "beta", "grad", "threshold", "stopPenalty", "exclude", "pattern", "targetSparsity", "sInit", "pruneAt",
   "scope", "iterations", "p", "q", "etaR", "gamma", "maxRatio", "ratio", "begin", "end", "every"] as const;
 export type PruneField = (typeof PRUNE_FIELDS)[number];
 
@@ -71,6 +74,10 @@ const ITERATIVE: readonly PruneField[] = ["exclude", "scope", "iterations"];
 
 /** Which method-specific fields each method reads: any other one given is refused, not silently ignored. */
 export function methodFields(method: PruneMethod): readonly PruneField[] {
+  return [...ownFields(method), "pattern"]; // every method takes an N:M pattern
+}
+
+function ownFields(method: PruneMethod): readonly PruneField[] {
   switch (method) {
     case "lats": return [...SCHEDULED, "mu"];
     case "pgh": return [...SCHEDULED, "beta"];
@@ -120,4 +127,5 @@ export function validatePruneConfig(c: PruneConfig): void {
   const spec = c.model === "custom" && c.architecture ? specFromArchitecture(c.architecture) : modelSpec(c.model, [1, 32, 32], 10, { width: c.width });
   prunableNames(paramNames(spec), weightNames(spec), c.exclude);
   if (!Number.isFinite(c.sInit)) throw new ShrinkError("E_ARG", `sInit: ${c.sInit} must be a finite number`);
+  if (c.pattern !== undefined) parsePattern(c.pattern);
 }

@@ -10,6 +10,7 @@ import type { Optimizer } from "../optim/optimizer";
 import { MaskedSgd } from "../optim/masked-sgd";
 import type { SgdOptions } from "../optim/sgd";
 import { scopeGroups, pruneSmallest, keptCount, type Scope } from "./scopes";
+import { projectMasks, type Pattern } from "./pattern";
 import { ShrinkError } from "../engine/errors";
 
 export interface GmpOptions {
@@ -21,6 +22,8 @@ export interface GmpOptions {
   /** Steps between mask updates. */
   every: number;
   scope: Scope;
+  /** N:M pattern every mask update keeps. */
+  pattern?: Pattern | null;
 }
 
 /** Ramp ends as steps: t_e is at most T − 1 (the last step), so --end 1 is reached. */
@@ -80,6 +83,7 @@ export class Gmp implements Optimizer {
       const zeros = g.size - keptCount(this.e, g, this.masks);
       if (target > zeros) pruneSmallest(this.e, g, this.masks, target - zeros);
     }
+    if (this.o.pattern) projectMasks(this.e, this.masks, this.o.pattern);
     for (const [p, m] of this.masks) this.e.k.apply_mask(p.value.ptr, m, p.value.size);
     this.lastSparsity = s;
   }

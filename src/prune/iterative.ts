@@ -16,6 +16,7 @@ import { evaluate } from "../train/evaluate";
 import { lrScheduleFor } from "../train/optimizer-setup";
 import { MaskedSgd } from "../optim/masked-sgd";
 import { scopeGroups, pruneSmallest, keptCount, type Scope, type Group } from "./scopes";
+import { projectMasks, type Pattern } from "./pattern";
 import { groupPqi, groupGini } from "./measures/group";
 import { pqiBound } from "./measures/pq-index";
 import { ShrinkError } from "../engine/errors";
@@ -38,6 +39,8 @@ export interface IterativeOptions {
   /** Lottery Ticket / One Shot ratio P. */
   ratio: number;
   seed: number;
+  /** N:M pattern every mask keeps. */
+  pattern?: Pattern | null;
 }
 
 export interface LayerReport {
@@ -186,6 +189,7 @@ export async function runIterative(e: Engine, s: Session, prunable: Param[], o: 
         } else cg = Math.floor(o.ratio * dg);
         cSum += pruneSmallest(e, g, masks, Math.max(0, Math.min(cg, dg)), o.method === "one-shot" ? w0 ?? undefined : undefined);
       }
+      if (o.pattern) cSum += projectMasks(e, masks, o.pattern);
       for (const [p, m] of masks) k.apply_mask(p.value.ptr, m, p.value.size);
       const pruned = evaluate(e, s.model, s.testData, 0, scratch);
       const report: IterationReport = {

@@ -11,6 +11,7 @@ import type { LrSchedule } from "../optim/lr-schedules";
 import { Sgd, type SgdOptions } from "../optim/sgd";
 import { MaskedSgd } from "../optim/masked-sgd";
 import { scopeGroups, pruneSmallest } from "./scopes";
+import { projectMasks, type Pattern } from "./pattern";
 import { ShrinkError } from "../engine/errors";
 
 export class MagnitudeOneShot implements Optimizer {
@@ -24,7 +25,10 @@ export class MagnitudeOneShot implements Optimizer {
   readonly pruneStep: number;
   readonly sparsity: number;
 
-  constructor(e: Engine, params: Param[], prunable: Param[], o: SgdOptions, pruneStep: number, sparsity: number) {
+  private readonly pattern: Pattern | null;
+
+  constructor(e: Engine, params: Param[], prunable: Param[], o: SgdOptions, pruneStep: number, sparsity: number, pattern: Pattern | null = null) {
+    this.pattern = pattern;
     if (!(sparsity > 0 && sparsity < 1)) throw new ShrinkError("E_ARG", `targetSparsity: ${sparsity} must be in (0, 1) for method magnitude`);
     this.e = e;
     this.o = o;
@@ -49,6 +53,7 @@ export class MagnitudeOneShot implements Optimizer {
     }
     const g = scopeGroups(this.prunable, "global")[0];
     pruneSmallest(this.e, g, this.masks, Math.round(this.sparsity * g.size));
+    if (this.pattern) projectMasks(this.e, this.masks, this.pattern);
     for (const [p, m] of this.masks) this.e.k.apply_mask(p.value.ptr, m, p.value.size);
     this.dense!.free();
     this.dense = null;

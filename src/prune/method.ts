@@ -1,6 +1,7 @@
 // The optimizer of a single-run pruning method, from its config: a soft-threshold
 // optimizer (LATS paper), the one-shot magnitude baseline (with its rewound
 // schedule) or gradual magnitude pruning; and the schedule it trains with.
+import { parsePattern } from "./pattern";
 import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
 import type { Session } from "../train/session";
@@ -20,6 +21,7 @@ export function makeOptimizer(e: Engine, c: PruneConfig, session: Session, param
     return {
       opt: new Gmp(e, params, prunable, sgdOpts, session.schedule.totalSteps, {
         initialSparsity: 0, finalSparsity: c.targetSparsity!, begin: c.begin, end: c.end, every: c.every, scope: c.scope,
+        pattern: c.pattern ? parsePattern(c.pattern) : null,
       }),
       schedule: session.schedule,
     };
@@ -33,7 +35,7 @@ export function makeOptimizer(e: Engine, c: PruneConfig, session: Session, param
         lrScheduleFor(e, c, B, { epochs: c.epochs - pruneEpochs, warmup: 0 }),
       )
       : session.schedule;
-    return { opt: new MagnitudeOneShot(e, params, prunable, sgdOpts, pruneEpochs * B, c.targetSparsity!), schedule };
+    return { opt: new MagnitudeOneShot(e, params, prunable, sgdOpts, pruneEpochs * B, c.targetSparsity!, c.pattern ? parsePattern(c.pattern) : null), schedule };
   }
   return {
     opt: new SoftThresholdOptimizer(e, params, prunable, sgdOpts, session.schedule, {

@@ -1,5 +1,6 @@
 // The driver of the iterative methods from a pruning config: a session, the
 // prunable weights, and runIterative (./iterative.ts).
+import { parsePattern } from "./pattern";
 import type { Engine } from "../engine/engine";
 import type { ImageLabelSet } from "../data/idx";
 import type { Sequential } from "../nn/sequential";
@@ -28,6 +29,7 @@ export async function runIterativePrune(e: Engine, c: PruneConfig, train: ImageL
     const prunable = prunableParams(session.model.params(), c.exclude);
     const iterations = await runIterative(e, session, prunable, {
       method: c.method as IterativeMethod, iterations: c.iterations, epochs: c.epochs, scope: c.scope, p: c.p, q: c.q,
+      pattern: c.pattern ? parsePattern(c.pattern) : null,
       etaR: c.etaR, gamma: c.gamma, maxRatio: c.maxRatio, ratio: c.ratio, seed: c.seed,
     }, hooks);
     return { iterations, stats: modelStats(e, session.model), model: session.model, spec: session.spec, dispose: () => session.dispose() };

@@ -16,6 +16,8 @@ import { SoftThresholdOptimizer, type ThresholdState } from "./soft-threshold";
 import { ITERATIVE_METHODS } from "./iterative";
 import { makeOptimizer, type SingleRunOptimizer } from "./method";
 import { validatePruneConfig, type PruneConfig } from "./config";
+import { parsePattern, projectWeights } from "./pattern";
+import { evaluate } from "../train/evaluate";
 
 export interface PruneEpochState extends ThresholdState {
   sparsity: number;
@@ -42,6 +44,8 @@ export interface PruneRun {
   model: Sequential;
   spec: ModelSpec;
   epochStates: PruneEpochState[];
+  /** The final N:M projection of a soft-threshold run (null without --pattern or for mask-based methods). */
+  projection: { pattern: string; cleared: number; accuracyBefore: number; accuracyAfter: number } | null;
   dispose(): void;
 }
 
@@ -83,13 +87,24 @@ export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, 
         await hooks.onEpoch?.(ev, st);
       },
     }, opt);
+    // Soft-threshold methods meet an N:M pattern by one projection of the final weights, scored again.
+    let projection: PruneRun["projection"] = null;
+    if (c.pattern && opt instanceof SoftThresholdOptimizer) {
+      const before = result.final.testAccuracy;
+      const cleared = projectWeights(e, prunable, parsePattern(c.pattern));
+      const scratch = e.alloc(1, "i32");
+      const r = evaluate(e, session.model, session.testData, 0, scratch);
+      e.free(scratch);
+      result.final = { ...result.final, testAccuracy: r.accuracy, testLoss: r.loss };
+      projection = { pattern: c.pattern, cleared, accuracyBefore: before, accuracyAfter: r.accuracy };
+    }
     const ts = thresholdState();
     const stats = modelStats(e, session.model);
     const ls = layerState();
     const lats = opt instanceof SoftThresholdOptimizer ? opt.schedule : null;
     return {
       result, stats, sparsity: ls.sparsity, D: lats?.D ?? undefined, mu: lats?.mu ?? undefined, threshold: ts.threshold, stoppedAt: ts.stoppedAt,
-      model: session.model, spec: session.spec, epochStates,
+      model: session.model, spec: session.spec, epochStates, projection,
       dispose: () => { opt.free(); session.dispose(); },
     };
   } catch (err) {

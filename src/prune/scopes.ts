@@ -79,3 +79,14 @@ export function pruneSmallest(e: Engine, g: Group, masks: Map<Param, number>, c:
 export function keptCount(e: Engine, g: Group, masks: Map<Param, number>): number {
   return g.segments.reduce((n, s) => n + e.k.mask_count(masks.get(s.param)! + s.offset, s.length), 0);
 }
+
+/** One mask per tensor marking its nonzero entries (1 = kept); the caller frees them (e.free). */
+export function nonzeroMasks(e: Engine, params: Param[]): Map<Param, number> {
+  const masks = new Map<Param, number>();
+  for (const p of params) {
+    const m = e.alloc(p.value.size, "u8");
+    e.k.mask_from_nonzero(p.value.ptr, m, p.value.size);
+    masks.set(p, m);
+  }
+  return masks;
+}

@@ -55,10 +55,29 @@ export function spmv(o: i32, rowptr: usize, colidx: usize, values: usize, x: usi
   }
 }
 
-/** dst[cols × rows] = srcᵀ for src[rows × cols] (batch ↔ feature order for the sparse linear path). */
+/**
+ * dst[cols × rows] = srcᵀ for src[rows × cols] (batch ↔ feature order for the
+ * sparse linear path): 4×4 blocks through SIMD shuffles, edges element by element.
+ */
 export function transpose_f32(src: usize, rows: i32, cols: i32, dst: usize): void {
-  for (let r = 0; r < rows; r++) {
-    const s = src + (<usize>r * <usize>cols << 2);
-    for (let c = 0; c < cols; c++) store<f32>(dst + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(s + (<usize>c << 2)));
+  const rs = <usize>cols << 2, ds = <usize>rows << 2;
+  const r4 = rows & ~3, c4 = cols & ~3;
+  for (let r = 0; r < r4; r += 4) {
+    const s0 = src + <usize>r * rs;
+    for (let c = 0; c < c4; c += 4) {
+      const p = s0 + (<usize>c << 2);
+      const a = v128.load(p), b = v128.load(p + rs), cc = v128.load(p + 2 * rs), d = v128.load(p + 3 * rs);
+      const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const cd0 = v128.shuffle<f32>(cc, d, 0, 4, 1, 5), cd1 = v128.shuffle<f32>(cc, d, 2, 6, 3, 7);
+      const q = dst + <usize>c * ds + (<usize>r << 2);
+      v128.store(q, v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5));
+      v128.store(q + ds, v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7));
+      v128.store(q + 2 * ds, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5));
+      v128.store(q + 3 * ds, v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7));
+    }
+    for (let c = c4; c < cols; c++) for (let i = r; i < r + 4; i++) store<f32>(dst + ((<usize>c * <usize>rows + <usize>i) << 2), load<f32>(src + ((<usize>i * <usize>cols + <usize>c) << 2)));
+  }
+  for (let r = r4; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<f32>(dst + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(src + ((<usize>r * <usize>cols + <usize>c) << 2)));
   }
 }

@@ -11,6 +11,7 @@ import { exportOnnx, normalisationProps } from "../../io/onnx/export";
 import { writeFileAtomic } from "../atomic-write";
 import { checkOutputs } from "../output-paths";
 import { readModelInput } from "../model-input";
+import { trainedOn } from "./infer";
 
 export const OPTIONS: OptSpecs = {
   format: { type: "enum", values: ["onnx", "safetensors", "sparse"], default: "onnx", help: "Output format: ONNX, shrink's safetensors, or a sparse safetensors file (nonzero values + bitmask or delta-coded positions)" },
@@ -24,15 +25,6 @@ export const OPTIONS: OptSpecs = {
 
 export const EXPORT_HELP = helpText("Usage: shrink export MODEL.safetensors|MODEL.onnx --out FILE [options]",
   "Write a model as ONNX (opset 13; inputs normalised as recorded in its metadata_props) or as shrink's safetensors.", OPTIONS);
-
-function trainedOn(metadata: Record<string, string>): DatasetName | undefined {
-  try {
-    const d = (JSON.parse(metadata.training ?? "{}") as { dataset?: unknown }).dataset;
-    return typeof d === "string" && (DATASET_NAMES as readonly string[]).includes(d) ? d as DatasetName : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export async function exportCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, OPTIONS, "export");
@@ -50,7 +42,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const input = await readModelInput(e, file, o.arch as string | undefined);
   const model = modelFromTensors(e, input.spec, input.tensors, file, 1, { inference: true });
   try {
-    const dataset = (o.dataset as DatasetName | undefined) ?? trainedOn(input.metadata) ?? input.metadata["shrinkwasm.dataset"] as DatasetName | undefined;
+    const dataset = (o.dataset as DatasetName | undefined) ?? trainedOn(input.metadata);
     if (dataset && DATASETS[dataset]?.channels !== input.spec.input[0] && input.spec.architecture.input.length === 3) {
       throw new ShrinkError("E_ARG", `--dataset: ${dataset} images have ${DATASETS[dataset].channels} channels but the model takes ${input.spec.input[0]}`);
     }

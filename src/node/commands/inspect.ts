@@ -20,13 +20,15 @@ import { Tensor } from "../../engine/tensor";
 import type { Param } from "../../nn/layer";
 import { groupPqi, groupGini } from "../../prune/measures/group";
 import { pqiBound } from "../../prune/measures/pq-index";
-import { scopeGroups } from "../../prune/scopes";
+import { scopeGroups, nonzeroMasks } from "../../prune/scopes";
 import { checkPQ } from "../../prune/measures/vector";
+import { parsePattern, satisfiesPattern } from "../../prune/pattern";
 
 export const OPTIONS: OptSpecs = {
   arch: { type: "string", arg: "FILE", help: "Check the tensors against this architecture (.json or .onnx) first" },
   p: { type: "number", arg: "X", default: 0.5, help: "PQ Index p (0 < p ≤ 1)" },
   q: { type: "number", arg: "X", default: 1, help: "PQ Index q (q ≥ 1, q > p)" },
+  pattern: { type: "string", arg: "N:M", default: "2:4", help: "Report whether each weight satisfies this N:M pattern (groups along the input dimension)" },
   json: { type: "bool", help: "Print a JSON object instead of the table" },
 };
 
@@ -43,6 +45,7 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   if (!file) throw new ShrinkError("E_ARG", "missing MODEL.safetensors argument (see shrink inspect --help)");
   const p = a.opts.p as number, q = a.opts.q as number;
   checkPQ(p, q);
+  parsePattern(a.opts.pattern as string);
   const arch = a.opts.arch as string | undefined;
   const e = await loadEngine();
   let { tensors, metadata } = isOnnx(file) || arch ? { tensors: new Map(), metadata: {} as Record<string, string> } : decodeModelTensors(e, await readBytes(file), file);
@@ -63,13 +66,8 @@ export async function inspectCommand(argv: string[]): Promise<void> {
     params.push({ name, value, grad: value, kind });
   }
   if (params.length === 0) throw new ShrinkError("E_MODEL_FILE", `${file}: no F32 tensors to inspect${skipped.length ? ` (found ${skipped.join(", ")})` : ""}`);
-  const masks = new Map<Param, number>();
+  const masks = nonzeroMasks(e, params);
   try {
-    for (const prm of params) {
-      const m = e.alloc(prm.value.size, "u8");
-      e.k.mask_from_nonzero(prm.value.ptr, m, prm.value.size);
-      masks.set(prm, m);
-    }
     const row = (g: ReturnType<typeof scopeGroups>[number], shape: number[] | null) => {
       const nonzero = g.segments.reduce((s, seg) => s + e.k.mask_count(masks.get(seg.param)! + seg.offset, seg.length), 0);
       const pqiRemaining = groupPqi(e, g, masks, p, q);
@@ -79,20 +77,25 @@ export async function inspectCommand(argv: string[]): Promise<void> {
         remaining: { pqi: pqiRemaining, gini: groupGini(e, g, masks), r: pqiRemaining === null ? null : pqiBound(e, nonzero, pqiRemaining, p, q, 0) },
       };
     };
-    const rows = scopeGroups(params, "layer").map((g, i) => row(g, params[i].value.shape.slice()));
-    const overall = { ...row(scopeGroups(params, "global")[0], null), name: "overall" };
+    const pat = parsePattern(a.opts.pattern as string);
+    const patternName = `${pat.n}:${pat.m}`;
+    // Only conv and linear weights carry a pattern; null where the pattern cannot tile the tensor.
+    const rows = scopeGroups(params, "layer").map((g, i) => ({ ...row(g, params[i].value.shape.slice()),
+      pattern: params[i].kind === "weight" ? satisfiesPattern(e, params[i], pat) : null }));
+    const overall = { ...row(scopeGroups(params, "global")[0], null), name: "overall", pattern: null as boolean | null };
     if (a.opts.json) {
-      process.stdout.write(JSON.stringify({ file, p, q, tensors: rows, overall, skipped, metadata: { arch: metadata.arch, format: metadata.format },
+      process.stdout.write(JSON.stringify({ file, p, q, pattern: patternName, tensors: rows, overall, skipped, metadata: { arch: metadata.arch, format: metadata.format },
         definitions: { pqi: "PQ Index of the tensor as it is (zeros included, d = params)", gini: "Gini index as it is", remaining: "over the nonzero entries (d = nonzero): pqi, gini, and the PQI-bound r of Eq. 4 with eta_r = 0" } }) + "\n");
       return;
     }
-    const table = [["tensor", "shape", "params", "nonzero", "sparsity", `PQI(${p},${q})`, "Gini", "PQI rem.", "Gini rem.", "bound r"],
+    const table = [["tensor", "shape", "params", "nonzero", "sparsity", `PQI(${p},${q})`, "Gini", "PQI rem.", "Gini rem.", "bound r", patternName],
       ...[...rows, overall].map((r) => [r.name, r.shape ? r.shape.join("×") : "", String(r.params), String(r.nonzero), `${(100 * r.sparsity).toFixed(2)}%`,
-        fmt(r.pqi), fmt(r.gini), fmt(r.remaining.pqi), fmt(r.remaining.gini), r.remaining.r === null ? "n/a" : r.remaining.r.toFixed(1)])];
+        fmt(r.pqi), fmt(r.gini), fmt(r.remaining.pqi), fmt(r.remaining.gini), r.remaining.r === null ? "n/a" : r.remaining.r.toFixed(1),
+        r.pattern === null ? "" : r.pattern ? "yes" : "no"])];
     const w = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-    const line = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ");
+    const line = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ").trimEnd();
     const out = [line(table[0]), w.map((x) => "─".repeat(x)).join("  "), ...table.slice(1, -1).map(line), w.map((x) => "─".repeat(x)).join("  "), line(table[table.length - 1])];
-    out.push(`PQI, Gini: the tensor as it is (zeros included); rem.: over the nonzero entries; bound r: Eq. 4 (η_r = 0) on those`);
+    out.push(`PQI, Gini: the tensor as it is (zeros included); rem.: over the nonzero entries; bound r: Eq. 4 (η_r = 0) on those; ${patternName}: at most ${pat.n} nonzeros in every ${pat.m} consecutive input weights`);
     if (skipped.length) out.push(`skipped (not F32/F16/BF16): ${skipped.join(", ")}`);
     if (rows.some((r) => r.remaining.pqi === null)) out.push("n/a: the index is undefined where no nonzero entry remains");
     process.stdout.write(out.join("\n") + "\n");

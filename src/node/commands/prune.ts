@@ -30,6 +30,7 @@ export const OPTIONS: OptSpecs = {
   threshold: { type: "enum", values: ["global", "layer"], default: DEFAULT_PRUNE.threshold, help: "str/gpo: one trainable threshold, or one per layer" },
   "stop-penalty": { type: "number", arg: "X", help: "Early pruning: stop where g′(t/T) < X and fix the mask" },
   exclude: { type: "string", arg: "GLOBS", help: "Comma-separated globs of parameter names not to prune (e.g. fc3.*)" },
+  pattern: { type: "string", arg: "N:M", help: "N:M structured sparsity (2:4: at most 2 nonzeros in every 4 consecutive input weights): every mask keeps it; soft-threshold methods project the final weights" },
   "target-sparsity": { type: "number", arg: "S", help: "Find the D that lands within one point of S (pilot runs); required for magnitude" },
   "s-init": { type: "number", arg: "X", default: DEFAULT_PRUNE.sInit, help: "str/gpo: initial s of d = σ(s) (very negative freezes the threshold, Appendix C.1)" },
   "prune-at": { type: "number", arg: "EPOCHS", help: "magnitude: epoch at which to prune (default half of --epochs)" },
@@ -82,6 +83,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
     threshold: o.threshold as PruneConfig["threshold"],
     stopPenalty: o.stopPenalty as number | undefined,
     exclude: o.exclude ? String(o.exclude).split(",").map((s) => s.trim()).filter(Boolean) : [],
+    pattern: o.pattern as string | undefined,
     targetSparsity: o.targetSparsity as number | undefined,
     sInit: o.sInit as number,
     pruneAt: o.pruneAt as number | undefined,
@@ -128,11 +130,12 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   try {
     const stats = run.stats;
     printLayerTable(stats, progress);
+    if (run.projection) progress.line(`pattern ${run.projection.pattern}: the final weights projected (${run.projection.cleared} more zeros), test accuracy ${run.projection.accuracyBefore.toFixed(4)} → ${run.projection.accuracyAfter.toFixed(4)}`);
     const summary = {
       ...summaryJson(train, run.result, stats, { dataSource: data.source, trainSamples: data.train.count }),
       prunedSparsity: run.sparsity,
       method: cfg.method, D: run.D, mu: run.mu, beta: cfg.method === "pgh" ? cfg.beta : undefined,
-      threshold: run.threshold, stoppedAt: run.stoppedAt, pruneConfig: cfg, search,
+      threshold: run.threshold, stoppedAt: run.stoppedAt, projection: run.projection ?? undefined, pruneConfig: cfg, search,
     };
     if (o.out !== undefined) {
       await writeFileAtomic(o.out as string, encodeModel(run.model, run.spec, {

@@ -1,0 +1,93 @@
+// Sparse inference (src/infer/): the sparse path predicts what the dense path
+// predicts: the same class for every one of the 10,000 test images, logits
+// within 1e-4 of the largest, for a trained MLP and a trained CNN pruned to
+// 90%; BN is folded into the convs; sparse files feed it directly.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Engine } from "../src/engine/engine.ts";
+import { InferenceSession } from "../src/infer/session.ts";
+import { decodeModel, encodeModel } from "../src/io/model-file.ts";
+import { createSession } from "../src/train/session.ts";
+import { DEFAULT_TRAIN_CONFIG } from "../src/train/config.ts";
+import { datasetNorm } from "../src/data/catalog.ts";
+import type { Sequential } from "../src/nn/sequential.ts";
+import { specFromArchitecture, type ModelSpec } from "../src/nn/models.ts";
+import { loadDataset } from "../src/node/index.ts";
+import { engine, repoRoot } from "./helpers/engine.ts";
+
+/** Zeroes the smallest 90% of every conv and linear weight. */
+function prune90(model: Sequential): void {
+  for (const p of model.params()) {
+    if (p.kind !== "weight") continue;
+    const v = p.value.toArray();
+    const t = Float32Array.from(v, Math.abs).sort()[Math.floor(0.9 * v.length)];
+    for (let i = 0; i < v.length; i++) if (Math.abs(v[i]) < t) v[i] = 0;
+    p.value.set(v);
+  }
+}
+
+async function testImages() {
+  const d = await loadDataset({ dataset: "fashion-mnist", dataDir: "data" });
+  const n = datasetNorm("fashion-mnist", d.test);
+  return { x: Float32Array.from(d.test.images, (p) => (p / 255 - n.mean[0]) / n.std[0]), labels: d.test.labels, count: d.test.count };
+}
+
+function compare(e: Engine, model: Sequential, spec: ModelSpec, x: Float32Array, count: number, what: string) {
+  const dense = InferenceSession.create(e, model, spec, { maxBatch: 100, mode: "dense" });
+  const auto = InferenceSession.create(e, model, spec, { maxBatch: 100 });
+  try {
+    assert.ok(auto.layers.every((l) => l.density < 0.11 ? l.path === "sparse" : true), `${what}: 90%-sparse layers run sparse`);
+    assert.ok(auto.layers.some((l) => l.path === "sparse"));
+    const yd = dense.predict(x, count), ys = auto.predict(x, count);
+    let scale = 0, d = 0, same = 0;
+    for (let i = 0; i < yd.length; i++) { scale = Math.max(scale, Math.abs(yd[i])); d = Math.max(d, Math.abs(yd[i] - ys[i])); }
+    for (let r = 0; r < count; r++) {
+      const a = yd.subarray(10 * r, 10 * r + 10), b = ys.subarray(10 * r, 10 * r + 10);
+      if (a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b))) same++;
+    }
+    assert.ok(d / scale <= 1e-4, `${what}: logits differ by ${(d / scale).toExponential(2)} of max`);
+    assert.equal(same, count, `${what}: same class for every test image`);
+  } finally {
+    dense.free();
+    auto.free();
+  }
+}
+
+test("MLP trained one epoch, pruned to 90%: sparse and dense inference agree on all 10,000 test images", async () => {
+  const e = await engine();
+  const d = await loadDataset({ dataset: "fashion-mnist", dataDir: "data" });
+  const s = createSession(e, { ...DEFAULT_TRAIN_CONFIG, epochs: 1 }, d.train, d.test);
+  try {
+    await s.run();
+    prune90(s.model);
+    const { x, count } = await testImages();
+    compare(e, s.model, s.spec, x, count, "mlp");
+    // The same model from a sparse file.
+    const fromFile = InferenceSession.fromBytes(e, encodeModel(s.model, s.spec, {}, { sparse: {} }), "m.safetensors", { maxBatch: 100 });
+    const direct = InferenceSession.create(e, s.model, s.spec, { maxBatch: 100 });
+    assert.deepEqual(fromFile.predict(x.subarray(0, 784 * 200), 200), direct.predict(x.subarray(0, 784 * 200), 200));
+    fromFile.free();
+    direct.free();
+  } finally {
+    s.dispose();
+  }
+});
+
+test("PQI CNN (PyTorch-trained fixture, BN folded into the convs), pruned to 90%: sparse and dense agree on all 10,000 test images", async () => {
+  const e = await engine();
+  const dir = join(repoRoot(), "tests", "fixtures", "torch");
+  const arch = JSON.parse(readFileSync(join(dir, "cnn-w8.json"), "utf8"));
+  const m = decodeModel(e, new Uint8Array(readFileSync(join(dir, "cnn-w8.safetensors"))), "cnn-w8", 100, { inference: true, spec: specFromArchitecture(arch) });
+  try {
+    prune90(m.model);
+    const { x, count } = await testImages();
+    const dense = InferenceSession.create(e, m.model, m.spec, { maxBatch: 100, mode: "dense" });
+    assert.deepEqual(dense.layers.filter((l) => l.foldedBn).map((l) => `${l.name}+${l.foldedBn}`), ["features.0+features.1", "features.4+features.5", "features.8+features.9", "features.12+features.13"]);
+    dense.free();
+    compare(e, m.model, m.spec, x, count, "cnn-w8");
+  } finally {
+    m.model.free();
+  }
+});
