@@ -31,6 +31,8 @@ async function sparseSection() {
   log("  break-even sparsity: " + Object.entries(sp.breakEven).map(([k, v]) => `${k} ${v}`).join("; "));
   log("  onnxruntime-web 1.31 (wasm SIMD, 1 thread) running the same model dense vs shrink sparse at 90%:");
   for (const r of sp.ort) log(`    ${r.model.padEnd(5)} batch ${String(r.batch).padStart(3)}: onnxruntime ${r.ortDenseMs.toFixed(4)} ms, shrink sparse ${r.shrinkSparse90Ms.toFixed(4)} ms: ${r.speedup.toFixed(1)}× faster`);
+  log("  MLP pruned to exactly 2:4 (50%): dense vs CSR vs the N:M kernel");
+  for (const r of sp.nm) log(`    batch ${String(r.batch).padStart(3)}: dense ${r.denseMs.toFixed(4)} ms, CSR ${r.csrMs.toFixed(4)} ms (${r.csrSpeedup.toFixed(2)}×), 2:4 kernel ${r.nmMs.toFixed(4)} ms (${r.nmSpeedup.toFixed(2)}×)`);
   return sp;
 }
 

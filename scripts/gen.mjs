@@ -18,7 +18,6 @@ export const GENERATED = [
   [`${DIR}/dot_1x2.ts`, () => dotKernel(1, 2)],
   [`${DIR}/dot_4x1.ts`, () => dotKernel(4, 1)],
   [`${DIR}/dot_1x1.ts`, () => dotKernel(1, 1)],
-  [`${SPARSE}/spmm_32.ts`, () => spmmKernel(32)],
   [`${SPARSE}/spmm_16.ts`, () => spmmKernel(16)],
   [`${SPARSE}/spmm_4.ts`, () => spmmKernel(4)],
 ];

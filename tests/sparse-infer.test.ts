@@ -13,7 +13,9 @@ import { createSession } from "../src/train/session.ts";
 import { DEFAULT_TRAIN_CONFIG } from "../src/train/config.ts";
 import { datasetNorm } from "../src/data/catalog.ts";
 import type { Sequential } from "../src/nn/sequential.ts";
-import { specFromArchitecture, type ModelSpec } from "../src/nn/models.ts";
+import { specFromArchitecture, modelSpec, buildModel, type ModelSpec } from "../src/nn/models.ts";
+import { Rng } from "../src/engine/rng.ts";
+import { projectWeights } from "../src/prune/pattern.ts";
 import { loadDataset } from "../src/node/index.ts";
 import { engine, repoRoot } from "./helpers/engine.ts";
 
@@ -89,5 +91,33 @@ test("PQI CNN (PyTorch-trained fixture, BN folded into the convs), pruned to 90%
     compare(e, m.model, m.spec, x, count, "cnn-w8");
   } finally {
     m.model.free();
+  }
+});
+
+test("a 2:4 MLP runs the N:M kernel in every layer, batch 1 and 64, with the dense path's logits; a weight without the pattern stays dense", async () => {
+  const e = await engine();
+  const spec = modelSpec("mlp", [1, 28, 28], 10);
+  const rng = new Rng(e, 8);
+  const model = buildModel(e, spec, 64, rng, { inference: true });
+  rng.free();
+  const dense0 = InferenceSession.create(e, model, spec, { maxBatch: 64 });
+  assert.ok(dense0.layers.every((l) => l.path === "dense"), "no pattern: dense");
+  dense0.free();
+  projectWeights(e, model.params().filter((p) => p.kind === "weight"), { n: 2, m: 4 });
+  const nm = InferenceSession.create(e, model, spec, { maxBatch: 64 });
+  const dense = InferenceSession.create(e, model, spec, { maxBatch: 64, mode: "dense" });
+  try {
+    assert.deepEqual(nm.layers.map((l) => l.path), ["n:m", "n:m", "n:m"]);
+    for (const rows of [1, 3, 64]) {
+      const x = Float32Array.from({ length: rows * 784 }, (_, i) => Math.sin(0.11 * i));
+      const a = dense.predict(x, rows), b = nm.predict(x, rows);
+      let d = 0, s = 0;
+      for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(a[i])); }
+      assert.ok(d <= 1e-5 * s, `rows ${rows}: ${d / s}`);
+    }
+  } finally {
+    nm.free();
+    dense.free();
+    model.free();
   }
 });

@@ -148,4 +148,7 @@ export interface KernelExports {
   // sparse/nm.ts: N:M patterns
   nm_project_mask(w: number, mask: number, outer: number, groupdim: number, inner: number, n: number, m: number): number;
   nm_violations(w: number, outer: number, groupdim: number, inner: number, n: number, m: number): number;
+  // sparse/nm_spmm.ts: the N:M inference kernel
+  nm_pack(w: number, rows: number, cols: number, n: number, m: number, values: number, idx: number): number;
+  nm_spmm(rows: number, cols: number, n: number, m: number, values: number, idx: number, b: number, ldb: number, mm: number, c: number, ldc: number, bias: number): void;
 }

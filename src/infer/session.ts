@@ -3,7 +3,8 @@
 // then each conv (groups 1) and linear layer runs dense or sparse, chosen from
 // its density against the break-even the bench measures (docs/performance.md,
 // "Sparse inference"): sparse when the fraction of nonzero weights is at most
-// SPARSE_BREAK_EVEN[op]. Everything else (pooling, ReLU, depthwise convs,
+// SPARSE_BREAK_EVEN[op]; a denser linear layer that holds a 2:4 pattern runs
+// the N:M kernel. Everything else (pooling, ReLU, depthwise convs,
 // unfolded batch norms, residual adds) runs the training layers' forward passes.
 import type { Engine } from "../engine/engine";
 import { Rng } from "../engine/rng";
@@ -21,6 +22,8 @@ import { BN_EPS } from "../nn/batchnorm";
 import { decodeModel } from "../io/model-file";
 import { SparseLinear } from "./sparse-linear";
 import { SparseConv2d } from "./sparse-conv2d";
+import { NmLinear, type NmPattern } from "./nm-linear";
+import { FeatureMajorLinear } from "./feature-major-linear";
 
 /**
  * Largest density (nonzero fraction) at which the sparse kernel is used. The
@@ -38,7 +41,7 @@ export interface LayerChoice {
   params: number;
   nonzero: number;
   density: number;
-  path: "dense" | "sparse";
+  path: "dense" | "sparse" | "n:m";
   /** The batch norm folded into this conv, if any. */
   foldedBn: string | null;
 }
@@ -48,6 +51,11 @@ export interface InferenceOptions {
   maxBatch?: number;
   /** auto: per layer by density; dense / sparse: every eligible layer one way (for benchmarks). */
   mode?: InferenceMode;
+  /**
+   * In auto mode, a linear layer too dense for CSR that holds this N:M pattern
+   * runs the N:M kernel (default 2:4; null: never).
+   */
+  nm?: NmPattern | null;
 }
 
 /** conv → bn pairs become one conv with a bias; returns the new plan and the pairs. */
@@ -121,7 +129,7 @@ export class InferenceSession {
         p.out[0], (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1], dst.get(`${conv}.weight`)!.ptr, dst.get(`${conv}.bias`)!.ptr);
     }
     const s = new InferenceSession(e, spec, net, maxBatch);
-    s.choose(net, mode, pairs, plans);
+    s.choose(net, mode, pairs, plans, o.nm === undefined ? { n: 2, m: 4 } : o.nm);
     InferenceSession.chainTransposes(net);
     return s;
   }
@@ -136,12 +144,12 @@ export class InferenceSession {
     }
   }
 
-  private choose(seq: Sequential, mode: InferenceMode, pairs: Map<string, BatchNormPlan>, plans: Map<string, ConvPlan>): void {
+  private choose(seq: Sequential, mode: InferenceMode, pairs: Map<string, BatchNormPlan>, plans: Map<string, ConvPlan>, nmPattern: NmPattern | null): void {
     const layers = seq.layers as Layer[];
     layers.forEach((l, i) => {
       if (l instanceof Residual) {
-        this.choose(l.main, mode, pairs, plans);
-        if (l.shortcut) this.choose(l.shortcut, mode, pairs, plans);
+        this.choose(l.main, mode, pairs, plans, nmPattern);
+        if (l.shortcut) this.choose(l.shortcut, mode, pairs, plans, nmPattern);
         return;
       }
       const isLinear = l instanceof Linear, isConv = l instanceof Conv2d && l.plan.groups === 1;
@@ -151,7 +159,13 @@ export class InferenceSession {
       const density = nonzero / weight.size;
       const op = isLinear ? "linear" : "conv";
       const sparse = mode === "sparse" || (mode === "auto" && density <= SPARSE_BREAK_EVEN[op]);
-      this.layers.push({ name: l.name, op, params: weight.size, nonzero, density, path: sparse ? "sparse" : "dense", foldedBn: pairs.get(l.name)?.name ?? null });
+      const nm = !sparse && mode === "auto" && isLinear && nmPattern ? NmLinear.tryCreate(this.e, l.name, weight, bias, this.maxBatch, nmPattern) : null;
+      this.layers.push({ name: l.name, op, params: weight.size, nonzero, density, path: nm ? "n:m" : sparse ? "sparse" : "dense", foldedBn: pairs.get(l.name)?.name ?? null });
+      if (nm) {
+        layers[i] = nm;
+        l.free();
+        return;
+      }
       if (!sparse) return;
       layers[i] = isLinear
         ? new SparseLinear(this.e, l.name, weight, bias, this.maxBatch)
@@ -170,11 +184,11 @@ export class InferenceSession {
         if (l.shortcut) InferenceSession.chainTransposes(l.shortcut);
         continue;
       }
-      if (!(l instanceof SparseLinear)) continue;
+      if (!(l instanceof FeatureMajorLinear)) continue;
       let j = i + 1;
       while (j < layers.length && layers[j] instanceof ReLU) j++;
       const next = layers[j];
-      if (next instanceof SparseLinear) {
+      if (next instanceof FeatureMajorLinear) {
         l.outputTransposed = true;
         next.inputTransposed = true;
       }
