@@ -151,4 +151,9 @@ export interface KernelExports {
   // sparse/nm_spmm.ts: the N:M inference kernel
   nm_pack(w: number, rows: number, cols: number, n: number, m: number, values: number, idx: number): number;
   nm_spmm(rows: number, cols: number, n: number, m: number, values: number, idx: number, b: number, ldb: number, mm: number, c: number, ldc: number, bias: number): void;
+  // sparse/channels.ts: channel pruning
+  row_sumsq(w: number, mask: number, rows: number, cols: number, out: number): void;
+  mask_rows(mask: number, rows: number, cols: number, rowmask: number): void;
+  rows_alive(mask: number, rows: number, cols: number, rowmask: number): void;
+  copy_u8(dst: number, src: number, n: number): void;
 }

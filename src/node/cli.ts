@@ -8,6 +8,7 @@ import { TRAIN_OPTIONS } from "./commands/train-options";
 import { exportCommand, EXPORT_HELP, OPTIONS as EXPORT_OPTIONS } from "./commands/export";
 import { inferCommand, INFER_HELP, OPTIONS as INFER_OPTIONS } from "./commands/infer";
 import { benchCommand, BENCH_HELP, OPTIONS as BENCH_OPTIONS } from "./commands/bench-model";
+import { slimCommand, SLIM_HELP, OPTIONS as SLIM_OPTIONS } from "./commands/slim";
 import { ShrinkError } from "../engine/errors";
 import type { OptSpecs } from "./args";
 
@@ -23,11 +24,12 @@ Commands:
   export    Write a model as ONNX, shrink's safetensors or a sparse file
   infer     Predict with a model (sparse layers where they pay): test accuracy and latency, or an IDX file's classes
   bench     A model's latency dense vs sparse, per layer, and its file sizes
+  slim      Remove dead channels (after --scope channel): a smaller dense model with the same outputs
 
 Run "shrink <command> --help" for a command's options.
 `;
 
-const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS, export: EXPORT_OPTIONS, infer: INFER_OPTIONS, bench: BENCH_OPTIONS };
+const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS, export: EXPORT_OPTIONS, infer: INFER_OPTIONS, bench: BENCH_OPTIONS, slim: SLIM_OPTIONS };
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
@@ -57,6 +59,7 @@ const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<
   export: (argv) => exportCommand(argv),
   infer: (argv) => inferCommand(argv),
   bench: (argv) => benchCommand(argv),
+  slim: (argv) => slimCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -95,4 +98,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP, EXPORT_HELP, INFER_HELP, BENCH_HELP };
+export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP, EXPORT_HELP, INFER_HELP, BENCH_HELP, SLIM_HELP };

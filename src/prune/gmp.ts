@@ -9,7 +9,8 @@ import type { Param } from "../nn/layer";
 import type { Optimizer } from "../optim/optimizer";
 import { MaskedSgd } from "../optim/masked-sgd";
 import type { SgdOptions } from "../optim/sgd";
-import { scopeGroups, pruneSmallest, keptCount, type Scope } from "./scopes";
+import { scopeGroups, pruneSmallest, keptCount, isChannelScope, type Scope } from "./scopes";
+import { ChannelPruner, type ChannelUnit } from "./channels";
 import { projectMasks, type Pattern } from "./pattern";
 import { ShrinkError } from "../engine/errors";
 
@@ -24,6 +25,8 @@ export interface GmpOptions {
   scope: Scope;
   /** N:M pattern every mask update keeps. */
   pattern?: Pattern | null;
+  /** Channel scopes: the layers whose output channels are pruned (a sparsity s prunes the share s of the channels). */
+  channels?: ChannelUnit[];
 }
 
 /** Ramp ends as steps: t_e is at most T − 1 (the last step), so --end 1 is reached. */
@@ -53,6 +56,7 @@ export class Gmp implements Optimizer {
   private readonly groups;
   private readonly T: number;
   readonly o: GmpOptions;
+  private readonly channels: ChannelPruner | null;
   lastSparsity = 0;
 
   constructor(e: Engine, params: Param[], prunable: Param[], sgd: SgdOptions, totalSteps: number, o: GmpOptions) {
@@ -67,6 +71,7 @@ export class Gmp implements Optimizer {
       this.masks.set(p, m);
     }
     this.groups = scopeGroups(prunable, o.scope);
+    this.channels = isChannelScope(o.scope) ? new ChannelPruner(e, o.channels ?? [], this.masks, o.scope === "channel-global") : null;
     this.inner = new MaskedSgd(e, params, this.masks, sgd);
   }
 
@@ -78,7 +83,8 @@ export class Gmp implements Optimizer {
 
   private updateMasks(t: number): void {
     const s = gmpSparsity(t, this.T, this.o);
-    for (const g of this.groups) {
+    if (this.channels) this.channels.prune((alive, rows) => Math.floor(s * rows) - (rows - alive));
+    else for (const g of this.groups) {
       const target = Math.floor(s * g.size);
       const zeros = g.size - keptCount(this.e, g, this.masks);
       if (target > zeros) pruneSmallest(this.e, g, this.masks, target - zeros);

@@ -15,7 +15,9 @@ import { train, type BatchEvent, type EpochEvent } from "../train/trainer";
 import { evaluate } from "../train/evaluate";
 import { lrScheduleFor } from "../train/optimizer-setup";
 import { MaskedSgd } from "../optim/masked-sgd";
-import { scopeGroups, pruneSmallest, keptCount, type Scope, type Group } from "./scopes";
+import { scopeGroups, pruneSmallest, keptCount, isChannelScope, type Scope, type Group } from "./scopes";
+import { ChannelPruner, channelUnits } from "./channels";
+import { modelPlan } from "../nn/models";
 import { projectMasks, type Pattern } from "./pattern";
 import { groupPqi, groupGini } from "./measures/group";
 import { pqiBound } from "./measures/pq-index";
@@ -88,6 +90,7 @@ export function validateIterative(o: IterativeOptions): void {
   if (!(o.gamma > 0) || !Number.isFinite(o.gamma)) throw bad("gamma", o.gamma, "a finite number > 0");
   if (!(o.maxRatio > 0 && o.maxRatio <= 1)) throw bad("maxRatio", o.maxRatio, "SAP's maximum pruning ratio, in (0, 1]");
   if (!(o.ratio > 0 && o.ratio < 1)) throw bad("ratio", o.ratio, "a pruning ratio in (0, 1)");
+  if (o.method === "sap" && isChannelScope(o.scope)) throw bad("scope", o.scope, "sap measures weights: global, layer or neuron (channel scopes apply to gmp, lottery and one-shot)");
 }
 
 /**
@@ -130,6 +133,7 @@ export async function runIterative(e: Engine, s: Session, prunable: Param[], o: 
     masks.set(p, m);
   }
   const groups = scopeGroups(prunable, o.scope);
+  const channels = isChannelScope(o.scope) ? new ChannelPruner(e, channelUnits(modelPlan(s.spec), prunable, params), masks, o.scope === "channel-global") : null;
   const globalGroup = scopeGroups(prunable, "global")[0];
   const layerGroups = scopeGroups(prunable, "layer");
   const total = globalGroup.size;
@@ -176,7 +180,9 @@ export async function runIterative(e: Engine, s: Session, prunable: Param[], o: 
       }));
       // Prune per scope group.
       let cSum = 0, rSum: number | null = o.method === "sap" ? 0 : null;
-      for (const g of groups) {
+      // Channel scopes prune the ratio P of each layer's (or all layers') remaining channels; c counts channels.
+      if (channels) cSum = channels.prune((alive) => Math.floor(o.ratio * alive));
+      else for (const g of groups) {
         const dg = keptCount(e, g, masks);
         if (dg === 0) continue;
         let cg: number;

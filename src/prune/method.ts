@@ -2,6 +2,9 @@
 // optimizer (LATS paper), the one-shot magnitude baseline (with its rewound
 // schedule) or gradual magnitude pruning; and the schedule it trains with.
 import { parsePattern } from "./pattern";
+import { isChannelScope } from "./scopes";
+import { channelUnits } from "./channels";
+import { modelPlan } from "../nn/models";
 import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
 import type { Session } from "../train/session";
@@ -22,6 +25,7 @@ export function makeOptimizer(e: Engine, c: PruneConfig, session: Session, param
       opt: new Gmp(e, params, prunable, sgdOpts, session.schedule.totalSteps, {
         initialSparsity: 0, finalSparsity: c.targetSparsity!, begin: c.begin, end: c.end, every: c.every, scope: c.scope,
         pattern: c.pattern ? parsePattern(c.pattern) : null,
+        channels: isChannelScope(c.scope) ? channelUnits(modelPlan(session.spec), prunable, params) : undefined,
       }),
       schedule: session.schedule,
     };

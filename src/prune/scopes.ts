@@ -6,8 +6,11 @@ import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
 import { ShrinkError } from "../engine/errors";
 
-export const SCOPES = ["global", "layer", "neuron"] as const;
+export const SCOPES = ["global", "layer", "neuron", "channel", "channel-global"] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** Whole output channels (channels.ts) instead of single weights: per layer, or ranked across layers. */
+export const isChannelScope = (s: Scope) => s === "channel" || s === "channel-global";
 
 export interface Segment {
   param: Param;
@@ -27,7 +30,8 @@ export function scopeGroups(params: Param[], scope: Scope): Group[] {
   if (scope === "global") {
     return [{ name: "global", segments: params.map((p) => ({ param: p, offset: 0, length: p.value.size })), size: params.reduce((s, p) => s + p.value.size, 0) }];
   }
-  if (scope === "layer") return params.map((p) => ({ name: p.name, segments: [{ param: p, offset: 0, length: p.value.size }], size: p.value.size }));
+  // Channel scopes select channels (channels.ts); their weight-level groups, for the indices, are the layers.
+  if (scope === "layer" || isChannelScope(scope)) return params.map((p) => ({ name: p.name, segments: [{ param: p, offset: 0, length: p.value.size }], size: p.value.size }));
   return params.flatMap((p) => {
     const [rows, cols] = [p.value.shape[0], p.value.size / p.value.shape[0]];
     return Array.from({ length: rows }, (_, r) => ({ name: `${p.name}[${r}]`, segments: [{ param: p, offset: r * cols, length: cols }], size: cols }));

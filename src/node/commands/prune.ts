@@ -34,7 +34,7 @@ export const OPTIONS: OptSpecs = {
   "target-sparsity": { type: "number", arg: "S", help: "Find the D that lands within one point of S (pilot runs); required for magnitude" },
   "s-init": { type: "number", arg: "X", default: DEFAULT_PRUNE.sInit, help: "str/gpo: initial s of d = σ(s) (very negative freezes the threshold, Appendix C.1)" },
   "prune-at": { type: "number", arg: "EPOCHS", help: "magnitude: epoch at which to prune (default half of --epochs)" },
-  scope: { type: "enum", values: SCOPES, default: DEFAULT_PRUNE.scope, help: "gmp/sap/lottery/one-shot: prune all weights as one vector, each layer, or each neuron (output row)" },
+  scope: { type: "enum", values: SCOPES, default: DEFAULT_PRUNE.scope, help: "gmp/sap/lottery/one-shot: prune all weights as one vector, each layer, or each neuron (output row); gmp/lottery/one-shot: whole output channels by group norm, per layer (channel) or ranked across layers (channel-global), for shrink slim" },
   iterations: { type: "int", arg: "T", default: DEFAULT_PRUNE.iterations, help: "sap/lottery/one-shot: pruning iterations, each --epochs long" },
   p: { type: "number", arg: "X", default: DEFAULT_PRUNE.p, help: "sap: PQ Index p (0 < p ≤ 1)" },
   q: { type: "number", arg: "X", default: DEFAULT_PRUNE.q, help: "sap: PQ Index q (q ≥ 1, q > p)" },
