@@ -17,6 +17,8 @@ import { ITERATIVE_METHODS } from "../../prune/iterative";
 import { iterativeCommand } from "./prune-iterative";
 import { checkOutputs, checkNotInput } from "../output-paths";
 import { readArchitecture, readInit } from "../model-input";
+import { dryRun } from "../../prune/dry-run";
+import { dryRunText } from "../dry-run-report";
 import { PRUNE_METHODS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, type PruneConfig } from "../../prune/config";
 import { runPrune, type PruneHooks, type PruneRun } from "../../prune/run";
 import { findDForSparsity, type DSearch } from "../../prune/search";
@@ -101,6 +103,10 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   cfg.dataset ??= data.name;
   progress.line(dataLine(data, train.augment));
   const e = await loadEngine();
+  if (o.dryRun) {
+    const d = await dryRun(e, cfg, data.train, data.test, { init });
+    return void process.stdout.write(o.json ? JSON.stringify(d) + "\n" : dryRunText(d));
+  }
   if ((ITERATIVE_METHODS as readonly string[]).includes(cfg.method)) return iterativeCommand(e, cfg, train, data, progress, Boolean(o.json), o.out as string | undefined, o.log as string | undefined, signal, init);
   const log = o.log ? await JsonlLog.open(o.log as string) : null;
   const hooks = (pilot?: number) => ({

@@ -13,6 +13,8 @@ import { JsonlLog } from "../jsonl-log";
 import { summaryJson, printLayerTable } from "../report";
 import { checkOutputs, checkNotInput } from "../output-paths";
 import { readArchitecture, readInit } from "../model-input";
+import { dryRun } from "../../prune/dry-run";
+import { dryRunText } from "../dry-run-report";
 
 export const TRAIN_HELP = helpText(
   "Usage: shrink train [options]",
@@ -37,6 +39,10 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
   config.dataset ??= data.name; // recorded in the summary and the model file
   progress.line(dataLine(data, config.augment));
   const e = await loadEngine();
+  if (o.dryRun) {
+    const d = await dryRun(e, config, data.train, data.test, { init });
+    return void process.stdout.write(o.json ? JSON.stringify(d) + "\n" : dryRunText(d));
+  }
   const s = createSession(e, config, data.train, data.test, { init });
   const log = o.log ? await JsonlLog.open(o.log as string) : null;
   try {
