@@ -9,6 +9,7 @@ import { exportCommand, EXPORT_HELP, OPTIONS as EXPORT_OPTIONS } from "./command
 import { inferCommand, INFER_HELP, OPTIONS as INFER_OPTIONS } from "./commands/infer";
 import { benchCommand, BENCH_HELP, OPTIONS as BENCH_OPTIONS } from "./commands/bench-model";
 import { slimCommand, SLIM_HELP, OPTIONS as SLIM_OPTIONS } from "./commands/slim";
+import { recipeCommand, rerunCommand, RECIPE_HELP, RERUN_HELP, RERUN_OPTIONS } from "./commands/recipe";
 import { ShrinkError } from "../engine/errors";
 import type { OptSpecs } from "./args";
 
@@ -25,11 +26,13 @@ Commands:
   infer     Predict with a model (sparse layers where they pay): test accuracy and latency, or an IDX file's classes
   bench     A model's latency dense vs sparse, per layer, and its file sizes
   slim      Remove dead channels (after --scope channel): a smaller dense model with the same outputs
+  recipe    Print the recipe (JSON) of a train or prune command line, for --recipe
+  rerun     Run again the recipe a saved model embeds and check the weights come out the same
 
 Run "shrink <command> --help" for a command's options.
 `;
 
-const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS, export: EXPORT_OPTIONS, infer: INFER_OPTIONS, bench: BENCH_OPTIONS, slim: SLIM_OPTIONS };
+const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS, export: EXPORT_OPTIONS, infer: INFER_OPTIONS, bench: BENCH_OPTIONS, slim: SLIM_OPTIONS, rerun: RERUN_OPTIONS };
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
@@ -60,6 +63,8 @@ const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<
   infer: (argv) => inferCommand(argv),
   bench: (argv) => benchCommand(argv),
   slim: (argv) => slimCommand(argv),
+  recipe: (argv) => recipeCommand(argv),
+  rerun: rerunCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -98,4 +103,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP, EXPORT_HELP, INFER_HELP, BENCH_HELP, SLIM_HELP };
+export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP, EXPORT_HELP, INFER_HELP, BENCH_HELP, SLIM_HELP, RECIPE_HELP, RERUN_HELP };

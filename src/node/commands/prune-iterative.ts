@@ -24,7 +24,7 @@ function row(r: IterationReport): string {
 }
 
 export async function iterativeCommand(e: Engine, cfg: PruneConfig, train: TrainConfig, data: LoadedDataset, progress: Progress,
-  json: boolean, out: string | undefined, logPath: string | undefined, signal: AbortSignal, init?: InitWeights): Promise<void> {
+  json: boolean, out: string | undefined, logPath: string | undefined, signal: AbortSignal, init?: InitWeights, recipe?: unknown): Promise<void> {
   const log = logPath ? await JsonlLog.open(logPath) : null;
   progress.line(`${cfg.method}: ${cfg.iterations} iterations × ${cfg.epochs} epochs, ${cfg.scope} scope${cfg.method === "sap" ? `, p ${cfg.p}, q ${cfg.q}, η_r ${cfg.etaR}, γ ${cfg.gamma}, β ${cfg.maxRatio}` : `, ratio ${cfg.ratio}`}`);
   let printedHeader = false;
@@ -57,7 +57,7 @@ export async function iterativeCommand(e: Engine, cfg: PruneConfig, train: Train
     };
     if (out !== undefined) {
       await writeFileAtomic(out, encodeModel(run.model, run.spec, {
-        training: train, pruning: { method: cfg.method, scope: cfg.scope, iterations: cfg.iterations, p: cfg.p, q: cfg.q, layers: run.stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) },
+        training: train, ...(recipe ? { recipe } : {}), pruning: { method: cfg.method, scope: cfg.scope, iterations: cfg.iterations, p: cfg.p, q: cfg.q, layers: run.stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) },
         metrics: { remaining: last.remainingAfter, testAccuracy: last.prunedAccuracy },
       }));
       progress.line(`saved ${out}`);

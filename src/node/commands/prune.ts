@@ -1,7 +1,7 @@
 // shrink prune: sparsify while training — soft-threshold methods (LATS paper)
 // and the one-shot magnitude baseline — with per-epoch threshold, Theorem 1's
 // μ and per-layer sparsity, and a per-layer table at the end.
-import { parseArgs, helpText, type OptSpecs } from "../args";
+import { parseArgs, helpText, type OptSpecs, type Parsed } from "../args";
 import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options";
 import { loadEngine, loadDataset, dataLine } from "../index";
 import { validateTrainConfig } from "../../train/config";
@@ -18,8 +18,9 @@ import { iterativeCommand } from "./prune-iterative";
 import { checkOutputs, checkNotInput } from "../output-paths";
 import { readArchitecture, readInit } from "../model-input";
 import { dryRun } from "../../prune/dry-run";
+import { applyRecipeFile, recipeOf } from "../recipe";
 import { dryRunText } from "../dry-run-report";
-import { PRUNE_METHODS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, type PruneConfig } from "../../prune/config";
+import { PRUNE_METHODS, PRUNE_FIELDS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, methodFields, type PruneConfig } from "../../prune/config";
 import { runPrune, type PruneHooks, type PruneRun } from "../../prune/run";
 import { findDForSparsity, type DSearch } from "../../prune/search";
 
@@ -57,10 +58,18 @@ export const PRUNE_HELP = helpText(
   OPTIONS,
 );
 
+/** A prune command line's recipe, without the options of methods other than its own. */
+export function pruneRecipe(p: Parsed) {
+  const used = methodFields(p.opts.method as PruneConfig["method"]) as readonly string[];
+  return recipeOf("prune", p, OPTIONS, (n) => !(PRUNE_FIELDS as readonly string[]).includes(n) || used.includes(n));
+}
+
 export async function pruneCommand(argv: string[], signal: AbortSignal): Promise<void> {
   const p = parseArgs(argv, OPTIONS, "prune");
   if (p.help) return void process.stdout.write(PRUNE_HELP);
   if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink prune --help)`);
+  if (p.opts.recipe) await applyRecipeFile(p, p.opts.recipe as string, "prune", OPTIONS);
+  const recipe = pruneRecipe(p);
   const o = p.opts;
   const archIn = o.arch ? await readArchitecture(o.arch as string) : null;
   const train = validateTrainConfig(trainConfigFrom(p, archIn?.architecture));
@@ -107,7 +116,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
     const d = await dryRun(e, cfg, data.train, data.test, { init });
     return void process.stdout.write(o.json ? JSON.stringify(d) + "\n" : dryRunText(d));
   }
-  if ((ITERATIVE_METHODS as readonly string[]).includes(cfg.method)) return iterativeCommand(e, cfg, train, data, progress, Boolean(o.json), o.out as string | undefined, o.log as string | undefined, signal, init);
+  if ((ITERATIVE_METHODS as readonly string[]).includes(cfg.method)) return iterativeCommand(e, cfg, train, data, progress, Boolean(o.json), o.out as string | undefined, o.log as string | undefined, signal, init, recipe);
   const log = o.log ? await JsonlLog.open(o.log as string) : null;
   const hooks = (pilot?: number) => ({
     signal,
@@ -145,7 +154,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
     };
     if (o.out !== undefined) {
       await writeFileAtomic(o.out as string, encodeModel(run.model, run.spec, {
-        training: train, pruning: { method: cfg.method, D: run.D, mu: run.mu, beta: cfg.beta, grad: cfg.grad, threshold: run.threshold, stoppedAt: run.stoppedAt, layers: stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) }, metrics: summary,
+        training: train, recipe, pruning: { method: cfg.method, D: run.D, mu: run.mu, beta: cfg.beta, grad: cfg.grad, threshold: run.threshold, stoppedAt: run.stoppedAt, layers: stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) }, metrics: summary,
       }));
       progress.line(`saved ${o.out}`);
     }

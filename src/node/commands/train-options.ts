@@ -32,6 +32,7 @@ export const TRAIN_OPTIONS: OptSpecs = {
   out: { type: "string", arg: "FILE", help: "Save the trained model (.safetensors)" },
   log: { type: "string", arg: "FILE", help: "Write one JSON object per epoch (JSONL)" },
   json: { type: "bool", help: "Print a JSON summary as the last line of stdout" },
+  recipe: { type: "string", arg: "FILE", help: "Take every option not given here from this recipe (shrink recipe writes one; saved models embed theirs)" },
   "dry-run": { type: "bool", help: "Check everything and print the plan (layers, FLOPs, pruned tensors, schedule, data, time per epoch from a few timed steps) without training" },
   quiet: { type: "bool", help: "No progress output" },
 };

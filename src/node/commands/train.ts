@@ -14,6 +14,7 @@ import { summaryJson, printLayerTable } from "../report";
 import { checkOutputs, checkNotInput } from "../output-paths";
 import { readArchitecture, readInit } from "../model-input";
 import { dryRun } from "../../prune/dry-run";
+import { applyRecipeFile, recipeOf } from "../recipe";
 import { dryRunText } from "../dry-run-report";
 
 export const TRAIN_HELP = helpText(
@@ -26,6 +27,8 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
   const p = parseArgs(argv, TRAIN_OPTIONS, "train");
   if (p.help) return void process.stdout.write(TRAIN_HELP);
   if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink train --help)`);
+  if (p.opts.recipe) await applyRecipeFile(p, p.opts.recipe as string, "train", TRAIN_OPTIONS);
+  const recipe = recipeOf("train", p, TRAIN_OPTIONS);
   const o = p.opts;
   const archIn = o.arch ? await readArchitecture(o.arch as string) : null;
   const config = validateTrainConfig(trainConfigFrom(p, archIn?.architecture));
@@ -58,7 +61,7 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
     if (!o.json) printLayerTable(stats, progress);
     const summary = summaryJson(config, result, stats, { dataSource: data.source, trainSamples: data.train.count });
     if (o.out !== undefined) {
-      await writeFileAtomic(o.out as string, encodeModel(s.model, s.spec, { training: config, metrics: summary }));
+      await writeFileAtomic(o.out as string, encodeModel(s.model, s.spec, { training: config, metrics: summary, recipe }));
       progress.line(`saved ${o.out}`);
     }
     if (o.json) process.stdout.write(JSON.stringify(summary) + "\n");
