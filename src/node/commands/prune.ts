@@ -18,6 +18,7 @@ import { iterativeCommand } from "./prune-iterative";
 import { checkOutputs, checkNotInput } from "../output-paths";
 import { readArchitecture, readInit } from "../model-input";
 import { dryRun } from "../../prune/dry-run";
+import { runSeeds } from "../seeds";
 import { applyRecipeFile, recipeOf } from "../recipe";
 import { dryRunText } from "../dry-run-report";
 import { PRUNE_METHODS, PRUNE_FIELDS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, methodFields, type PruneConfig } from "../../prune/config";
@@ -69,6 +70,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   if (p.help) return void process.stdout.write(PRUNE_HELP);
   if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink prune --help)`);
   if (p.opts.recipe) await applyRecipeFile(p, p.opts.recipe as string, "prune", OPTIONS);
+  if (p.opts.seeds !== undefined) return runSeeds(p, argv, pruneCommand, signal, new Progress(Boolean(p.opts.quiet)));
   const recipe = pruneRecipe(p);
   const o = p.opts;
   const archIn = o.arch ? await readArchitecture(o.arch as string) : null;

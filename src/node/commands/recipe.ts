@@ -15,6 +15,7 @@ import { trainCommand } from "./train";
 import { pruneCommand, pruneRecipe } from "./prune";
 import { applyRecipeFile, checkRecipe, recipeArgv, recipeOf } from "../recipe";
 import { readBytes } from "../model-input";
+import { captureStdout } from "../capture";
 
 const SPECS: Record<string, OptSpecs> = { train: TRAIN_OPTIONS, prune: PRUNE_OPTIONS };
 
@@ -63,13 +64,7 @@ export async function rerunCommand(argv: string[], signal: AbortSignal): Promise
   try {
     const run = command === "train" ? trainCommand : pruneCommand;
     // The rerun's own summary would be a second last line: keep stdout for the verdict.
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    try {
-      await run([...recipeArgv(recipe), "--out", out, "--quiet"], signal);
-    } finally {
-      process.stdout.write = write;
-    }
+    await captureStdout(() => run([...recipeArgv(recipe), "--out", out, "--quiet"], signal));
     const again = decodeModelTensors(e, await readBytes(out), out);
     const names = [...original.tensors.keys()].sort();
     const differ = names.filter((n) => {

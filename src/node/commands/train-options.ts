@@ -26,6 +26,7 @@ export const TRAIN_OPTIONS: OptSpecs = {
   "lr-power": { type: "number", arg: "K", default: D.lrPower, help: "poly schedule: exponent κ" },
   "label-smoothing": { type: "number", arg: "X", default: D.labelSmoothing, help: "Label smoothing ε" },
   seed: { type: "int", arg: "N", default: D.seed, help: "Seed for initialisation, shuffling and augmentation" },
+  seeds: { type: "string", arg: "LIST", help: "Run once per seed (e.g. 0,1,2) and report mean ± sd of each metric; outputs get .seedN in their names" },
   dataset: { type: "enum", values: DATASET_NAMES, help: "Dataset (default: inferred from the --data-dir files; fashion-mnist without one)" },
   "data-dir": { type: "string", arg: "DIR", help: "Dataset directory: IDX files, CIFAR .bin files or their parent (else $SHRINK_DATA_DIR; fashion-mnist: the Debian package, the embedded subset)" },
   augment: { type: "enum", values: AUGMENT_KINDS, default: D.augment, help: "Training augmentation: random crop (zero padding h/8) and/or horizontal flip; auto = crop+flip for CIFAR, none for (Fashion-)MNIST" },

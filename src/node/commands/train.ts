@@ -14,6 +14,7 @@ import { summaryJson, printLayerTable } from "../report";
 import { checkOutputs, checkNotInput } from "../output-paths";
 import { readArchitecture, readInit } from "../model-input";
 import { dryRun } from "../../prune/dry-run";
+import { runSeeds } from "../seeds";
 import { applyRecipeFile, recipeOf } from "../recipe";
 import { dryRunText } from "../dry-run-report";
 
@@ -28,6 +29,7 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
   if (p.help) return void process.stdout.write(TRAIN_HELP);
   if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink train --help)`);
   if (p.opts.recipe) await applyRecipeFile(p, p.opts.recipe as string, "train", TRAIN_OPTIONS);
+  if (p.opts.seeds !== undefined) return runSeeds(p, argv, trainCommand, signal, new Progress(Boolean(p.opts.quiet)));
   const recipe = recipeOf("train", p, TRAIN_OPTIONS);
   const o = p.opts;
   const archIn = o.arch ? await readArchitecture(o.arch as string) : null;
