@@ -1,0 +1,34 @@
+// Engine.alloc's zero-fill (assembly/memory.ts): buffers come back all zero
+// whether the block is reused (dirty), freshly grown, or a dirty free block
+// merged with grown memory; only the grown part is trusted to be zero already.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { freshEngine } from "./helpers/engine.ts";
+
+const allZero = (b: Uint8Array) => b.every((v) => v === 0);
+
+test("alloc zero-fills reused, grown and merged blocks", async () => {
+  const e = await freshEngine();
+  // Dirty a block, free it, take it again.
+  const a = e.alloc(1 << 18, "u8");
+  e.u8(a, 1 << 18).fill(0xab);
+  e.free(a);
+  const b = e.alloc(1 << 18, "u8");
+  assert.ok(allZero(e.u8(b, 1 << 18)), "a reused dirty block");
+  // A block larger than anything free: the memory grows.
+  const before = e.memory.buffer.byteLength;
+  const c = e.alloc(48 << 20, "u8");
+  assert.ok(e.memory.buffer.byteLength > before, "the memory grew");
+  assert.ok(allZero(e.u8(c, 48 << 20)), "a grown block");
+  // Dirty everything, free it all, then grow again so free dirty memory merges with new pages.
+  e.u8(b, 1 << 18).fill(0xcd);
+  e.u8(c, 48 << 20).fill(0xef);
+  e.free(b);
+  e.free(c);
+  const d = e.alloc(96 << 20, "u8");
+  assert.ok(allZero(e.u8(d, 96 << 20)), "dirty free memory merged with grown memory");
+  // Many small blocks across the grow boundary.
+  const ptrs = Array.from({ length: 200 }, (_, i) => e.alloc(1000 + 37 * i, "u8"));
+  ptrs.forEach((p, i) => assert.ok(allZero(e.u8(p, 1000 + 37 * i)), `small block ${i}`));
+  for (const p of [d, ...ptrs]) e.free(p);
+});
