@@ -10,7 +10,7 @@ import type { Engine } from "../engine/engine";
 import { Rng } from "../engine/rng";
 import { ShrinkError } from "../engine/errors";
 import type { Layer } from "../nn/layer";
-import type { LayerPlan, ConvPlan, BatchNormPlan } from "../nn/plan";
+import { planConvs, type LayerPlan, type ConvPlan, type BatchNormPlan } from "../nn/plan";
 import { buildPlan } from "../nn/build";
 import { modelPlan, type ModelSpec } from "../nn/models";
 import { Sequential } from "../nn/sequential";
@@ -74,13 +74,6 @@ function foldPlan(plan: LayerPlan[], pairs: Map<string, BatchNormPlan>): LayerPl
   return out;
 }
 
-function convPlans(plan: LayerPlan[], into = new Map<string, ConvPlan>()): Map<string, ConvPlan> {
-  for (const p of plan) {
-    if (p.op === "conv") into.set(p.name, p);
-    if (p.op === "residual") { convPlans(p.main, into); convPlans(p.shortcut ?? [], into); }
-  }
-  return into;
-}
 
 export class InferenceSession {
   readonly spec: ModelSpec;
@@ -120,7 +113,7 @@ export class InferenceSession {
       if (!s) throw new ShrinkError("E_MODEL", `inference: the model has no ${name}`);
       e.k.copy_f32(t.ptr, s.ptr, t.size);
     }
-    const plans = convPlans(plan);
+    const plans = new Map(planConvs(plan).map((p) => [p.name, p]));
     for (const [conv, bn] of pairs) {
       const p = plans.get(conv)!;
       const w = src.get(`${conv}.weight`)!, b = src.get(`${conv}.bias`);

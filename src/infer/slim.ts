@@ -60,25 +60,47 @@ const f32 = (t: DecodedTensor) => t.data as Float32Array;
 const countParams = (tensors: Map<string, DecodedTensor>) => [...tensors.entries()]
   .filter(([n]) => !/\.(running_mean|running_var|num_batches_tracked)$/.test(n)).reduce((s, [, t]) => s + t.data.length, 0);
 
-/** Keeps the entries of `axis` (0 or 1) of a tensor [d0, d1, ...rest] where keep[i]; `block` repeats each index (flatten). */
+/**
+ * Keeps the entries of `axis` (0 or 1) of a tensor [d0, d1, ...rest] where
+ * keep[i]; on axis 1 each kept index stands for `block` consecutive entries
+ * (a channel's columns after flatten). Either way kept data is contiguous runs.
+ */
 function slice(t: DecodedTensor, axis: 0 | 1, keep: boolean[], block = 1): DecodedTensor {
   const shape = t.shape.length ? t.shape : [1];
-  const d0 = shape[0], d1 = shape.length > 1 ? shape[1] : 1;
-  const rest = shape.slice(2).reduce((a, b) => a * b, 1);
   const src = f32(t);
-  const out: number[] = [];
-  for (let i = 0; i < d0; i++) {
-    if (axis === 0 && !keep[i]) continue;
-    for (let j = 0; j < d1; j++) {
-      if (axis === 1 && !keep[Math.floor(j / block)]) continue;
-      for (let r = 0; r < rest; r++) out.push(src[(i * d1 + j) * rest + r]);
-    }
-  }
+  const outer = axis === 0 ? 1 : shape[0];
+  const run = src.length / outer / keep.length;
   const kept = keep.filter(Boolean).length;
+  const out = new Float32Array(outer * kept * run);
+  let o = 0;
+  for (let i = 0; i < outer; i++) {
+    keep.forEach((k, c) => {
+      if (!k) return;
+      const at = (i * keep.length + c) * run;
+      out.set(src.subarray(at, at + run), o);
+      o += run;
+    });
+  }
   const newShape = [...shape];
   if (axis === 0) newShape[0] = kept;
   else newShape[1] = kept * block;
-  return { dtype: "F32", shape: t.shape.length ? newShape : [], data: Float32Array.from(out) };
+  return { dtype: "F32", shape: t.shape.length ? newShape : [], data: out };
+}
+
+/** Which rows of w [rows × …] hold a nonzero (the channel-pruning kernels, in wasm). */
+function rowsAlive(e: Engine, w: Float32Array, rows: number): Uint8Array {
+  const n = w.length;
+  const wp = e.alloc(n), m = e.alloc(n, "u8"), rm = e.alloc(rows, "u8");
+  try {
+    e.f32(wp, n).set(w);
+    e.k.mask_from_nonzero(wp, m, n);
+    e.k.rows_alive(m, rows, n / rows, rm);
+    return e.u8(rm, rows).slice();
+  } finally {
+    e.free(wp);
+    e.free(m);
+    e.free(rm);
+  }
 }
 
 export function slimModel(e: Engine, spec: ModelSpec, tensorsIn: Map<string, DecodedTensor>): SlimResult {
@@ -98,7 +120,7 @@ export function slimModel(e: Engine, spec: ModelSpec, tensorsIn: Map<string, Dec
       }
       if (!(p.op === "linear" || (p.op === "conv" && p.groups === 1))) return;
       const rows = p.op === "conv" ? p.out[0] : p.out;
-      const w = f32(get(`${p.name}.weight`)!), per = w.length / rows;
+      const alive = rowsAlive(e, f32(get(`${p.name}.weight`)!), rows);
       const bias = get(`${p.name}.bias`);
       let j = i + 1;
       const bn = list[j]?.op === "bn" ? list[j++] as Extract<LayerPlan, { op: "bn" }> : null;
@@ -117,8 +139,7 @@ export function slimModel(e: Engine, spec: ModelSpec, tensorsIn: Map<string, Dec
       // Dead channels: zero weights and bias, and an exact zero after the batch norm and activation.
       const dead: boolean[] = [];
       for (let c = 0; c < rows; c++) {
-        let zero = true;
-        for (let q = 0; q < per && zero; q++) if (w[c * per + q] !== 0) zero = false;
+        let zero = alive[c] === 0;
         if (zero && bias && f32(bias)[c] !== 0) zero = false;
         if (zero && bn) {
           const g = f32(get(`${bn.name}.weight`)!)[c], b = f32(get(`${bn.name}.bias`)!)[c];

@@ -125,14 +125,16 @@ export function planWeightNames(plan: LayerPlan[]): string[] {
   });
 }
 
+/** Multiply-accumulates of one layer's forward pass for one sample (a residual block's own add: 0). */
+export function layerMacs(p: LayerPlan): number {
+  if (p.op === "conv") return size(p.out) * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
+  if (p.op === "linear") return p.in * p.out;
+  return 0;
+}
+
 /** Multiply-accumulates of one sample's forward pass (conv and linear layers). */
 export function planMacs(plan: LayerPlan[]): number {
-  return plan.reduce((s, p) => {
-    if (p.op === "conv") return s + size(p.out) * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
-    if (p.op === "linear") return s + p.in * p.out;
-    if (p.op === "residual") return s + planMacs(p.main) + planMacs(p.shortcut ?? []);
-    return s;
-  }, 0);
+  return plan.reduce((s, p) => s + (p.op === "residual" ? planMacs(p.main) + planMacs(p.shortcut ?? []) : layerMacs(p)), 0);
 }
 
 /** Every conv of a plan, in order (for benches and reports). */

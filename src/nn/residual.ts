@@ -19,7 +19,6 @@ export class Residual implements Layer {
   private readonly g: Tensor;
   private readonly dx: Tensor;
   private readonly relu: boolean;
-  private input = 0;
 
   constructor(e: Engine, name: string, main: Sequential, shortcut: Sequential | null, maxRows: number, relu = true) {
     this.e = e;
@@ -49,7 +48,6 @@ export class Residual implements Layer {
 
   forward(x: number, rows: number): number {
     const k = this.e.k;
-    this.input = x;
     const m = this.main.forward(x, rows);
     const s = this.shortcut ? this.shortcut.forward(x, rows) : x;
     const n = rows * this.outFeatures;

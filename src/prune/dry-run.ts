@@ -6,7 +6,7 @@ import type { Engine } from "../engine/engine";
 import { Tensor } from "../engine/tensor";
 import type { ImageLabelSet } from "../data/idx";
 import type { LayerPlan } from "../nn/plan";
-import { planOut, features } from "../nn/plan";
+import { planOut, planTensors, layerMacs } from "../nn/plan";
 import { modelPlan } from "../nn/models";
 import { createSession, type InitWeights } from "../train/session";
 import { validateTrainConfig, type TrainConfig } from "../train/config";
@@ -38,14 +38,14 @@ export interface DryRun {
 function layerRows(plan: LayerPlan[], out: DryLayer[] = []): DryLayer[] {
   for (const p of plan) {
     const shape = [...planOut(p)];
-    const macs = p.op === "conv" ? features(p.out) * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1] : p.op === "linear" ? p.in * p.out : 0;
-    const params = p.op === "conv" ? p.out[0] * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1] + (p.bias ? p.out[0] : 0)
-      : p.op === "linear" ? p.in * p.out + (p.bias ? p.out : 0) : p.op === "bn" ? 2 * p.shape[0] : 0;
     if (p.op === "residual") {
       out.push({ name: p.name, op: `residual${p.relu ? "+relu" : ""}`, out: shape, params: 0, macs: 0 });
       layerRows(p.main, out);
       layerRows(p.shortcut ?? [], out);
-    } else out.push({ name: p.name, op: p.op, out: shape, params, macs });
+    } else {
+      const params = planTensors([p]).filter((t) => !t.buffer).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+      out.push({ name: p.name, op: p.op, out: shape, params, macs: layerMacs(p) });
+    }
   }
   return out;
 }

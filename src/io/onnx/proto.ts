@@ -31,8 +31,6 @@ export interface OnnxAttribute {
   t: OnnxTensor | null;
   floats: number[];
   ints: number[];
-  /** A subgraph (g, 6) is present: control flow, which is never supported. */
-  hasGraph: boolean;
 }
 
 export interface OnnxNode {
@@ -71,8 +69,6 @@ export interface OnnxModel {
   hasFunctions: boolean;
 }
 
-const MAX_NESTING = 32;
-
 function each(r: PbReader, bytes: Uint8Array, fn: (f: PbField, r: PbReader) => void): void {
   const sub = r.child(bytes);
   for (const f of sub.fields()) fn(f, sub);
@@ -107,8 +103,8 @@ function readTensor(r: PbReader, b: Uint8Array): OnnxTensor {
   return t;
 }
 
-function readAttribute(r: PbReader, b: Uint8Array, depth: number): OnnxAttribute {
-  const a: OnnxAttribute = { name: "", type: 0, f: 0, i: 0, s: "", t: null, floats: [], ints: [], hasGraph: false };
+function readAttribute(r: PbReader, b: Uint8Array): OnnxAttribute {
+  const a: OnnxAttribute = { name: "", type: 0, f: 0, i: 0, s: "", t: null, floats: [], ints: [] };
   each(r, b, (f, s) => {
     switch (f.field) {
       case 1: a.name = s.string(f); break;
@@ -117,7 +113,6 @@ function readAttribute(r: PbReader, b: Uint8Array, depth: number): OnnxAttribute
       case 3: a.i = s.int(f); break;
       case 4: a.s = s.string(f); break;
       case 5: a.t = readTensor(s, s.sub(f)); break;
-      case 6: case 11: a.hasGraph = true; if (depth > MAX_NESTING) throw s.fail("graphs nest too deep"); break;
       case 7: s.floats(f, a.floats); break;
       case 8: s.ints(f, a.ints); break;
       default: break;
@@ -126,7 +121,7 @@ function readAttribute(r: PbReader, b: Uint8Array, depth: number): OnnxAttribute
   return a;
 }
 
-function readNode(r: PbReader, b: Uint8Array, depth: number): OnnxNode {
+function readNode(r: PbReader, b: Uint8Array): OnnxNode {
   const n: OnnxNode = { inputs: [], outputs: [], name: "", opType: "", domain: "", attributes: [] };
   each(r, b, (f, s) => {
     switch (f.field) {
@@ -135,7 +130,7 @@ function readNode(r: PbReader, b: Uint8Array, depth: number): OnnxNode {
       case 3: n.name = s.string(f); break;
       case 4: n.opType = s.string(f); break;
       case 7: n.domain = s.string(f); break;
-      case 5: n.attributes.push(readAttribute(s, s.sub(f), depth + 1)); break;
+      case 5: n.attributes.push(readAttribute(s, s.sub(f))); break;
       default: break;
     }
   });
@@ -174,7 +169,7 @@ function readGraph(r: PbReader, b: Uint8Array): OnnxGraph {
   const g: OnnxGraph = { name: "", nodes: [], initializers: [], inputs: [], outputs: [], hasSparseInitializers: false };
   each(r, b, (f, s) => {
     switch (f.field) {
-      case 1: g.nodes.push(readNode(s, s.sub(f), 1)); break;
+      case 1: g.nodes.push(readNode(s, s.sub(f))); break;
       case 2: g.name = s.string(f); break;
       case 5: g.initializers.push(readTensor(s, s.sub(f))); break;
       case 15: g.hasSparseInitializers = true; break;

@@ -45,15 +45,16 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   if (!file) throw new ShrinkError("E_ARG", "missing MODEL.safetensors argument (see shrink inspect --help)");
   const p = a.opts.p as number, q = a.opts.q as number;
   checkPQ(p, q);
-  parsePattern(a.opts.pattern as string);
+  const pat = parsePattern(a.opts.pattern as string);
   const arch = a.opts.arch as string | undefined;
   const e = await loadEngine();
-  let { tensors, metadata } = isOnnx(file) || arch ? { tensors: new Map(), metadata: {} as Record<string, string> } : decodeModelTensors(e, await readBytes(file), file);
-  if (isOnnx(file) || arch) {
+  // An ONNX file or an --arch is read as a model (and checked against it); anything else as raw tensors.
+  const readModel = async () => {
     const m = await readModelInput(e, file, arch);
     checkStateDict(modelPlan(m.spec), m.tensors, file);
-    ({ tensors, metadata } = m);
-  }
+    return m;
+  };
+  const { tensors, metadata } = isOnnx(file) || arch ? await readModel() : decodeModelTensors(e, await readBytes(file), file);
   const params: Param[] = [];
   const skipped: string[] = [];
   for (const [name, t] of tensors) {
@@ -77,7 +78,6 @@ export async function inspectCommand(argv: string[]): Promise<void> {
         remaining: { pqi: pqiRemaining, gini: groupGini(e, g, masks), r: pqiRemaining === null ? null : pqiBound(e, nonzero, pqiRemaining, p, q, 0) },
       };
     };
-    const pat = parsePattern(a.opts.pattern as string);
     const patternName = `${pat.n}:${pat.m}`;
     // Only conv and linear weights carry a pattern; null where the pattern cannot tile the tensor.
     const rows = scopeGroups(params, "layer").map((g, i) => ({ ...row(g, params[i].value.shape.slice()),
