@@ -10,26 +10,52 @@
 @inline const ALIGN: usize = 64;
 
 /**
+ * Memory at or above `highWater` has never been handed out: it is zero (as
+ * memory.grow made it) except for TLSF's own words, which sit at block edges
+ * (a block's header, a free block's list pointers after it, its back
+ * reference before the next block), and, where memory grew, the old end's
+ * tail block and back reference, now in the middle of a merged free block
+ * (`growSpots`). Only those need clearing in a fresh region: filling it whole
+ * would fault in every page (10 of the 10.6 s it took to build ResNet-18 at
+ * batch 128, 2.4 GB, and the rest of a dry run's build once TLSF grows by
+ * doubling: memory grown by an earlier allocation is still untouched).
+ */
+let highWater: usize = __heap_base;
+// Old memory ends (one per growth: at most 32, wasm32 doubles to 4 GiB in fewer).
+const MAX_SPOTS = 64;
+const growSpots = new StaticArray<usize>(MAX_SPOTS);
+let spotCount = 0;
+// TLSF's words around a block edge: the header before it, list pointers after it (and slack for its 16-byte alignment).
+// @ts-ignore: decorator
+@inline const SLACK: usize = 128;
+
+/**
  * Allocates `bytes` bytes (64-byte aligned, zero-filled). Returns the pointer.
- * Memory the allocation had to grow is zero already (memory.grow guarantees
- * it), so only the part below the old size is filled, plus 64 bytes at each
- * end, where TLSF keeps a free block's list pointers and back reference.
- * Filling freshly grown pages would fault every one of them in: 10 of the
- * 10.6 s it took to build ResNet-18 at batch 128 (2.4 GB).
+ * Below the high-water mark the block is filled; above it only the edges, and
+ * the spots where memory grew, are (see highWater).
  */
 export function alloc(bytes: usize): usize {
   const n: usize = bytes == 0 ? <usize>16 : (bytes + 15) & ~<usize>15;
   const before = <usize>memory.size() << 16;
   const raw = heap.alloc(n + ALIGN);
+  if (<usize>memory.size() << 16 != before && spotCount < MAX_SPOTS) growSpots[spotCount++] = before;
   const p = (raw + sizeof<usize>() + ALIGN - 1) & ~(ALIGN - 1);
   store<usize>(p - sizeof<usize>(), raw);
   const end = p + n;
-  if (end <= before) memory.fill(p, 0, n);
+  if (end <= highWater) memory.fill(p, 0, n);
   else {
-    if (p < before) memory.fill(p, 0, before - p);
-    const edge: usize = n < 64 ? n : 64;
+    if (p < highWater) memory.fill(p, 0, highWater - p);
+    const edge: usize = n < SLACK ? n : SLACK;
     memory.fill(p, 0, edge);
     memory.fill(end - edge, 0, edge);
+    for (let i = 0; i < spotCount; i++) {
+      const s = unchecked(growSpots[i]);
+      // The spot's words lie within SLACK before and after the old end.
+      const lo = s > p + SLACK ? s - SLACK : p;
+      const hi = s + SLACK < end ? s + SLACK : end;
+      if (lo < hi) memory.fill(lo, 0, hi - lo);
+    }
+    highWater = end + SLACK;
   }
   return p;
 }

@@ -30,6 +30,8 @@ for (const model of MODEL_NAMES) {
     assert.equal(d.schedule.length, 5);
     assert.equal(d.schedule[0].value, 0);
     assert.ok(d.schedule[4].value > 0 && d.msPerStep > 0 && d.secondsPerEpoch > 0);
+    // Timed on as many rows (≤ 16) as about 1e9 multiply-accumulates a step allow: one for resnet18.
+    assert.equal(d.timedRows, Math.max(1, Math.min(16, Math.floor(1e9 / (3 * d.macsPerSample)))));
     assert.equal(d.params, d.tensors.reduce((s: number, x: { params: number }) => s + x.params, 0));
   });
 }

@@ -18,6 +18,6 @@ export function dryRunText(d: DryRun): string {
     s += `\n  ${d.schedule.iterations} iterations of ${d.schedule.epochsEach} epochs; ${d.schedule.rule}\n`;
   }
   s += `\ndata: ${d.data.train} training and ${d.data.test} test images (${d.data.shape.join("×")}), ${d.data.stepsPerEpoch} steps per epoch\n`;
-  s += `time: ${d.msPerStep.toFixed(1)} ms per step (measured on 16 rows, scaled to the batch), about ${d.secondsPerEpoch.toFixed(1)} s per epoch\n`;
+  s += `time: ${d.msPerStep.toFixed(1)} ms per step (measured on ${d.timedRows} row${d.timedRows === 1 ? "" : "s"}, scaled to the batch), about ${d.secondsPerEpoch.toFixed(1)} s per epoch\n`;
   return s;
 }

@@ -30,10 +30,14 @@ export interface DryRun {
   data: { train: number; test: number; shape: number[]; stepsPerEpoch: number };
   /** d(t) (soft-threshold methods) or the target sparsity (gmp) at t/T = 0, ¼, ½, ¾, 1; the iterations for sap, lottery, one-shot. */
   schedule: { x: number; step: number; value: number; what: string }[] | { iterations: number; epochsEach: number; rule: string } | null;
-  /** Measured on up to 16 rows and scaled to the batch: milliseconds per training step (forward, backward, update), and the epoch estimate. */
+  /** Measured on `timedRows` rows and scaled to the batch: milliseconds per training step (forward, backward, update), and the epoch estimate. */
   msPerStep: number;
+  timedRows: number;
   secondsPerEpoch: number;
 }
+
+/** Multiply-accumulates one timed step may cost (about 0.05 s here): the dry run stays within seconds on any model. */
+const TIMING_MACS = 1e9;
 
 function layerRows(plan: LayerPlan[], out: DryLayer[] = []): DryLayer[] {
   for (const p of plan) {
@@ -91,7 +95,11 @@ export async function dryRun(e: Engine, c: TrainConfig | PruneConfig, train: Ima
       }
     }
     // Time a few steps as train() runs them (forward, loss, backward, update) after one warm-up step,
-    // on at most 16 rows, scaled to the batch: a full ResNet-18 step would take seconds.
+    // on at most 16 rows and about TIMING_MACS multiply-accumulates a step (forward and backward ≈ 3× the
+    // forward's), scaled to the batch: a full ResNet-18 step takes seconds, 16 of its rows one.
+    const layers = layerRows(modelPlan(session.spec));
+    const macs = layers.reduce((n, l) => n + l.macs, 0);
+    const rowsTimed = Math.max(1, Math.min(16, session.trainData.batchSize, Math.floor(TIMING_MACS / (3 * Math.max(1, macs)))));
     const steps = Math.max(1, Math.min(o.timedSteps ?? 2, session.trainData.batches));
     const classes = session.model.outFeatures;
     const dl = new Tensor(e, [session.trainData.batchSize, classes]);
@@ -100,7 +108,7 @@ export async function dryRun(e: Engine, c: TrainConfig | PruneConfig, train: Ima
     try {
       for (let i = 0; i <= steps; i++) {
         const t0 = performance.now();
-        const rows = Math.min(16, session.trainData.load(i % session.trainData.batches));
+        const rows = Math.min(rowsTimed, session.trainData.load(i % session.trainData.batches));
         const logits = session.model.forward(session.trainData.x.ptr, rows);
         e.k.softmax_xent(logits, session.trainData.y.ptr, rows, classes, 0, dl.ptr, scratch);
         session.model.backward(dl.ptr, rows);
@@ -111,14 +119,13 @@ export async function dryRun(e: Engine, c: TrainConfig | PruneConfig, train: Ima
       dl.free();
       e.free(scratch);
     }
-    const layers = layerRows(modelPlan(session.spec));
-    const msPerStep = (ms / steps) * (session.trainData.batchSize / Math.min(16, session.trainData.batchSize));
+    const msPerStep = (ms / steps) * (session.trainData.batchSize / rowsTimed);
     return {
       model: session.spec.arch === "custom" ? `custom (${session.spec.architecture.name ?? "architecture file"})` : session.spec.arch,
       input: [...session.spec.input], classes: session.spec.classes, layers,
-      params: tensors.reduce((s, t) => s + t.params, 0), macsPerSample: layers.reduce((s, l) => s + l.macs, 0), tensors,
+      params: tensors.reduce((s, t) => s + t.params, 0), macsPerSample: macs, tensors,
       data: { train: train.count, test: test.count, shape: [train.channels ?? 1, train.height, train.width], stepsPerEpoch: session.trainData.batches },
-      schedule, msPerStep, secondsPerEpoch: (msPerStep * session.trainData.batches) / 1000,
+      schedule, msPerStep, timedRows: rowsTimed, secondsPerEpoch: (msPerStep * session.trainData.batches) / 1000,
     };
   } finally {
     if (own) opt.free();
