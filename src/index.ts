@@ -39,9 +39,15 @@ export { createSession, sessionSpec, augmentSeed, type Session, type InitWeights
 export { makeThresholdSchedule, impliedPenalty, THRESHOLD_SCHEDULERS, type ThresholdSchedule, type ThresholdSchedulerKind } from "./prune/schedules";
 export { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type SoftThresholdOptions } from "./prune/soft-threshold";
 export { validatePruneConfig, checkMethodFields, methodFields, defaultD, CONV_DEFAULT_D, PRUNE_METHODS, DEFAULT_PRUNE, type PruneConfig, type PruneMethod } from "./prune/config";
-export { runPrune, type PruneRun } from "./prune/run";
+export { runPrune, pruneJob, type PruneRun, type PruneJob } from "./prune/run";
 export { findDForSparsity, type DSearch } from "./prune/search";
-export { runIterativePrune, type IterativeRun } from "./prune/run-iterative";
+export { runIterativePrune, iterativeJob, type IterativeRun, type IterativeJob } from "./prune/run-iterative";
+export { RunSession, type RunConfig, type RunOutcome, type RunHooks } from "./prune/run-session";
+export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, type DecodedCheckpoint } from "./io/checkpoint";
+export { RunState, type Stateful, type StateTensor } from "./engine/state";
+export { TrainCursor, type GatePoint, type Gate } from "./train/cursor";
+export type { Job } from "./train/job";
+export { trainJob, type TrainJob } from "./train/train-job";
 export { runIterative, ITERATIVE_METHODS, type IterationReport, type IterativeOptions } from "./prune/iterative";
 export { Gmp, gmpSparsity, type GmpOptions } from "./prune/gmp";
 export { MagnitudeOneShot } from "./prune/magnitude";

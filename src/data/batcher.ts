@@ -7,6 +7,7 @@ import type { Rng } from "../engine/rng";
 import { Tensor } from "../engine/tensor";
 import { ShrinkError } from "../engine/errors";
 import type { ChannelNorm } from "./catalog";
+import type { RunState, Stateful } from "../engine/state";
 
 /** Per-pixel normalisation (x/255 − mean)/std; Fashion-MNIST training-set statistics. */
 export const FASHION_MNIST_NORM = { mean: 0.2860, std: 0.3530 } as const;
@@ -71,7 +72,7 @@ export interface BatcherOptions {
 }
 
 /** Batches of a dataset: shuffled with a wasm PRNG stream or in order; x is [batch, channels·h·w] f32, NCHW. */
-export class Batcher {
+export class Batcher implements Stateful {
   readonly batchSize: number;
   readonly x: Tensor;
   readonly y: Tensor;
@@ -174,6 +175,17 @@ export class Batcher {
     }
     this.e.k.gather_labels_u8(d.labels, idx, rows, this.y.ptr);
     return rows;
+  }
+
+  /** The visiting order of the current epoch and the augmentation stream. */
+  saveTo(s: RunState, key: string): void {
+    s.saveTensor(`${key}.order`, this.order);
+    if (this.augment) s.saveBytes(`${key}.augment`, this.augment.rng.saveState());
+  }
+
+  loadFrom(s: RunState, key: string): void {
+    s.loadTensor(`${key}.order`, this.order);
+    if (this.augment) this.augment.rng.loadState(s.loadBytes(`${key}.augment`, 16));
   }
 
   free(): void {

@@ -6,8 +6,9 @@ import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
 import type { Optimizer } from "./optimizer";
 import { Sgd, type SgdOptions } from "./sgd";
+import type { RunState, Stateful } from "../engine/state";
 
-export class MaskedSgd implements Optimizer {
+export class MaskedSgd implements Optimizer, Stateful {
   private readonly e: Engine;
   private readonly o: SgdOptions;
   private readonly masked: { p: Param; mask: number; buf: number }[];
@@ -28,6 +29,19 @@ export class MaskedSgd implements Optimizer {
       this.e.k.masked_sgd_step(m.p.value.ptr, m.p.grad.ptr, m.buf, m.mask, m.p.value.size, lr, o.momentum, o.dampening, o.weightDecay, o.nesterov ? 1 : 0, this.first ? 1 : 0);
     }
     this.first = false;
+  }
+
+  /** Momentum and the first-step flag (the masks belong to the caller, who saves them). */
+  saveTo(s: RunState, key: string): void {
+    this.rest.saveTo(s, `${key}.rest`);
+    s.set(`${key}.first`, this.first);
+    for (const m of this.masked) if (m.buf) s.saveWasm(this.e, `${key}.buf.${m.p.name}`, m.buf, m.p.value.size, "F32");
+  }
+
+  loadFrom(s: RunState, key: string): void {
+    this.rest.loadFrom(s, `${key}.rest`);
+    this.first = s.bool(`${key}.first`);
+    for (const m of this.masked) if (m.buf) s.loadWasm(this.e, `${key}.buf.${m.p.name}`, m.buf, m.p.value.size, "F32");
   }
 
   free(): void {

@@ -4,6 +4,7 @@
 import type { Engine } from "../engine/engine";
 import type { Param } from "../nn/layer";
 import { ShrinkError } from "../engine/errors";
+import type { RunState, Stateful } from "../engine/state";
 
 export interface SgdOptions {
   momentum: number;
@@ -21,7 +22,7 @@ export function checkSgdOptions(o: SgdOptions): void {
   }
 }
 
-export class Sgd {
+export class Sgd implements Stateful {
   readonly opts: SgdOptions;
   private readonly e: Engine;
   private readonly params: Param[];
@@ -45,6 +46,17 @@ export class Sgd {
       k.sgd_step(p.value.ptr, p.grad.ptr, this.bufs[i], p.value.size, lr, o.momentum, o.dampening, o.weightDecay, o.nesterov ? 1 : 0, this.first ? 1 : 0);
     }
     this.first = false;
+  }
+
+  /** Momentum buffers (by parameter name) and whether the next step is the first. */
+  saveTo(s: RunState, key: string): void {
+    s.set(`${key}.first`, this.first);
+    this.params.forEach((p, i) => this.bufs[i] && s.saveWasm(this.e, `${key}.buf.${p.name}`, this.bufs[i], p.value.size, "F32"));
+  }
+
+  loadFrom(s: RunState, key: string): void {
+    this.first = s.bool(`${key}.first`);
+    this.params.forEach((p, i) => this.bufs[i] && s.loadWasm(this.e, `${key}.buf.${p.name}`, this.bufs[i], p.value.size, "F32"));
   }
 
   free(): void {

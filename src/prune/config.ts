@@ -104,6 +104,7 @@ export function checkMethodFields(method: PruneMethod, given: Iterable<string>):
 
 /** Checks a pruning configuration before any work (errors name the field). */
 export function validatePruneConfig(c: PruneConfig): void {
+  if (c.exclude !== undefined && (!Array.isArray(c.exclude) || !c.exclude.every((x) => typeof x === "string"))) throw new ShrinkError("E_ARG", `exclude: ${JSON.stringify(c.exclude)} must be a list of parameter-name globs`);
   if (!(PRUNE_METHODS as readonly string[]).includes(c.method)) throw new ShrinkError("E_ARG", `method: unknown method "${c.method}" (allowed: ${PRUNE_METHODS.join(", ")})`);
   if (c.D !== undefined && !(c.D > 0 && Number.isFinite(c.D))) throw new ShrinkError("E_ARG", `D: ${c.D} must be a finite number > 0`);
   if (c.mu !== undefined && c.method !== "lats") throw new ShrinkError("E_ARG", `mu: only method lats is parameterised by μ (got ${c.method})`);

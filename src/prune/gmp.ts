@@ -13,6 +13,8 @@ import { scopeGroups, pruneSmallest, keptCount, isChannelScope, type Scope } fro
 import { ChannelPruner, type ChannelUnit } from "./channels";
 import { projectMasks, type Pattern } from "./pattern";
 import { ShrinkError } from "../engine/errors";
+import type { RunState, Stateful } from "../engine/state";
+import { saveMasks, loadMasks, onesMasks } from "./mask-state";
 
 export interface GmpOptions {
   initialSparsity: number;
@@ -49,9 +51,9 @@ export function checkGmpRamp(begin: number, end: number, every: number): void {
   if (!Number.isInteger(every) || every < 1) throw new ShrinkError("E_ARG", `every: ${every} must be a positive integer number of steps`);
 }
 
-export class Gmp implements Optimizer {
+export class Gmp implements Optimizer, Stateful {
   private readonly e: Engine;
-  private readonly masks = new Map<Param, number>();
+  private readonly masks: Map<Param, number>;
   private readonly inner: MaskedSgd;
   private readonly groups;
   private readonly T: number;
@@ -65,11 +67,7 @@ export class Gmp implements Optimizer {
     this.e = e;
     this.o = o;
     this.T = totalSteps;
-    for (const p of prunable) {
-      const m = e.alloc(p.value.size, "u8");
-      e.u8(m, p.value.size).fill(1);
-      this.masks.set(p, m);
-    }
+    this.masks = onesMasks(e, prunable);
     this.groups = scopeGroups(prunable, o.scope);
     this.channels = isChannelScope(o.scope) ? new ChannelPruner(e, o.channels ?? [], this.masks, o.scope === "channel-global") : null;
     this.inner = new MaskedSgd(e, params, this.masks, sgd);
@@ -92,6 +90,19 @@ export class Gmp implements Optimizer {
     if (this.o.pattern) projectMasks(this.e, this.masks, this.o.pattern);
     for (const [p, m] of this.masks) this.e.k.apply_mask(p.value.ptr, m, p.value.size);
     this.lastSparsity = s;
+  }
+
+  /** The masks so far, the momentum, and the last ramp value. */
+  saveTo(s: RunState, key: string): void {
+    saveMasks(this.e, s, `${key}.mask`, this.masks);
+    this.inner.saveTo(s, `${key}.sgd`);
+    s.set(`${key}.lastSparsity`, this.lastSparsity);
+  }
+
+  loadFrom(s: RunState, key: string): void {
+    loadMasks(this.e, s, `${key}.mask`, this.masks);
+    this.inner.loadFrom(s, `${key}.sgd`);
+    this.lastSparsity = s.num(`${key}.lastSparsity`);
   }
 
   free(): void {

@@ -23,6 +23,9 @@ import { groupPqi, groupGini } from "./measures/group";
 import { pqiBound } from "./measures/pq-index";
 import { ShrinkError } from "../engine/errors";
 import { checkPQ } from "./measures/vector";
+import type { RunState, Stateful } from "../engine/state";
+import { TrainCursor, type Gate } from "../train/cursor";
+import { saveMasks, loadMasks, onesMasks } from "./mask-state";
 
 export const ITERATIVE_METHODS = ["sap", "lottery", "one-shot"] as const;
 export type IterativeMethod = (typeof ITERATIVE_METHODS)[number];
@@ -110,8 +113,8 @@ export function sapPruneCount(d: number, r: number, gamma: number, maxRatio: num
   return Math.max(0, Math.min(d, Math.floor(Math.min(gamma * (d - r), maxRatio * d))));
 }
 
-/** Snapshot of every parameter's values (to rewind to w_init, or rank on w_0). */
-function snapshot(e: Engine, params: Param[]): Map<Param, number> {
+/** A copy of every parameter's values (to rewind to w_init, or rank on w_0). */
+function copyParams(e: Engine, params: Param[]): Map<Param, number> {
   const m = new Map<Param, number>();
   for (const p of params) {
     const s = e.alloc(p.value.size);
@@ -121,98 +124,210 @@ function snapshot(e: Engine, params: Param[]): Map<Param, number> {
   return m;
 }
 
-export async function runIterative(e: Engine, s: Session, prunable: Param[], o: IterativeOptions, hooks: IterativeHooks = {}): Promise<IterationReport[]> {
-  validateIterative(o);
-  const k = e.k;
-  const params = s.model.params();
-  const init = snapshot(e, params);
-  const masks = new Map<Param, number>();
-  for (const p of prunable) {
-    const m = e.alloc(p.value.size, "u8");
-    e.u8(m, p.value.size).fill(1);
-    masks.set(p, m);
+const saveCopies = (e: Engine, st: RunState, key: string, m: Map<Param, number>) => {
+  for (const [p, v] of m) st.saveWasm(e, `${key}.${p.name}`, v, p.value.size, "F32");
+};
+const loadCopies = (e: Engine, st: RunState, key: string, m: Map<Param, number>) => {
+  for (const [p, v] of m) st.loadWasm(e, `${key}.${p.name}`, v, p.value.size, "F32");
+};
+
+/**
+ * One iterative run, resumable between any two steps: its state is the
+ * iteration, the masks, w_init (and One Shot's w_0), the reports so far and,
+ * mid-iteration, the masked SGD and the training loop's cursor.
+ */
+export class IterativePruner implements Stateful {
+  /** Iterations done. */
+  t = 0;
+  readonly reports: IterationReport[] = [];
+  private readonly e: Engine;
+  private readonly s: Session;
+  private readonly o: IterativeOptions;
+  private readonly params: Param[];
+  private readonly init: Map<Param, number>;
+  private readonly masks: Map<Param, number>;
+  private readonly groups: Group[];
+  private readonly channels: ChannelPruner | null;
+  private readonly globalGroup: Group;
+  private readonly layerGroups: Group[];
+  private readonly scratch: number;
+  private w0: Map<Param, number> | null = null;
+  /** Mid-iteration: the masked SGD and where its training loop stands. */
+  private opt: MaskedSgd | null = null;
+  private cursor: TrainCursor | null = null;
+  /** Steps of the iterations done (GatePoint.runStep). */
+  private stepsBefore = 0;
+
+  constructor(e: Engine, s: Session, prunable: Param[], o: IterativeOptions) {
+    validateIterative(o);
+    this.e = e;
+    this.s = s;
+    this.o = o;
+    this.params = s.model.params();
+    this.init = copyParams(e, this.params);
+    this.masks = onesMasks(e, prunable);
+    this.groups = scopeGroups(prunable, o.scope);
+    this.channels = isChannelScope(o.scope) ? new ChannelPruner(e, channelUnits(modelPlan(s.spec), prunable, this.params), this.masks, o.scope === "channel-global") : null;
+    this.globalGroup = scopeGroups(prunable, "global")[0];
+    this.layerGroups = scopeGroups(prunable, "layer");
+    this.scratch = e.alloc(1, "i32");
   }
-  const groups = scopeGroups(prunable, o.scope);
-  const channels = isChannelScope(o.scope) ? new ChannelPruner(e, channelUnits(modelPlan(s.spec), prunable, params), masks, o.scope === "channel-global") : null;
-  const globalGroup = scopeGroups(prunable, "global")[0];
-  const layerGroups = scopeGroups(prunable, "layer");
-  const total = globalGroup.size;
-  const scratch = e.alloc(1, "i32");
-  let w0: Map<Param, number> | null = null;
-  const reports: IterationReport[] = [];
-  const c = s.config;
-  try {
-    for (let t = 0; t < o.iterations; t++) {
+
+  get done(): boolean {
+    return this.t >= this.o.iterations;
+  }
+
+  /** Steps done over the whole run. */
+  get runStep(): number {
+    return this.stepsBefore + (this.cursor?.step ?? 0);
+  }
+
+  async run(hooks: IterativeHooks = {}, gate?: Gate): Promise<IterationReport[]> {
+    const { e, s, o } = this;
+    const k = e.k;
+    const c = s.config;
+    const total = this.globalGroup.size;
+    while (this.t < o.iterations) {
+      const t = this.t;
       const t0 = performance.now();
-      const d = keptCount(e, globalGroup, masks);
-      // Rewind: w_init ⊙ m_t (biases and other parameters back to their initial values).
-      for (const p of params) {
-        k.copy_f32(p.value.ptr, init.get(p)!, p.value.size);
-        const m = masks.get(p);
-        if (m) k.apply_mask(p.value.ptr, m, p.value.size);
+      const d = keptCount(e, this.globalGroup, this.masks);
+      if (!this.opt) {
+        // Rewind: w_init ⊙ m_t (biases and other parameters back to their initial values).
+        for (const p of this.params) {
+          k.copy_f32(p.value.ptr, this.init.get(p)!, p.value.size);
+          const m = this.masks.get(p);
+          if (m) k.apply_mask(p.value.ptr, m, p.value.size);
+        }
       }
-      if (o.method === "one-shot" && w0) {
-        for (const p of params) k.copy_f32(p.value.ptr, w0.get(p)!, p.value.size);
-        for (const [p, m] of masks) k.apply_mask(p.value.ptr, m, p.value.size);
+      if (o.method === "one-shot" && this.w0) {
+        for (const p of this.params) k.copy_f32(p.value.ptr, this.w0.get(p)!, p.value.size);
+        for (const [p, m] of this.masks) k.apply_mask(p.value.ptr, m, p.value.size);
       } else {
         const schedule = lrScheduleFor(e, c, s.trainData.batches, { epochs: o.epochs });
-        const opt = new MaskedSgd(e, params, masks, s.sgd.opts);
+        this.opt ??= new MaskedSgd(e, this.params, this.masks, s.sgd.opts);
+        this.cursor ??= new TrainCursor();
         try {
-          await train(e, s.model, s.trainData, s.testData, schedule, opt, {
+          await train(e, s.model, s.trainData, s.testData, schedule, this.opt, {
             epochs: o.epochs, labelSmoothing: c.labelSmoothing, shuffleSeed: (o.seed * 1000003 + t) >>> 0, evalEveryEpoch: false,
           }, {
             signal: hooks.signal,
             onBatch: hooks.onBatch && ((ev) => hooks.onBatch!({ ...ev, iteration: t + 1 })),
             onEpoch: hooks.onEpoch && ((ev) => hooks.onEpoch!({ ...ev, iteration: t + 1 })),
+            cursor: this.cursor, gate, stepOffset: this.stepsBefore,
           });
-        } finally {
-          opt.free();
+        } catch (err) {
+          this.endTraining();
+          throw err;
         }
-        if (o.method === "one-shot") w0 = snapshot(e, params);
+        this.stepsBefore += this.cursor.step;
+        this.endTraining();
+        if (o.method === "one-shot") this.w0 = copyParams(e, this.params);
       }
-      const retrained = evaluate(e, s.model, s.testData, 0, scratch);
-      // Measure on w_t over the remaining entries.
-      const pqi = groupPqi(e, globalGroup, masks, o.p, o.q);
-      const gini = groupGini(e, globalGroup, masks);
-      const layers: LayerReport[] = layerGroups.map((g) => ({
-        name: g.name, params: g.size, remaining: keptCount(e, g, masks) / g.size,
-        pqi: groupPqi(e, g, masks, o.p, o.q), gini: groupGini(e, g, masks),
-      }));
-      // Prune per scope group.
-      let cSum = 0, rSum: number | null = o.method === "sap" ? 0 : null;
-      // Channel scopes prune the ratio P of each layer's (or all layers') remaining channels; c counts channels.
-      if (channels) cSum = channels.prune((alive) => Math.floor(o.ratio * alive));
-      else for (const g of groups) {
-        const dg = keptCount(e, g, masks);
-        if (dg === 0) continue;
-        let cg: number;
-        if (o.method === "sap") {
-          const I = groupPqi(e, g, masks, o.p, o.q);
-          if (I === null) continue; // undefined PQI (all remaining zero): nothing to learn, prune nothing
-          const r = snapToInteger(pqiBound(e, dg, I, o.p, o.q, o.etaR));
-          rSum! += r;
-          cg = sapPruneCount(dg, r, o.gamma, o.maxRatio);
-        } else cg = Math.floor(o.ratio * dg);
-        cSum += pruneSmallest(e, g, masks, Math.max(0, Math.min(cg, dg)), o.method === "one-shot" ? w0 ?? undefined : undefined);
-      }
-      if (o.pattern) cSum += projectMasks(e, masks, o.pattern);
-      for (const [p, m] of masks) k.apply_mask(p.value.ptr, m, p.value.size);
-      const pruned = evaluate(e, s.model, s.testData, 0, scratch);
-      const report: IterationReport = {
-        iteration: t + 1, d, remainingBefore: d / total, retrainedAccuracy: retrained.accuracy, retrainedLoss: retrained.loss,
-        pqi, gini, r: rSum, c: cSum, remainingAfter: keptCount(e, globalGroup, masks) / total,
-        prunedAccuracy: pruned.accuracy, prunedLoss: pruned.loss, layers, seconds: (performance.now() - t0) / 1000,
-      };
-      reports.push(report);
+      const report = this.prune(t, d, total);
+      report.seconds = (performance.now() - t0) / 1000;
+      this.reports.push(report);
+      this.t++;
       await hooks.onIteration?.(report);
+      await gate?.({ kind: "iteration", step: 0, epoch: 0, runStep: this.stepsBefore });
     }
-  } finally {
-    for (const v of init.values()) e.free(v);
-    if (w0) for (const v of w0.values()) e.free(v);
-    for (const m of masks.values()) e.free(m);
-    e.free(scratch);
+    return this.reports;
   }
-  return reports;
+
+  private endTraining(): void {
+    this.opt?.free();
+    this.opt = null;
+    this.cursor = null;
+  }
+
+  /** Measures w_t over the remaining entries, prunes per scope group, scores the pruned model. */
+  private prune(t: number, d: number, total: number): IterationReport {
+    const { e, o, masks } = this;
+    const retrained = evaluate(e, this.s.model, this.s.testData, 0, this.scratch);
+    const pqi = groupPqi(e, this.globalGroup, masks, o.p, o.q);
+    const gini = groupGini(e, this.globalGroup, masks);
+    const layers: LayerReport[] = this.layerGroups.map((g) => ({
+      name: g.name, params: g.size, remaining: keptCount(e, g, masks) / g.size,
+      pqi: groupPqi(e, g, masks, o.p, o.q), gini: groupGini(e, g, masks),
+    }));
+    let cSum = 0, rSum: number | null = o.method === "sap" ? 0 : null;
+    // Channel scopes prune the ratio P of each layer's (or all layers') remaining channels; c counts channels.
+    if (this.channels) cSum = this.channels.prune((alive) => Math.floor(o.ratio * alive));
+    else for (const g of this.groups) {
+      const dg = keptCount(e, g, masks);
+      if (dg === 0) continue;
+      let cg: number;
+      if (o.method === "sap") {
+        const I = groupPqi(e, g, masks, o.p, o.q);
+        if (I === null) continue; // undefined PQI (all remaining zero): nothing to learn, prune nothing
+        const r = snapToInteger(pqiBound(e, dg, I, o.p, o.q, o.etaR));
+        rSum! += r;
+        cg = sapPruneCount(dg, r, o.gamma, o.maxRatio);
+      } else cg = Math.floor(o.ratio * dg);
+      cSum += pruneSmallest(e, g, masks, Math.max(0, Math.min(cg, dg)), o.method === "one-shot" ? this.w0 ?? undefined : undefined);
+    }
+    if (o.pattern) cSum += projectMasks(e, masks, o.pattern);
+    for (const [p, m] of masks) e.k.apply_mask(p.value.ptr, m, p.value.size);
+    const pruned = evaluate(e, this.s.model, this.s.testData, 0, this.scratch);
+    return {
+      iteration: t + 1, d, remainingBefore: d / total, retrainedAccuracy: retrained.accuracy, retrainedLoss: retrained.loss,
+      pqi, gini, r: rSum, c: cSum, remainingAfter: keptCount(e, this.globalGroup, masks) / total,
+      prunedAccuracy: pruned.accuracy, prunedLoss: pruned.loss, layers, seconds: 0,
+    };
+  }
+
+  saveTo(st: RunState, key: string): void {
+    const e = this.e;
+    st.set(`${key}.t`, this.t);
+    st.set(`${key}.stepsBefore`, this.stepsBefore);
+    st.set(`${key}.reports`, this.reports);
+    saveCopies(e, st, `${key}.init`, this.init);
+    saveMasks(e, st, `${key}.mask`, this.masks);
+    st.set(`${key}.w0`, this.w0 !== null);
+    if (this.w0) saveCopies(e, st, `${key}.w0`, this.w0);
+    st.set(`${key}.training`, this.opt !== null);
+    if (this.opt) {
+      this.opt.saveTo(st, `${key}.sgd`);
+      this.cursor!.saveTo(st, `${key}.cursor`);
+    }
+  }
+
+  loadFrom(st: RunState, key: string): void {
+    const e = this.e;
+    this.t = st.int(`${key}.t`, 0, this.o.iterations);
+    this.stepsBefore = st.int(`${key}.stepsBefore`, 0, Number.MAX_SAFE_INTEGER);
+    this.reports.length = 0;
+    this.reports.push(...st.get(`${key}.reports`, (v): v is IterationReport[] => Array.isArray(v) && v.length === this.t, `a list of ${this.t} iteration reports`));
+    loadCopies(e, st, `${key}.init`, this.init);
+    loadMasks(e, st, `${key}.mask`, this.masks);
+    if (st.bool(`${key}.w0`)) {
+      this.w0 ??= copyParams(e, this.params);
+      loadCopies(e, st, `${key}.w0`, this.w0);
+    }
+    this.endTraining();
+    if (st.bool(`${key}.training`)) {
+      this.opt = new MaskedSgd(e, this.params, this.masks, this.s.sgd.opts);
+      this.opt.loadFrom(st, `${key}.sgd`);
+      this.cursor = new TrainCursor();
+      this.cursor.loadFrom(st, `${key}.cursor`);
+    }
+  }
+
+  free(): void {
+    this.endTraining();
+    for (const v of this.init.values()) this.e.free(v);
+    if (this.w0) for (const v of this.w0.values()) this.e.free(v);
+    for (const m of this.masks.values()) this.e.free(m);
+    this.e.free(this.scratch);
+  }
+}
+
+export async function runIterative(e: Engine, s: Session, prunable: Param[], o: IterativeOptions, hooks: IterativeHooks = {}): Promise<IterationReport[]> {
+  const it = new IterativePruner(e, s, prunable, o);
+  try {
+    return await it.run(hooks);
+  } finally {
+    it.free();
+  }
 }
 
 export type { Group };

@@ -13,13 +13,15 @@ import { MaskedSgd } from "../optim/masked-sgd";
 import { scopeGroups, pruneSmallest } from "./scopes";
 import { projectMasks, type Pattern } from "./pattern";
 import { ShrinkError } from "../engine/errors";
+import type { RunState, Stateful } from "../engine/state";
+import { saveMasks, loadMasks, onesMasks } from "./mask-state";
 
-export class MagnitudeOneShot implements Optimizer {
+export class MagnitudeOneShot implements Optimizer, Stateful {
   private readonly e: Engine;
   private readonly params: Param[];
   private readonly prunable: Param[];
   private readonly o: SgdOptions;
-  private readonly masks = new Map<Param, number>();
+  private masks = new Map<Param, number>();
   private dense: Sgd | null;
   private masked: MaskedSgd | null = null;
   readonly pruneStep: number;
@@ -46,19 +48,39 @@ export class MagnitudeOneShot implements Optimizer {
 
   /** Global scope: one vector of all prunable |w|; prune the c smallest. */
   private prune(): void {
-    for (const p of this.prunable) {
-      const m = this.e.alloc(p.value.size, "u8");
-      this.e.u8(m, p.value.size).fill(1);
-      this.masks.set(p, m);
-    }
+    this.masks = onesMasks(this.e, this.prunable);
     const g = scopeGroups(this.prunable, "global")[0];
     pruneSmallest(this.e, g, this.masks, Math.round(this.sparsity * g.size));
     if (this.pattern) projectMasks(this.e, this.masks, this.pattern);
     for (const [p, m] of this.masks) this.e.k.apply_mask(p.value.ptr, m, p.value.size);
+    this.startMasked();
+  }
+
+  // Fresh momentum: the rewound schedule restarts training under the mask.
+  private startMasked(): void {
     this.dense!.free();
     this.dense = null;
-    // Fresh momentum: the rewound schedule restarts training under the mask.
     this.masked = new MaskedSgd(this.e, this.params, this.masks, this.o);
+  }
+
+  /** Before the pruning step: the dense SGD; after: the mask and the masked SGD. */
+  saveTo(s: RunState, key: string): void {
+    s.set(`${key}.pruned`, this.masked !== null);
+    if (this.masked) {
+      saveMasks(this.e, s, `${key}.mask`, this.masks);
+      this.masked.saveTo(s, `${key}.sgd`);
+    } else this.dense!.saveTo(s, `${key}.sgd`);
+  }
+
+  loadFrom(s: RunState, key: string): void {
+    if (s.bool(`${key}.pruned`)) {
+      if (!this.masked) {
+        this.masks = onesMasks(this.e, this.prunable);
+        this.startMasked();
+      }
+      loadMasks(this.e, s, `${key}.mask`, this.masks);
+      this.masked!.loadFrom(s, `${key}.sgd`);
+    } else this.dense!.loadFrom(s, `${key}.sgd`);
   }
 
   free(): void {

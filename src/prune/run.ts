@@ -8,7 +8,10 @@ import type { Sequential } from "../nn/sequential";
 import type { ModelSpec } from "../nn/models";
 import { modelStats, type ModelStats } from "../nn/summary";
 import type { LrSchedule } from "../optim/lr-schedules";
-import { createSession, type InitWeights } from "../train/session";
+import { createSession, type InitWeights, type Session } from "../train/session";
+import { TrainCursor, type Gate } from "../train/cursor";
+import type { Job } from "../train/job";
+import { saveSessionState, loadSessionState } from "../train/train-job";
 import type { EpochEvent, BatchEvent, TrainResult } from "../train/trainer";
 import { ShrinkError } from "../engine/errors";
 import { prunableParams } from "./prunable";
@@ -49,7 +52,12 @@ export interface PruneRun {
   dispose(): void;
 }
 
-export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: PruneHooks = {}): Promise<PruneRun> {
+export interface PruneJob extends Job<PruneRun> {
+  readonly session: Session;
+}
+
+/** A single-run pruning method as a job (../train/job.ts): runPrune, resumable between any two steps. */
+export function pruneJob(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: PruneHooks = {}): PruneJob {
   validatePruneConfig(c);
   if ((ITERATIVE_METHODS as readonly string[]).includes(c.method)) throw new ShrinkError("E_ARG", `method ${c.method} is iterative: use runIterativePrune`);
   const session = createSession(e, c, train, test, { init: hooks.init });
@@ -76,8 +84,10 @@ export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, 
   const thresholdState = (): ThresholdState => opt instanceof SoftThresholdOptimizer
     ? opt.state()
     : { step: 0, threshold: 0, thresholds: {}, mu: 0, stoppedAt: null, nonzero: {} };
-  const epochStates: PruneEpochState[] = [];
-  try {
+  let epochStates: PruneEpochState[] = [];
+  const cursor = new TrainCursor();
+  const dispose = () => { opt.free(); session.dispose(); };
+  const run = async (gate?: Gate): Promise<PruneRun> => {
     const result = await session.runWith(schedule, {
       signal: hooks.signal,
       onBatch: hooks.onBatch,
@@ -86,6 +96,7 @@ export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, 
         epochStates.push(st);
         await hooks.onEpoch?.(ev, st);
       },
+      cursor, gate,
     }, opt);
     // Soft-threshold methods meet an N:M pattern by one projection of the final weights, scored again.
     let projection: PruneRun["projection"] = null;
@@ -104,13 +115,33 @@ export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, 
     const lats = opt instanceof SoftThresholdOptimizer ? opt.schedule : null;
     return {
       result, stats, sparsity: ls.sparsity, D: lats?.D ?? undefined, mu: lats?.mu ?? undefined, threshold: ts.threshold, stoppedAt: ts.stoppedAt,
-      model: session.model, spec: session.spec, epochStates, projection,
-      dispose: () => { opt.free(); session.dispose(); },
+      model: session.model, spec: session.spec, epochStates, projection, dispose,
     };
+  };
+  return {
+    session, model: session.model, spec: session.spec, run, dispose,
+    saveTo: (s) => {
+      saveSessionState(s, session);
+      opt.saveTo(s, "opt");
+      cursor.saveTo(s, "cursor");
+      s.set("epochStates", epochStates);
+    },
+    loadFrom: (s) => {
+      loadSessionState(s, session);
+      opt.loadFrom(s, "opt");
+      cursor.loadFrom(s, "cursor");
+      epochStates = s.get("epochStates", (v): v is PruneEpochState[] => Array.isArray(v), "a list of epoch states");
+    },
+    progress: () => ({ step: cursor.step, totalSteps: schedule.totalSteps }),
+  };
+}
+
+export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: PruneHooks = {}): Promise<PruneRun> {
+  const job = pruneJob(e, c, train, test, hooks);
+  try {
+    return await job.run();
   } catch (err) {
-    opt.free();
-    session.dispose();
+    job.dispose();
     throw err;
   }
 }
-

@@ -19,6 +19,7 @@ import type { Optimizer } from "../optim/optimizer";
 import type { LrSchedule } from "../optim/lr-schedules";
 import { Sgd, type SgdOptions } from "../optim/sgd";
 import { ShrinkError } from "../engine/errors";
+import { isNumberArray, type RunState, type Stateful } from "../engine/state";
 import { makeThresholdSchedule, type ThresholdSchedule, type ThresholdSchedulerKind } from "./schedules";
 
 export const SOFT_THRESHOLD_METHODS = ["slats", "lats", "pgh", "sine", "linear", "log2", "constant", "str", "gpo"] as const;
@@ -70,7 +71,7 @@ export interface ThresholdState {
   gpoK?: Record<string, number>;
 }
 
-export class SoftThresholdOptimizer implements Optimizer {
+export class SoftThresholdOptimizer implements Optimizer, Stateful {
   readonly opts: SoftThresholdOptions;
   readonly schedule: ThresholdSchedule | null;
   private readonly e: Engine;
@@ -218,6 +219,42 @@ export class SoftThresholdOptimizer implements Optimizer {
     }
     const threshold = this.schedule ? (this.stopped !== null ? this.schedule.at(this.stopped) : this.schedule.at(this.lastStep)) : sum / this.slots.length;
     return { step: this.lastStep, threshold, thresholds, mu: this.lastMu, stoppedAt: this.stopped, nonzero, ...(this.opts.method === "gpo" ? { gpoK: this.gpoK() } : {}) };
+  }
+
+  /**
+   * Everything the next step reads: the latents θ, the momentum, the mask once
+   * pruning has stopped, the trainable thresholds (s, GPO's β), the first-step
+   * flag and the stop step.
+   */
+  saveTo(st: RunState, key: string): void {
+    this.rest.saveTo(st, `${key}.rest`);
+    st.set(`${key}.scalars`, [this.first ? 1 : 0, this.stopped ?? -1, this.lastMu, this.lastStep, this.sGlobal]);
+    for (const s of this.slots) {
+      const n = s.p.name, size = s.p.value.size;
+      st.saveTensor(`${key}.theta.${n}`, s.theta);
+      if (s.buf) st.saveWasm(this.e, `${key}.buf.${n}`, s.buf, size, "F32");
+      if (s.mask) st.saveWasm(this.e, `${key}.mask.${n}`, s.mask, size, "U8");
+      st.set(`${key}.slot.${n}`, [s.nonzero, s.s, s.gpoBeta]);
+    }
+  }
+
+  loadFrom(st: RunState, key: string): void {
+    this.rest.loadFrom(st, `${key}.rest`);
+    const v = st.get(`${key}.scalars`, (x): x is number[] => isNumberArray(x) && x.length === 5 && (x[0] === 0 || x[0] === 1)
+      && Number.isSafeInteger(x[1]) && x[1] >= -1 && Number.isSafeInteger(x[3]) && x[3] >= 0, "[first 0|1, stop step ≥ −1, μ, step ≥ 0, s]");
+    this.first = v[0] === 1;
+    this.stopped = v[1] < 0 ? null : v[1];
+    [this.lastMu, this.lastStep, this.sGlobal] = v.slice(2);
+    for (const s of this.slots) {
+      const n = s.p.name, size = s.p.value.size;
+      st.loadTensor(`${key}.theta.${n}`, s.theta);
+      if (s.buf) st.loadWasm(this.e, `${key}.buf.${n}`, s.buf, size, "F32");
+      if (this.stopped !== null) {
+        s.mask ||= this.e.alloc(size, "u8");
+        st.loadWasm(this.e, `${key}.mask.${n}`, s.mask, size, "U8");
+      }
+      [s.nonzero, s.s, s.gpoBeta] = st.get(`${key}.slot.${n}`, (x): x is number[] => isNumberArray(x) && x.length === 3, "3 numbers");
+    }
   }
 
   free(): void {

@@ -90,9 +90,10 @@ export function createSession(e: Engine, config: TrainConfig, trainSet: ImageLab
   const testData = new Batcher(e, testDs, config.batch, { norm });
   const schedule = lrScheduleFor(e, config, trainData.batches, { warmup: config.warmup });
   const sgd = new Sgd(e, model.params(), sgdOptionsFor(config));
-  // Every run restarts the augmentation stream, as train() restarts the shuffling stream.
+  // Every run restarts the augmentation stream, as train() restarts the shuffling stream
+  // (a resumed one has both streams from its checkpoint).
   const runWith = (s: LrSchedule, hooks: TrainHooks, optimizer: Optimizer) => {
-    trainData.restartAugment();
+    if (hooks.cursor === undefined || hooks.cursor.fresh) trainData.restartAugment();
     return train(e, model, trainData, testData, s, optimizer, {
       epochs: config.epochs, labelSmoothing: config.labelSmoothing, shuffleSeed: shuffleSeed(config.seed),
     }, hooks);

@@ -19,6 +19,10 @@ import { exportOnnx } from "../../src/io/onnx/export.ts";
 import { decodeOnnxModel, encodeOnnxModel, DT, type NodeOut, type TensorOut, type AttrOut } from "../../src/io/onnx/proto.ts";
 import { modelFromTensors, encodeModel } from "../../src/io/model-file.ts";
 import { Rng } from "../../src/engine/rng.ts";
+import { RunSession } from "../../src/prune/run-session.ts";
+import { DEFAULT_TRAIN_CONFIG } from "../../src/train/config.ts";
+import { DEFAULT_PRUNE } from "../../src/prune/config.ts";
+import type { ImageLabelSet } from "../../src/data/idx.ts";
 
 /** xorshift32: the harness's own reproducible stream (nothing here reaches a weight). */
 export class FuzzRng {
@@ -76,6 +80,15 @@ function mutateSafetensorsJson(r: FuzzRng, seed: Uint8Array): Uint8Array {
     case 7: delete json[r.pick(names)]; break;
     default: json[r.pick(names)] = r.pick(WEIRD_VALUES);
   }
+  return stBytes(json, data);
+}
+
+/** Mutates a checkpoint's JSON metadata: the run's config, the state values (positions, counters, histories), the data and progress. */
+function mutateCheckpointJson(r: FuzzRng, seed: Uint8Array): Uint8Array {
+  const { json, data } = stHeader(seed);
+  const md = json.__metadata__ as Record<string, string>;
+  const key = r.pick(["run", "state", "state", "data"]);
+  md[key] = new TextDecoder().decode(mutateJson(r, new TextEncoder().encode(md[key])));
   return stBytes(json, data);
 }
 
@@ -171,6 +184,18 @@ function mutateOnnx(r: FuzzRng, seed: Uint8Array): Uint8Array {
   });
 }
 
+/** Eight 4×4 one-channel images in two classes: the data of the checkpoint seeds. */
+const TINY: ImageLabelSet = { count: 8, channels: 1, height: 4, width: 4, numClasses: 2, images: Uint8Array.from({ length: 128 }, (_, i) => (i * 37) & 255), labels: Uint8Array.from({ length: 8 }, (_, i) => i & 1) };
+
+/** A checkpoint of a fresh run of the linear model (slats or sap): every state tensor and value a restore reads. */
+function checkpointSeed(e: Engine, method: "slats" | "sap"): Uint8Array {
+  const config = { ...DEFAULT_TRAIN_CONFIG, ...DEFAULT_PRUNE, model: "linear" as const, epochs: 2, batch: 2, method, iterations: 2, exclude: [], D: 0.1 };
+  const s = RunSession.start(e, { kind: "prune", config }, TINY, TINY);
+  const bytes = s.snapshot({ cli: { note: "seed" } });
+  void s.dispose();
+  return bytes;
+}
+
 export function parsers(e: Engine): Parser[] {
   const linear = encodeSafetensors([
     { name: "fc.weight", dtype: "F32", shape: [2, 4], data: f32(8) },
@@ -203,6 +228,13 @@ export function parsers(e: Engine): Parser[] {
     {
       name: "sparse-file", seeds: [sparseSeed(e, 0.9), sparseSeed(e, 0.5)], mutate: mutateSparseJson,
       run: (b) => { const m = decodeModel(e, b, "fuzz.sparse.safetensors", 2, { inference: true }); m.model.free(); },
+    },
+    {
+      // A checkpoint (--resume, RunSession.restore): decoded, checked against the data, its run rebuilt and its state loaded.
+      name: "checkpoint", seeds: [checkpointSeed(e, "slats"), checkpointSeed(e, "sap")],
+      mutate: (r, seed) => (r.int(2) ? mutateSafetensorsJson(r, seed) : mutateCheckpointJson(r, seed)),
+      // Restored and run to its end: a state value out of range must be refused, never read past a buffer.
+      run: async (b) => { const s = RunSession.restore(e, b, TINY, TINY, {}, "fuzz.ck"); try { await s.advance(); } finally { await s.dispose(); } },
     },
     {
       name: "arch-json", seeds: [FUZZ_ARCH, FUZZ_GAP, modelSpec("mlp", [1, 28, 28]).architecture].map((a) => new TextEncoder().encode(JSON.stringify(a))),

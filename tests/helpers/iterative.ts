@@ -90,15 +90,7 @@ export function freeParam(p: Param): void {
 }
 
 /** u8 masks (all ones) in wasm for the given params. */
-export function onesMasks(e: Engine, params: Param[]): Map<Param, number> {
-  const m = new Map<Param, number>();
-  for (const p of params) {
-    const ptr = e.alloc(p.value.size, "u8");
-    e.u8(ptr, p.value.size).fill(1);
-    m.set(p, ptr);
-  }
-  return m;
-}
+export { onesMasks } from "../../src/prune/mask-state.ts";
 
 export function freeMasks(e: Engine, masks: Map<Param, number>): void {
   for (const ptr of masks.values()) e.free(ptr);

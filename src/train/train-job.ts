@@ -1,0 +1,47 @@
+// Dense training as a job (./job.ts): the session's model, SGD, batch order and
+// augmentation stream, and the loop's cursor are its state.
+import type { Engine } from "../engine/engine";
+import type { RunState } from "../engine/state";
+import type { ImageLabelSet } from "../data/idx";
+import { saveModelState, loadModelState } from "../nn/model-state";
+import { createSession, type InitWeights, type Session } from "./session";
+import { TrainCursor } from "./cursor";
+import type { TrainHooks, TrainResult } from "./trainer";
+import type { TrainConfig } from "./config";
+import type { Job } from "./job";
+
+export interface TrainJob extends Job<TrainResult> {
+  readonly session: Session;
+}
+
+/** Saves and loads what every job has: the model, the batch order and augmentation stream. */
+export function saveSessionState(s: RunState, session: Session): void {
+  saveModelState(s, "model", session.model);
+  session.trainData.saveTo(s, "data");
+}
+
+export function loadSessionState(s: RunState, session: Session): void {
+  loadModelState(s, "model", session.model);
+  session.trainData.loadFrom(s, "data");
+}
+
+export function trainJob(e: Engine, config: TrainConfig, trainSet: ImageLabelSet, testSet: ImageLabelSet, hooks: Omit<TrainHooks, "cursor" | "gate"> & { init?: InitWeights } = {}): TrainJob {
+  const session = createSession(e, config, trainSet, testSet, { init: hooks.init });
+  const cursor = new TrainCursor();
+  return {
+    session, model: session.model, spec: session.spec,
+    run: (gate) => session.run({ signal: hooks.signal, onBatch: hooks.onBatch, onEpoch: hooks.onEpoch, cursor, gate }),
+    saveTo: (s) => {
+      saveSessionState(s, session);
+      session.sgd.saveTo(s, "sgd");
+      cursor.saveTo(s, "cursor");
+    },
+    loadFrom: (s) => {
+      loadSessionState(s, session);
+      session.sgd.loadFrom(s, "sgd");
+      cursor.loadFrom(s, "cursor");
+    },
+    progress: () => ({ step: cursor.step, totalSteps: session.schedule.totalSteps }),
+    dispose: () => session.dispose(),
+  };
+}
