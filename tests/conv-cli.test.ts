@@ -5,33 +5,21 @@
 // loss bits, and the reloaded model's logits equal the trained model's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeIdx } from "../src/data/idx.ts";
-import { loadDataset } from "../src/node/index.ts";
 import { decodeModel } from "../src/io/model-file.ts";
 import { Tensor } from "../src/engine/tensor.ts";
 import { engine } from "./helpers/engine.ts";
 import { shrink, lines, once } from "./helpers/cli.ts";
+import { writeFashionSubset } from "./helpers/fashion-subset.ts";
 import { writeTinyCifar } from "./helpers/tiny-cifar.ts";
 
 const TMP = mkdtempSync(join(tmpdir(), "shrink-conv-cli-"));
 process.on("exit", () => rmSync(TMP, { recursive: true, force: true }));
 
-/** The first `nTrain` / `nTest` images of the embedded Fashion-MNIST, as raw IDX files. */
-const fashionDir = once(async () => {
-  const dir = join(TMP, "fashion");
-  mkdirSync(dir);
-  const d = await loadDataset({ dataset: "fashion-mnist", dataDir: "data" });
-  const write = (name: string, dims: number[], data: Uint8Array) => writeFileSync(join(dir, name), encodeIdx(dims, data));
-  const nTrain = 300, nTest = 100, px = 28 * 28;
-  write("train-images-idx3-ubyte", [nTrain, 28, 28], d.train.images.subarray(0, nTrain * px));
-  write("train-labels-idx1-ubyte", [nTrain], d.train.labels.subarray(0, nTrain));
-  write("t10k-images-idx3-ubyte", [nTest, 28, 28], d.test.images.subarray(0, nTest * px));
-  write("t10k-labels-idx1-ubyte", [nTest], d.test.labels.subarray(0, nTest));
-  return dir;
-});
+/** The first 300 training / 100 test images of the embedded Fashion-MNIST, as raw IDX files. */
+const fashionDir = once(() => writeFashionSubset(join(TMP, "fashion"), 300, 100));
 
 const cifarDir = once(() => writeTinyCifar(TMP));
 

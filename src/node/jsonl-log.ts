@@ -6,17 +6,28 @@ import { open, rename, type FileHandle } from "node:fs/promises";
 import { tempPathFor, removeStaleTemps, trackTemp, untrackTemp } from "./temp-files";
 
 export class JsonlLog {
+  /** Every line written (a checkpoint keeps them, so a resumed run's log has each record once). */
+  readonly lines: string[] = [];
+
   private constructor(private fh: FileHandle, private readonly path: string, private readonly tmp: string) {}
 
-  static async open(path: string): Promise<JsonlLog> {
+  /** `previous`: the lines of the run so far (from its checkpoint), written first. */
+  static async open(path: string, previous: string[] = []): Promise<JsonlLog> {
     removeStaleTemps(path);
     const tmp = tempPathFor(path);
     trackTemp(tmp);
-    return new JsonlLog(await open(tmp, "wx"), path, tmp);
+    const log = new JsonlLog(await open(tmp, "wx"), path, tmp);
+    for (const line of previous) await log.writeLine(line);
+    return log;
   }
 
   async write(obj: unknown): Promise<void> {
-    await this.fh.write(JSON.stringify(obj) + "\n");
+    await this.writeLine(JSON.stringify(obj));
+  }
+
+  private async writeLine(line: string): Promise<void> {
+    this.lines.push(line);
+    await this.fh.write(line + "\n");
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-// Node-only: every output path of a run (--out, --log) is checked before any
+// Node-only: every output path of a run (--out, --log, --checkpoint) is checked before any
 // work starts, so a typo never costs a finished training run: one line naming
 // the flag, the path and what is wrong.
 import { statSync, realpathSync, openSync, closeSync, unlinkSync, existsSync } from "node:fs";
@@ -49,12 +49,15 @@ export function checkOutputPath(flag: string, path: string): void {
   }
 }
 
-/** --out and --log: each valid, and not the same file. */
-export function checkOutputs(o: { out?: string; log?: string }): void {
-  if (o.out !== undefined) checkOutputPath("out", o.out);
-  if (o.log !== undefined) checkOutputPath("log", o.log);
-  if (o.out !== undefined && o.log !== undefined && real(o.out) === real(o.log)) {
-    throw new ShrinkError("E_OUTPUT", `--out and --log: both name ${JSON.stringify(o.out)}; the log would replace the model (give two files)`);
+/** --out, --log and --checkpoint: each valid, and no two the same file. */
+export function checkOutputs(o: { out?: string; log?: string; checkpoint?: string }): void {
+  const given = (["out", "log", "checkpoint"] as const).filter((k) => o[k] !== undefined);
+  for (const k of given) checkOutputPath(k, o[k]!);
+  for (let i = 0; i < given.length; i++) {
+    for (let j = i + 1; j < given.length; j++) {
+      const [a, b] = [given[i], given[j]];
+      if (real(o[a]!) === real(o[b]!)) throw new ShrinkError("E_OUTPUT", `--${a} and --${b}: both name ${JSON.stringify(o[a])}; one would replace the other (give two files)`);
+    }
   }
 }
 

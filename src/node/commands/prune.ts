@@ -14,7 +14,12 @@ import { ShrinkError } from "../../engine/errors";
 import { SCOPES } from "../../prune/scopes";
 import { SOFT_THRESHOLD_METHODS } from "../../prune/soft-threshold";
 import { ITERATIVE_METHODS } from "../../prune/iterative";
-import { iterativeCommand } from "./prune-iterative";
+import { iterativeHeader, iterativeHooks, reportIterative } from "./prune-iterative";
+import type { Engine } from "../../engine/engine";
+import type { LoadedDataset } from "../load-dataset";
+import type { RunSession, RunHooks } from "../../prune/run-session";
+import { driveRun, resumedOutputs, type DriveArgs } from "../drive-run";
+import { readResume, checkCheckpointOptions, type CliRun } from "../checkpointing";
 import { checkOutputs, checkNotInput } from "../output-paths";
 import { readArchitecture, readInit } from "../model-input";
 import { dryRun } from "../../prune/dry-run";
@@ -22,7 +27,7 @@ import { runSeeds } from "../seeds";
 import { applyRecipeFile, recipeOf } from "../recipe";
 import { dryRunText } from "../dry-run-report";
 import { PRUNE_METHODS, PRUNE_FIELDS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, methodFields, type PruneConfig } from "../../prune/config";
-import { runPrune, type PruneHooks, type PruneRun } from "../../prune/run";
+import type { PruneHooks, PruneRun } from "../../prune/run";
 import { findDForSparsity, type DSearch } from "../../prune/search";
 
 export const OPTIONS: OptSpecs = {
@@ -69,6 +74,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   const p = parseArgs(argv, OPTIONS, "prune");
   if (p.help) return void process.stdout.write(PRUNE_HELP);
   if (p.positional.length) throw new ShrinkError("E_ARG", `unexpected argument "${p.positional[0]}" (see shrink prune --help)`);
+  if (p.opts.resume !== undefined) return resumePrune(p, signal);
   if (p.opts.recipe) await applyRecipeFile(p, p.opts.recipe as string, "prune", OPTIONS);
   if (p.opts.seeds !== undefined) return runSeeds(p, argv, pruneCommand, signal, new Progress(Boolean(p.opts.quiet)));
   const recipe = pruneRecipe(p);
@@ -103,13 +109,17 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   };
   checkMethodFields(cfg.method, p.given);
   validatePruneConfig(cfg); // before any output, so a bad option is the only line
-  const outputs = { out: o.out as string | undefined, log: o.log as string | undefined };
+  const search = cfg.targetSparsity !== undefined && cfg.method !== "magnitude" && cfg.method !== "gmp";
+  checkCheckpointOptions(p);
+  if (o.checkpoint !== undefined && search) {
+    throw new ShrinkError("E_ARG", "--checkpoint: a --target-sparsity search runs pilot runs before the run itself; give the D it finds with --D to checkpoint that run");
+  }
+  const outputs = { out: o.out as string | undefined, log: o.log as string | undefined, checkpoint: o.checkpoint as string | undefined };
   checkOutputs(outputs);
   const progress = new Progress(Boolean(o.quiet));
   const init = o.init ? await readInit(o.init as string) : archIn?.weights ?? undefined;
   const data = await loadDataset({ dataset: train.dataset, dataDir: o.dataDir as string | undefined });
-  checkNotInput("out", outputs.out, data.dir);
-  checkNotInput("log", outputs.log, data.dir);
+  for (const k of ["out", "log", "checkpoint"] as const) checkNotInput(k, outputs[k], data.dir);
   train.dataset ??= data.name; // recorded in the summary and the model file
   cfg.dataset ??= data.name;
   progress.line(dataLine(data, train.augment));
@@ -118,52 +128,101 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
     const d = await dryRun(e, cfg, data.train, data.test, { init });
     return void process.stdout.write(o.json ? JSON.stringify(d) + "\n" : dryRunText(d));
   }
-  if ((ITERATIVE_METHODS as readonly string[]).includes(cfg.method)) return iterativeCommand(e, cfg, train, data, progress, Boolean(o.json), o.out as string | undefined, o.log as string | undefined, signal, init, recipe);
-  const log = o.log ? await JsonlLog.open(o.log as string) : null;
-  const hooks = (pilot?: number) => ({
-    signal,
-    init,
-    onBatch: (ev: Parameters<NonNullable<PruneHooks["onBatch"]>>[0]) => progress.batch(ev),
-    onEpoch: async (ev: Parameters<NonNullable<PruneHooks["onEpoch"]>>[0], st: Parameters<NonNullable<PruneHooks["onEpoch"]>>[1]) => {
-      const stop = st.stoppedAt !== null ? `  stopped@${st.stoppedAt}` : "";
-      const soft = (SOFT_THRESHOLD_METHODS as readonly string[]).includes(cfg.method);
-      progress.epoch(ev, `${soft ? `  d ${st.threshold.toPrecision(4)}  μ ${st.mu.toPrecision(3)}` : ""}  sparsity ${(100 * st.sparsity).toFixed(2)}%${stop}`);
-      await log?.write({ ...(pilot ? { pilot } : {}), ...ev, ...st });
-    },
-  });
-  let search: Omit<DSearch, "run"> | undefined;
-  let run: PruneRun;
+  const cli: CliRun = { command: "prune", recipe, training: train, ...outputs, every: o.checkpointEvery as string | undefined };
+  if (search) return searchCommand(e, cfg, data, cli, progress, Boolean(o.json), signal, init);
+  return runCommand(e, cfg, data, cli, { run: { kind: "prune", config: cfg }, init }, progress, Boolean(o.json), signal);
+}
+
+/** shrink prune --resume FILE: the checkpoint's run, on the data its recipe names (or --data-dir). */
+async function resumePrune(p: Parsed, signal: AbortSignal): Promise<void> {
+  const r = await readResume(p, "prune");
+  if (r.run.kind !== "prune") throw new ShrinkError("E_CHECKPOINT", `${r.file}: not a pruning run`);
+  const cfg = r.run.config;
+  const cli: CliRun = { ...r.cli, ...resumedOutputs(p.opts, p.given, r) };
+  checkCheckpointOptions({ opts: { ...p.opts, checkpoint: cli.checkpoint, checkpointEvery: cli.every }, given: p.given, positional: [], help: false });
+  checkOutputs(cli);
+  const progress = new Progress(Boolean(p.opts.quiet));
+  const data = await loadDataset({ dataset: cfg.dataset, dataDir: (p.opts.dataDir ?? r.cli.recipe.options["data-dir"]) as string | undefined });
+  for (const k of ["out", "log", "checkpoint"] as const) checkNotInput(k, cli[k], data.dir);
+  progress.line(dataLine(data, cfg.augment));
+  const e = await loadEngine();
+  return runCommand(e, cfg, data, cli, { resume: r }, progress, Boolean(p.opts.json), signal);
+}
+
+type Start = DriveArgs["start"];
+
+/** One pruning run (fresh or resumed) to its end, then its report, model file and summary. */
+async function runCommand(e: Engine, cfg: PruneConfig, data: LoadedDataset, cli: CliRun, start: Start, progress: Progress, json: boolean, signal: AbortSignal): Promise<void> {
+  const iterative = (ITERATIVE_METHODS as readonly string[]).includes(cfg.method);
+  const log = cli.log ? await JsonlLog.open(cli.log, "resume" in start ? start.resume.cli.logLines : []) : null;
+  if (iterative) iterativeHeader(cfg, progress);
+  let session: RunSession;
   try {
-    if (cfg.targetSparsity !== undefined && cfg.method !== "magnitude" && cfg.method !== "gmp") {
-      const found = await findDForSparsity(e, cfg, data.train, data.test, { hooks: (i) => hooks(i), log: (s) => progress.line(s) });
-      ({ run, ...search } = found);
-      cfg.D = found.D;
-      progress.line(`target-sparsity: D ${found.D.toPrecision(5)} after ${found.pilots.length} pilot runs (${found.seconds.toFixed(0)} s)`);
-    } else run = await runPrune(e, cfg, data.train, data.test, hooks());
+    session = await driveRun({ e, data, start, cli, log, signal, progress, hooks: iterative ? iterativeHooks(progress, log) : pruneHooks(cfg, progress, log) });
   } catch (err) {
     await log?.close();
     throw err;
   }
   try {
-    const stats = run.stats;
-    printLayerTable(stats, progress);
-    if (run.projection) progress.line(`pattern ${run.projection.pattern}: the final weights projected (${run.projection.cleared} more zeros), test accuracy ${run.projection.accuracyBefore.toFixed(4)} → ${run.projection.accuracyAfter.toFixed(4)}`);
-    const summary = {
-      ...summaryJson(train, run.result, stats, { dataSource: data.source, trainSamples: data.train.count }),
-      prunedSparsity: run.sparsity,
-      method: cfg.method, D: run.D, mu: run.mu, beta: cfg.method === "pgh" ? cfg.beta : undefined,
-      threshold: run.threshold, stoppedAt: run.stoppedAt, projection: run.projection ?? undefined, pruneConfig: cfg, search,
-    };
-    if (o.out !== undefined) {
-      await writeFileAtomic(o.out as string, encodeModel(run.model, run.spec, {
-        training: train, recipe, pruning: { method: cfg.method, D: run.D, mu: run.mu, beta: cfg.beta, grad: cfg.grad, threshold: run.threshold, stoppedAt: run.stoppedAt, layers: stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) }, metrics: summary,
-      }));
-      progress.line(`saved ${o.out}`);
-    }
-    if (o.json) process.stdout.write(JSON.stringify(summary) + "\n");
-    else process.stdout.write(`sparsity ${(100 * run.sparsity).toFixed(2)}% of prunable weights  test accuracy ${summary.testAccuracy.toFixed(4)}  (${summary.seconds.toFixed(1)} s)\n`);
-  } finally {
+    const out = session.outcome!;
     await log?.close();
+    if (out.kind === "iterative") await reportIterative(out.run, cfg, cli, data, progress, json);
+    else if (out.kind === "prune") await reportPrune(out.run, cfg, cli, data, progress, json);
+  } finally {
+    await session.dispose();
+  }
+}
+
+function pruneHooks(cfg: PruneConfig, progress: Progress, log: JsonlLog | null, pilot?: number): Pick<RunHooks, "onBatch" | "onEpoch"> {
+  return {
+    onBatch: (ev) => progress.batch(ev),
+    onEpoch: async (ev, st) => {
+      if (!st) return;
+      const stop = st.stoppedAt !== null ? `  stopped@${st.stoppedAt}` : "";
+      const soft = (SOFT_THRESHOLD_METHODS as readonly string[]).includes(cfg.method);
+      progress.epoch(ev, `${soft ? `  d ${st.threshold.toPrecision(4)}  μ ${st.mu.toPrecision(3)}` : ""}  sparsity ${(100 * st.sparsity).toFixed(2)}%${stop}`);
+      await log?.write({ ...(pilot ? { pilot } : {}), ...ev, ...st });
+    },
+  };
+}
+
+/** --target-sparsity on a soft-threshold method: pilot runs find D, the last one is the run. */
+async function searchCommand(e: Engine, cfg: PruneConfig, data: LoadedDataset, cli: CliRun, progress: Progress, json: boolean, signal: AbortSignal, init: PruneHooks["init"]): Promise<void> {
+  const log = cli.log ? await JsonlLog.open(cli.log) : null;
+  let found: DSearch;
+  try {
+    found = await findDForSparsity(e, cfg, data.train, data.test, { hooks: (i) => ({ signal, init, ...pruneHooks(cfg, progress, log, i) }), log: (s) => progress.line(s) });
+  } catch (err) {
+    await log?.close();
+    throw err;
+  }
+  const { run, ...search } = found;
+  cfg.D = found.D;
+  progress.line(`target-sparsity: D ${found.D.toPrecision(5)} after ${found.pilots.length} pilot runs (${found.seconds.toFixed(0)} s)`);
+  try {
+    await log?.close();
+    await reportPrune(run, cfg, cli, data, progress, json, search);
+  } finally {
     run.dispose();
   }
+}
+
+async function reportPrune(run: PruneRun, cfg: PruneConfig, cli: CliRun, data: LoadedDataset, progress: Progress, json: boolean, search?: Omit<DSearch, "run">): Promise<void> {
+  const stats = run.stats;
+  printLayerTable(stats, progress);
+  if (run.projection) progress.line(`pattern ${run.projection.pattern}: the final weights projected (${run.projection.cleared} more zeros), test accuracy ${run.projection.accuracyBefore.toFixed(4)} → ${run.projection.accuracyAfter.toFixed(4)}`);
+  const summary = {
+    ...summaryJson(cli.training, run.result, stats, { dataSource: data.source, trainSamples: data.train.count }),
+    prunedSparsity: run.sparsity,
+    method: cfg.method, D: run.D, mu: run.mu, beta: cfg.method === "pgh" ? cfg.beta : undefined,
+    threshold: run.threshold, stoppedAt: run.stoppedAt, projection: run.projection ?? undefined, pruneConfig: cfg, search,
+  };
+  if (cli.out !== undefined) {
+    await writeFileAtomic(cli.out, encodeModel(run.model, run.spec, {
+      training: cli.training, recipe: cli.recipe, pruning: { method: cfg.method, D: run.D, mu: run.mu, beta: cfg.beta, grad: cfg.grad, threshold: run.threshold, stoppedAt: run.stoppedAt, layers: stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) }, metrics: summary,
+    }));
+    progress.line(`saved ${cli.out}`);
+  }
+  if (json) process.stdout.write(JSON.stringify(summary) + "\n");
+  else process.stdout.write(`sparsity ${(100 * run.sparsity).toFixed(2)}% of prunable weights  test accuracy ${summary.testAccuracy.toFixed(4)}  (${summary.seconds.toFixed(1)} s)\n`);
 }

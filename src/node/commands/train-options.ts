@@ -6,6 +6,7 @@ import { DEFAULT_TRAIN_CONFIG as D, defaultWarmup, defaultBatch, type TrainConfi
 import { LR_SCHEDULES } from "../../optim/lr-schedules";
 import { MODEL_NAMES } from "../../nn/models";
 import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/catalog";
+import { CHECKPOINT_OPTIONS } from "../checkpointing";
 
 export const TRAIN_OPTIONS: OptSpecs = {
   model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear, mlp (in-128-256-K), cnn (conv 64-128-256-512), resnet18, mobilenet-v1" },
@@ -36,6 +37,7 @@ export const TRAIN_OPTIONS: OptSpecs = {
   recipe: { type: "string", arg: "FILE", help: "Take every option not given here from this recipe (shrink recipe writes one; saved models embed theirs)" },
   "dry-run": { type: "bool", help: "Check everything and print the plan (layers, FLOPs, pruned tensors, schedule, data, time per epoch from a few timed steps) without training" },
   quiet: { type: "bool", help: "No progress output" },
+  ...CHECKPOINT_OPTIONS,
 };
 
 /** architecture: the --arch file's, already read (the model is then "custom"). */
