@@ -11,6 +11,7 @@ import { modelSpec, weightNames, MODEL_NAMES } from "../src/nn/models.ts";
 import { repoRoot } from "./helpers/engine.ts";
 import { shrink, lines } from "./helpers/cli.ts";
 import { writeTinyCifar } from "./helpers/tiny-cifar.ts";
+import { defaultBatch } from "../src/train/config.ts";
 
 const TMP = mkdtempSync(join(tmpdir(), "shrink-dry-"));
 process.on("exit", () => rmSync(TMP, { recursive: true, force: true }));
@@ -30,8 +31,8 @@ for (const model of MODEL_NAMES) {
     assert.equal(d.schedule.length, 5);
     assert.equal(d.schedule[0].value, 0);
     assert.ok(d.schedule[4].value > 0 && d.msPerStep > 0 && d.secondsPerEpoch > 0);
-    // Timed on as many rows (≤ 16) as about 1e9 multiply-accumulates a step allow: one for resnet18.
-    assert.equal(d.timedRows, Math.max(1, Math.min(16, Math.floor(1e9 / (3 * d.macsPerSample)))));
+    // Timed on as many rows of the batch as about 1e9 multiply-accumulates a step allow: one for resnet18.
+    assert.equal(d.timedRows, Math.max(1, Math.min(defaultBatch(model), Math.floor(1e9 / (3 * d.macsPerSample)))));
     assert.equal(d.params, d.tensors.reduce((s: number, x: { params: number }) => s + x.params, 0));
   });
 }
@@ -49,6 +50,6 @@ test("dry runs of an architecture file with --exclude, gmp and sap say what each
   assert.match(sap.schedule.rule, /PQI p 0\.5, q 1/);
   const text = shrink("prune", "--dry-run", "--quiet").stdout;
   assert.match(text, /^model mlp: input 1×28×28, 10 classes, 136074 parameters/);
-  assert.match(text, /time: [\d.]+ ms per step \(measured on 16 rows, scaled to the batch\), about [\d.]+ s per epoch/);
+  assert.match(text, /time: [\d.]+ ms per step \(measured on 250 rows, scaled to the batch\), about [\d.]+ s per epoch/);
   assert.deepEqual(lines(shrink("prune", "--dry-run", "--lr", "-1").stderr), ["shrink prune: --lr: -1 is not allowed (a finite number > 0)"]);
 });

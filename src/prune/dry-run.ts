@@ -30,7 +30,7 @@ export interface DryRun {
   data: { train: number; test: number; shape: number[]; stepsPerEpoch: number };
   /** d(t) (soft-threshold methods) or the target sparsity (gmp) at t/T = 0, ¼, ½, ¾, 1; the iterations for sap, lottery, one-shot. */
   schedule: { x: number; step: number; value: number; what: string }[] | { iterations: number; epochsEach: number; rule: string } | null;
-  /** Measured on `timedRows` rows and scaled to the batch: milliseconds per training step (forward, backward, update), and the epoch estimate. */
+  /** Measured on `timedRows` rows (all of the batch where that is cheap) and scaled to the batch: milliseconds per training step (forward, backward, update), and the epoch estimate. */
   msPerStep: number;
   timedRows: number;
   secondsPerEpoch: number;
@@ -95,11 +95,11 @@ export async function dryRun(e: Engine, c: TrainConfig | PruneConfig, train: Ima
       }
     }
     // Time a few steps as train() runs them (forward, loss, backward, update) after one warm-up step,
-    // on at most 16 rows and about TIMING_MACS multiply-accumulates a step (forward and backward ≈ 3× the
-    // forward's), scaled to the batch: a full ResNet-18 step takes seconds, 16 of its rows one.
+    // on as many rows of the batch as about TIMING_MACS multiply-accumulates a step allow (forward and
+    // backward ≈ 3× the forward's), scaled to the batch: the MLP's whole batch, one row of ResNet-18.
     const layers = layerRows(modelPlan(session.spec));
     const macs = layers.reduce((n, l) => n + l.macs, 0);
-    const rowsTimed = Math.max(1, Math.min(16, session.trainData.batchSize, Math.floor(TIMING_MACS / (3 * Math.max(1, macs)))));
+    const rowsTimed = Math.max(1, Math.min(session.trainData.batchSize, Math.floor(TIMING_MACS / (3 * Math.max(1, macs)))));
     const steps = Math.max(1, Math.min(o.timedSteps ?? 2, session.trainData.batches));
     const classes = session.model.outFeatures;
     const dl = new Tensor(e, [session.trainData.batchSize, classes]);
