@@ -4,7 +4,7 @@
 //   --bench    bench/bench.ts to dist-bench/bench.js
 import { build } from "esbuild";
 import { readdirSync, statSync, rmSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve, dirname, sep } from "node:path";
 
 const mode = process.argv[2] ?? "";
 const common = { bundle: true, format: "esm", target: "es2022", sourcemap: true, logLevel: "warning" };
@@ -17,6 +17,22 @@ function walk(dir, pred, out = []) {
   }
   return out;
 }
+
+// dist/node.js and dist/cli.js import the core from ./index.js instead of bundling a second copy
+// (one Engine class, one ShrinkError: instanceof holds across the entry points). Every name
+// src/node/ imports from the core must then be exported by src/index.ts; importing the bundles
+// (tests/package.test.ts) fails on one that is not.
+const SRC = resolve("src"), NODE = join(SRC, "node");
+const coreExternal = {
+  name: "core-external",
+  setup(b) {
+    b.onResolve({ filter: /^\.{1,2}\// }, (args) => {
+      if (!args.importer.startsWith(NODE + sep)) return undefined;
+      const target = resolve(dirname(args.importer), args.path);
+      return target.startsWith(NODE + sep) || !target.startsWith(SRC + sep) ? undefined : { path: "./index.js", external: true };
+    });
+  },
+};
 
 if (mode === "--tests") {
   rmSync("dist-tests", { recursive: true, force: true });
@@ -37,6 +53,6 @@ if (mode === "--tests") {
 } else {
   // The core bundle must stay web-standard: esbuild's neutral platform refuses node: imports.
   await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "neutral" });
-  await build({ ...common, entryPoints: ["src/node/index.ts"], outfile: "dist/node.js", platform: "node", packages: "external" });
-  await build({ ...common, entryPoints: ["src/node/cli.ts"], outfile: "dist/cli.js", platform: "node", packages: "external" });
+  await build({ ...common, entryPoints: ["src/node/index.ts"], outfile: "dist/node.js", platform: "node", packages: "external", plugins: [coreExternal] });
+  await build({ ...common, entryPoints: ["src/node/cli.ts"], outfile: "dist/cli.js", platform: "node", packages: "external", plugins: [coreExternal] });
 }

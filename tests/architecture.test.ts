@@ -35,7 +35,7 @@ function imports(): [string, string][] {
   for (const f of walk("src")) {
     const text = readFileSync(f, "utf8");
     for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)) {
-      edges.push([f, resolve(dirname(f), m[1]).replace(/(\.ts)?$/, ".ts")]);
+      edges.push([f, resolve(dirname(f), m[1]).replace(/(\.js|\.ts)?$/, ".ts")]);
     }
   }
   return edges;

@@ -2,12 +2,12 @@
 // full Fashion-MNIST training set, 154 MB for CIFAR-10), and seeded
 // mini-batches gathered and normalised in wasm (assembly/kernels/gather.ts
 // for one channel, assembly/kernels/augment.ts for channels and augmentation).
-import type { Engine } from "../engine/engine";
-import type { Rng } from "../engine/rng";
-import { Tensor } from "../engine/tensor";
-import { ShrinkError } from "../engine/errors";
-import type { ChannelNorm } from "./catalog";
-import type { RunState, Stateful } from "../engine/state";
+import type { Engine } from "../engine/engine.js";
+import type { Rng } from "../engine/rng.js";
+import { Tensor } from "../engine/tensor.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { ChannelNorm } from "./catalog.js";
+import type { RunState, Stateful } from "../engine/state.js";
 
 /** Per-pixel normalisation (x/255 − mean)/std; Fashion-MNIST training-set statistics. */
 export const FASHION_MNIST_NORM = { mean: 0.2860, std: 0.3530 } as const;

@@ -1,8 +1,8 @@
 // What the engine knows about each supported dataset: its name, image shape,
 // per-channel normalisation constants (training-set statistics) and the
 // augmentation `--augment auto` picks. Pure data; web-standard.
-import { ShrinkError } from "../engine/errors";
-import type { ImageLabelSet } from "./idx";
+import { ShrinkError } from "../engine/errors.js";
+import type { ImageLabelSet } from "./idx.js";
 
 export const DATASET_NAMES = ["fashion-mnist", "mnist", "cifar10", "cifar100"] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];

@@ -8,8 +8,8 @@
 //   cifar-100-binary/      train.bin (50000), test.bin (10000)
 // but any whole number of records ≥ 1 is accepted. CIFAR-100 sets use the fine
 // label (100 classes). Web-standard only: runs in browsers/Workers.
-import { ShrinkError } from "../engine/errors";
-import type { ImageLabelSet } from "./idx";
+import { ShrinkError } from "../engine/errors.js";
+import type { ImageLabelSet } from "./idx.js";
 
 export type CifarKind = "cifar10" | "cifar100";
 

@@ -2,8 +2,8 @@
 // Layout: 0x00 0x00 <type> <ndims>, then ndims big-endian u32 dims, then the
 // data in C order. Only type 0x08 (unsigned byte) is supported: that is what
 // the image and label files use. Web-standard only: runs in browsers/Workers.
-import { ShrinkError } from "../engine/errors";
-import { gunzip, isGzip, GunzipLimitError } from "./gzip";
+import { ShrinkError } from "../engine/errors.js";
+import { gunzip, isGzip, GunzipLimitError } from "./gzip.js";
 
 export interface IdxArray {
   dtype: "u8";

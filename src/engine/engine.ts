@@ -2,8 +2,8 @@
 // Web-standard APIs only (WebAssembly, fetch, URL): runs in Node, browsers,
 // Deno, Bun and Cloudflare Workers. Workers cannot compile from bytes, so a
 // precompiled WebAssembly.Module is accepted as well.
-import type { KernelExports } from "./exports";
-import { ShrinkError } from "./errors";
+import type { KernelExports } from "./exports.js";
+import { ShrinkError } from "./errors.js";
 
 export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response | Promise<Response>;
 
@@ -26,21 +26,22 @@ export class Engine {
     this.k = exports;
   }
 
-  /** Instantiates the module from a compiled Module, bytes, a URL, or a fetch Response. */
+  /**
+   * Instantiates the module from a compiled Module, bytes, a URL (http(s):,
+   * file: in Node, Deno and Bun, a path-like string fetch can read), or a fetch
+   * Response. A source that cannot be loaded is one ShrinkError saying what to
+   * pass instead. The release .wasm imports nothing; a debug build imports
+   * env.abort, which turns its assertion messages into errors.
+   */
   static async create(source: WasmSource): Promise<Engine> {
-    const imports = { env: { abort: abortHandler(() => engine) } };
+    const module = await compile(source);
+    const imports: WebAssembly.Imports = WebAssembly.Module.imports(module).some((i) => i.module === "env" && i.name === "abort")
+      ? { env: { abort: abortHandler(() => engine) } } : {};
     let instance: WebAssembly.Instance;
-    if (source instanceof WebAssembly.Module) {
-      instance = await WebAssembly.instantiate(source, imports);
-    } else if (typeof source === "string" || source instanceof URL) {
-      const res = await fetch(source);
-      if (!res.ok) throw new ShrinkError("E_WASM_FETCH", `wasm: fetching ${String(source)} failed with HTTP ${res.status}`);
-      instance = (await WebAssembly.instantiate(await res.arrayBuffer(), imports)).instance;
-    } else if (source instanceof Response || source instanceof Promise) {
-      const res = await source;
-      instance = (await WebAssembly.instantiate(await res.arrayBuffer(), imports)).instance;
-    } else {
-      instance = (await WebAssembly.instantiate(source as BufferSource, imports)).instance;
+    try {
+      instance = await WebAssembly.instantiate(module, imports);
+    } catch (err) {
+      throw new ShrinkError("E_WASM_LOAD", `wasm: ${describe(source)} is not the shrinkwasm engine (${(err as Error).message}); pass shrinkwasm's own build/shrinkwasm.wasm`, { cause: err });
     }
     const engine: Engine = new Engine(instance.exports as unknown as KernelExports);
     return engine;
@@ -93,6 +94,58 @@ export class Engine {
   u8(ptr: number, n: number): Uint8Array {
     return new Uint8Array(this.k.memory.buffer, ptr, n);
   }
+}
+
+const WHAT_TO_PASS = "pass the .wasm's bytes (Uint8Array, ArrayBuffer), its URL, a fetch Response, or a compiled WebAssembly.Module (Cloudflare Workers cannot compile bytes: import the .wasm as a module)";
+
+function describe(source: WasmSource): string {
+  if (source instanceof WebAssembly.Module) return "the WebAssembly.Module";
+  if (typeof source === "string" || source instanceof URL) return String(source);
+  if (source instanceof Response || source instanceof Promise) return "the Response";
+  return "the bytes";
+}
+
+/** The compiled module of any WasmSource; every failure is a ShrinkError naming the source. */
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  let bytes: BufferSource;
+  try {
+    if (typeof source === "string" || source instanceof URL) bytes = await fetchBytes(source);
+    else if (source instanceof Response || source instanceof Promise) {
+      const res = await source;
+      if (!res.ok) throw new ShrinkError("E_WASM_FETCH", `wasm: the Response has HTTP status ${res.status}`);
+      bytes = await res.arrayBuffer();
+    } else if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) bytes = source;
+    else throw new ShrinkError("E_WASM_LOAD", `wasm: ${Object.prototype.toString.call(source)} is not a source the engine loads; ${WHAT_TO_PASS}`);
+  } catch (err) {
+    if (err instanceof ShrinkError) throw err;
+    throw new ShrinkError("E_WASM_LOAD", `wasm: cannot read ${describe(source)} (${(err as Error).message}); ${WHAT_TO_PASS}`, { cause: err });
+  }
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (err) {
+    // Workers refuse to compile bytes at run time ("Wasm code generation disallowed by embedder").
+    throw new ShrinkError("E_WASM_LOAD", `wasm: cannot compile ${describe(source)} (${(err as Error).message}); ${WHAT_TO_PASS}`, { cause: err });
+  }
+}
+
+async function fetchBytes(source: string | URL): Promise<ArrayBuffer> {
+  const url = source instanceof URL ? source : new URL(source, (globalThis as { location?: { href: string } }).location?.href ?? "file:///");
+  if (url.protocol === "file:") {
+    try {
+      const res = await fetch(url); // Deno, Bun and browsers' file pages read file: URLs
+      if (res.ok) return await res.arrayBuffer();
+    } catch {
+      // Node's fetch does not read file: URLs; its fs does (loaded only here, by a name bundlers leave alone).
+    }
+    const fs = "node:fs/promises";
+    const { readFile } = (await import(/* @vite-ignore */ fs)) as { readFile(u: URL): Promise<Uint8Array> };
+    const b = await readFile(url);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new ShrinkError("E_WASM_FETCH", `wasm: fetching ${url} failed with HTTP ${res.status}`);
+  return res.arrayBuffer();
 }
 
 // AssemblyScript's abort(msg, file, line, col): strings are UTF-16 with the

@@ -1,6 +1,6 @@
 // A PRNG stream: 16 bytes of xoshiro128** state in wasm memory (assembly/prng.ts).
 // Separate streams for initialisation and shuffling keep one from shifting the other.
-import type { Engine } from "./engine";
+import type { Engine } from "./engine.js";
 
 export class Rng {
   private readonly engine: Engine;

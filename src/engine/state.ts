@@ -5,9 +5,9 @@
 // object saves and loads itself under a key; loading checks each tensor's
 // dtype and length, so a checkpoint of another run is refused, never half-applied
 // into the wrong buffers.
-import type { Engine, DType } from "./engine";
-import type { Tensor } from "./tensor";
-import { ShrinkError } from "./errors";
+import type { Engine, DType } from "./engine.js";
+import type { Tensor } from "./tensor.js";
+import { ShrinkError } from "./errors.js";
 
 export type StateDtype = "F32" | "I32" | "U8";
 const BYTES: Record<StateDtype, number> = { F32: 4, I32: 4, U8: 1 };

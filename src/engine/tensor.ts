@@ -1,7 +1,7 @@
 // Tensors are handles into wasm memory: a pointer, a shape and a dtype.
 // Data lives in wasm; JS only gets short-lived views (see Engine.f32).
 // Freed deterministically with free(); nothing relies on GC finalizers.
-import type { Engine, DType } from "./engine";
+import type { Engine, DType } from "./engine.js";
 
 export class Tensor {
   readonly engine: Engine;

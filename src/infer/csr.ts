@@ -1,6 +1,6 @@
 // A dense row-major matrix in compressed sparse rows, built in wasm
 // (assembly/kernels/sparse/csr.ts): what the sparse inference layers multiply.
-import type { Engine } from "../engine/engine";
+import type { Engine } from "../engine/engine.js";
 
 export class Csr {
   readonly rows: number;

@@ -3,9 +3,9 @@
 // as [rows × out]; between two such layers (ReLUs in between act elementwise)
 // the session keeps the transposed order and skips both transposes. One
 // sample needs no transpose at all. Inference only.
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import type { Layer, Param } from "../nn/layer";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import type { Layer, Param } from "../nn/layer.js";
 
 export abstract class FeatureMajorLinear implements Layer {
   readonly name: string;

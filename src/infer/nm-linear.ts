@@ -2,9 +2,9 @@
 // from --pattern), run by the N:M kernel (assembly/kernels/sparse/nm_spmm.ts):
 // n slots per group of m, no row pointers, one byte per index; the batch
 // transposed as for every FeatureMajorLinear.
-import type { Engine } from "../engine/engine";
-import type { Tensor } from "../engine/tensor";
-import { FeatureMajorLinear } from "./feature-major-linear";
+import type { Engine } from "../engine/engine.js";
+import type { Tensor } from "../engine/tensor.js";
+import { FeatureMajorLinear } from "./feature-major-linear.js";
 
 /** n nonzeros at most in every m consecutive inputs. */
 export interface NmPattern { n: number; m: number }

@@ -6,24 +6,24 @@
 // SPARSE_BREAK_EVEN[op]; a denser linear layer that holds a 2:4 pattern runs
 // the N:M kernel. Everything else (pooling, ReLU, depthwise convs,
 // unfolded batch norms, residual adds) runs the training layers' forward passes.
-import type { Engine } from "../engine/engine";
-import { Rng } from "../engine/rng";
-import { ShrinkError } from "../engine/errors";
-import type { Layer } from "../nn/layer";
-import { planConvs, type LayerPlan, type ConvPlan, type BatchNormPlan } from "../nn/plan";
-import { buildPlan } from "../nn/build";
-import { modelPlan, type ModelSpec } from "../nn/models";
-import { Sequential } from "../nn/sequential";
-import { Residual } from "../nn/residual";
-import { Linear } from "../nn/linear";
-import { Conv2d } from "../nn/conv2d";
-import { ReLU } from "../nn/relu";
-import { BN_EPS } from "../nn/batchnorm";
-import { decodeModel } from "../io/model-file";
-import { SparseLinear } from "./sparse-linear";
-import { SparseConv2d } from "./sparse-conv2d";
-import { NmLinear, type NmPattern } from "./nm-linear";
-import { FeatureMajorLinear } from "./feature-major-linear";
+import type { Engine } from "../engine/engine.js";
+import { Rng } from "../engine/rng.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { Layer } from "../nn/layer.js";
+import { planConvs, type LayerPlan, type ConvPlan, type BatchNormPlan } from "../nn/plan.js";
+import { buildPlan } from "../nn/build.js";
+import { modelPlan, type ModelSpec } from "../nn/models.js";
+import { Sequential } from "../nn/sequential.js";
+import { Residual } from "../nn/residual.js";
+import { Linear } from "../nn/linear.js";
+import { Conv2d } from "../nn/conv2d.js";
+import { ReLU } from "../nn/relu.js";
+import { BN_EPS } from "../nn/batchnorm.js";
+import { decodeModel } from "../io/model-file.js";
+import { SparseLinear } from "./sparse-linear.js";
+import { SparseConv2d } from "./sparse-conv2d.js";
+import { NmLinear, type NmPattern } from "./nm-linear.js";
+import { FeatureMajorLinear } from "./feature-major-linear.js";
 
 /**
  * Largest density (nonzero fraction) at which the sparse kernel is used. The

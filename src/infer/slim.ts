@@ -8,14 +8,14 @@
 // (columns after flatten or global pooling). Along a chain only: a channel
 // that reaches a residual add, a depthwise or grouped conv, or the model's
 // output stays, and the report says why.
-import type { Engine } from "../engine/engine";
-import { ShrinkError } from "../engine/errors";
-import type { LayerPlan } from "../nn/plan";
-import { modelPlan, specFromArchitecture, type ModelSpec } from "../nn/models";
-import { canonicalLayers, type Architecture, type ArchLayer } from "../nn/architecture";
-import { BN_EPS } from "../nn/batchnorm";
-import { checkStateDict } from "../io/state-dict";
-import type { DecodedTensor } from "../io/safetensors";
+import type { Engine } from "../engine/engine.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { LayerPlan } from "../nn/plan.js";
+import { modelPlan, specFromArchitecture, type ModelSpec } from "../nn/models.js";
+import { canonicalLayers, type Architecture, type ArchLayer } from "../nn/architecture.js";
+import { BN_EPS } from "../nn/batchnorm.js";
+import { checkStateDict } from "../io/state-dict.js";
+import type { DecodedTensor } from "../io/safetensors.js";
 
 export interface SlimLayer {
   layer: string;

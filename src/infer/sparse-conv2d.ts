@@ -2,11 +2,11 @@
 // im2col matrix [C·kh·kw, OH·OW] (the input plane itself for a 1×1, stride-1,
 // unpadded conv), then spmm with the pixels on the SIMD lanes, the bias added
 // in the same pass. Groups of 1 only (depthwise convs stay dense). Inference only.
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import type { Layer, Param } from "../nn/layer";
-import type { ConvPlan } from "../nn/plan";
-import { Csr } from "./csr";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import type { Layer, Param } from "../nn/layer.js";
+import type { ConvPlan } from "../nn/plan.js";
+import { Csr } from "./csr.js";
 
 export class SparseConv2d implements Layer {
   readonly name: string;

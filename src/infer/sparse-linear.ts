@@ -1,10 +1,10 @@
 // A linear layer run with its weight in CSR (assembly/kernels/sparse/): one
 // sample through spmv (gathers of the input at the nonzeros' columns), a
 // batch through spmm with the samples on the SIMD lanes (FeatureMajorLinear).
-import type { Engine } from "../engine/engine";
-import type { Tensor } from "../engine/tensor";
-import { Csr } from "./csr";
-import { FeatureMajorLinear } from "./feature-major-linear";
+import type { Engine } from "../engine/engine.js";
+import type { Tensor } from "../engine/tensor.js";
+import { Csr } from "./csr.js";
+import { FeatureMajorLinear } from "./feature-major-linear.js";
 
 export class SparseLinear extends FeatureMajorLinear {
   readonly csr: Csr;

@@ -4,9 +4,9 @@
 // the metadata holds the format tag, the state values as JSON (non-finite
 // numbers and −0 spelled out, so every f64 comes back bit for bit) and what
 // the caller adds (the run's config, its data, a CLI recipe), each as JSON.
-import { ShrinkError } from "../engine/errors";
-import { RunState } from "../engine/state";
-import { encodeSafetensors, decodeSafetensors } from "./safetensors";
+import { ShrinkError } from "../engine/errors.js";
+import { RunState } from "../engine/state.js";
+import { encodeSafetensors, decodeSafetensors } from "./safetensors.js";
 
 export const CHECKPOINT_FORMAT = "shrinkwasm-checkpoint/1";
 const STATE_KEY = "state";

@@ -6,14 +6,14 @@
 //   input [c, h, w], inputs, classes, hidden, width), and any JSON-encoded
 //   entries the caller adds (training config, metrics).
 // A PyTorch user loads it with safetensors.torch.load_file + load_state_dict.
-import type { Engine } from "../engine/engine";
-import { Rng } from "../engine/rng";
-import { buildModel, modelSpec, modelPlan, specFromArchitecture, MODEL_NAMES, type ModelSpec, type ModelName } from "../nn/models";
-import type { Sequential } from "../nn/sequential";
-import { encodeSafetensors, decodeSafetensors, type DecodedTensor, type TensorInput } from "./safetensors";
-import { checkStateDict, loadStateDict } from "./state-dict";
-import { encodeSparseTensor, expandSparseTensors, SPARSE_FORMAT, type SparseEntry, type SparseOptions } from "./sparse-file";
-import { ShrinkError } from "../engine/errors";
+import type { Engine } from "../engine/engine.js";
+import { Rng } from "../engine/rng.js";
+import { buildModel, modelSpec, modelPlan, specFromArchitecture, MODEL_NAMES, type ModelSpec, type ModelName } from "../nn/models.js";
+import type { Sequential } from "../nn/sequential.js";
+import { encodeSafetensors, decodeSafetensors, type DecodedTensor, type TensorInput } from "./safetensors.js";
+import { checkStateDict, loadStateDict } from "./state-dict.js";
+import { encodeSparseTensor, expandSparseTensors, SPARSE_FORMAT, type SparseEntry, type SparseOptions } from "./sparse-file.js";
+import { ShrinkError } from "../engine/errors.js";
 
 export const MODEL_FORMAT = "shrinkwasm/1";
 

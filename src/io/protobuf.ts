@@ -4,7 +4,7 @@
 // packed repeated scalars). Readers refuse what is malformed with a
 // ShrinkError instead of reading past the end; 64-bit integers beyond 2^53
 // are refused rather than rounded. Web-standard only.
-import { ShrinkError } from "../engine/errors";
+import { ShrinkError } from "../engine/errors.js";
 
 export const WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2, WIRE_I32 = 5;
 

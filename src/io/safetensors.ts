@@ -3,7 +3,7 @@
 // (space-padded to a multiple of 8), then the tensor byte buffer. The header maps
 // name -> {dtype, shape, data_offsets: [begin, end]} (offsets relative to the
 // buffer) plus optional "__metadata__": {string: string}. Web-standard only.
-import { ShrinkError } from "../engine/errors";
+import { ShrinkError } from "../engine/errors.js";
 
 export type Dtype = "F32" | "F64" | "I32" | "I64" | "U8" | "F16" | "BF16";
 

@@ -8,9 +8,9 @@
 //   metadata "sparse": JSON {NAME: {shape, encoding: "bitmask"|"delta8", count, values: "F32"|"F16", negzero: bool}}
 // expandSparseTensors turns such a file's tensors back into the dense
 // state_dict, bit for bit with F32 values, before anything else reads them.
-import type { Engine } from "../engine/engine";
-import { ShrinkError } from "../engine/errors";
-import type { DecodedTensor, TensorInput } from "./safetensors";
+import type { Engine } from "../engine/engine.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { DecodedTensor, TensorInput } from "./safetensors.js";
 
 export const SPARSE_FORMAT = "shrinkwasm-sparse/1";
 

@@ -4,11 +4,11 @@
 // are listed in one error. Floats may be F32, F16 or BF16 (widened exactly on
 // read), counters I64 or I32. Shapes are checked against the plan before the
 // model is built (checkStateDict) and the values after (finite only).
-import type { Engine } from "../engine/engine";
-import { ShrinkError } from "../engine/errors";
-import { planTensors, type LayerPlan } from "../nn/plan";
-import type { Sequential } from "../nn/sequential";
-import type { DecodedTensor } from "./safetensors";
+import type { Engine } from "../engine/engine.js";
+import { ShrinkError } from "../engine/errors.js";
+import { planTensors, type LayerPlan } from "../nn/plan.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { DecodedTensor } from "./safetensors.js";
 
 const FLOAT = new Set(["F32", "F16", "BF16"]);
 const INT = new Set(["I64", "I32"]);

@@ -4,8 +4,8 @@
 // (architectures/), files given with --arch, ONNX imports, and the copy stored
 // in every saved model. Untrusted input: every field is checked, and an error
 // names its JSON path (`layers[3].kernel: must be 1..15, got 0`).
-import { ShrinkError } from "../engine/errors";
-import { conv, pool, planOut, planTensors, features, type LayerPlan, type Shape, type Pair } from "./plan";
+import { ShrinkError } from "../engine/errors.js";
+import { conv, pool, planOut, planTensors, features, type LayerPlan, type Shape, type Pair } from "./plan.js";
 
 export const ARCH_FORMAT = "shrinkwasm-arch/1";
 

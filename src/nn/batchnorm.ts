@@ -5,11 +5,11 @@
 // running mean 0, running variance 1 at construction, as PyTorch.
 // Parameters: weight (γ, kind "norm": never pruned) and bias (β); buffers:
 // running_mean, running_var, num_batches_tracked.
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import { ShrinkError } from "../engine/errors";
-import type { Layer, Param, StateBuffer } from "./layer";
-import type { Shape } from "./plan";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { Layer, Param, StateBuffer } from "./layer.js";
+import type { Shape } from "./plan.js";
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;

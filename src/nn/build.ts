@@ -1,17 +1,17 @@
 // Instantiates a plan: one layer object per description, all conv layers
 // sharing one workspace, parameters initialised in plan order from `rng`.
-import type { Engine } from "../engine/engine";
-import type { Rng } from "../engine/rng";
-import type { Layer } from "./layer";
-import type { LayerPlan } from "./plan";
-import { Linear } from "./linear";
-import { ReLU } from "./relu";
-import { Conv2d } from "./conv2d";
-import { BatchNorm2d } from "./batchnorm";
-import { Pool2d, GlobalAvgPool } from "./pool";
-import { Residual } from "./residual";
-import { Sequential } from "./sequential";
-import { Workspace } from "./workspace";
+import type { Engine } from "../engine/engine.js";
+import type { Rng } from "../engine/rng.js";
+import type { Layer } from "./layer.js";
+import type { LayerPlan } from "./plan.js";
+import { Linear } from "./linear.js";
+import { ReLU } from "./relu.js";
+import { Conv2d } from "./conv2d.js";
+import { BatchNorm2d } from "./batchnorm.js";
+import { Pool2d, GlobalAvgPool } from "./pool.js";
+import { Residual } from "./residual.js";
+import { Sequential } from "./sequential.js";
+import { Workspace } from "./workspace.js";
 
 function buildLayer(e: Engine, p: LayerPlan, maxRows: number, rng: Rng, ws: Workspace, dx: boolean): Layer | null {
   switch (p.op) {

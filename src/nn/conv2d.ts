@@ -5,12 +5,12 @@
 // picks the strategy: im2col + GEMM over sample chunks, direct GEMM for 1×1,
 // the direct depthwise kernel when groups = C = O. Im2col columns are kept
 // from forward to backward while the model's budget allows (Workspace).
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import type { Rng } from "../engine/rng";
-import type { Layer, Param } from "./layer";
-import type { ConvPlan } from "./plan";
-import type { Workspace } from "./workspace";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import type { Rng } from "../engine/rng.js";
+import type { Layer, Param } from "./layer.js";
+import type { ConvPlan } from "./plan.js";
+import type { Workspace } from "./workspace.js";
 
 /** Target number of GEMM columns per im2col chunk (chosen by measurement, docs/performance.md). */
 export const CONV_CHUNK_COLUMNS = 1024;

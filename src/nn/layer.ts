@@ -1,6 +1,6 @@
 // The layer contract: activations are preallocated for up to `maxRows` rows at
 // build time, so a training step allocates nothing. Pointers are wasm byte offsets.
-import type { Tensor } from "../engine/tensor";
+import type { Tensor } from "../engine/tensor.js";
 
 export interface Param {
   /** PyTorch state_dict name, e.g. "fc1.weight". */

@@ -2,10 +2,10 @@
 // state_dict round-trips. Initialised like torch.nn.Linear: kaiming_uniform
 // with a = √5 gives W ~ U(−1/√in, 1/√in), and b ~ U(−1/√in, 1/√in). The bias
 // is optional (nn.Linear(bias=False)).
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import type { Rng } from "../engine/rng";
-import type { Layer, Param } from "./layer";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import type { Rng } from "../engine/rng.js";
+import type { Layer, Param } from "./layer.js";
 
 export class Linear implements Layer {
   readonly name: string;

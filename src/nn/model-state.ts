@@ -1,8 +1,8 @@
 // A model's part of a run's state: every parameter and every buffer (batch-norm
 // running statistics), by its PyTorch name. Gradients are not state: each step
 // recomputes them before they are read.
-import type { RunState } from "../engine/state";
-import type { Sequential } from "./sequential";
+import type { RunState } from "../engine/state.js";
+import type { Sequential } from "./sequential.js";
 
 export function saveModelState(s: RunState, key: string, model: Sequential): void {
   for (const p of model.params()) s.saveTensor(`${key}.${p.name}`, p.value);

@@ -1,16 +1,16 @@
 // The model zoo: which architectures exist, their specs (input shape, classes,
 // width multiplier) and their plans. Definitions live in architectures/.
-import type { Engine } from "../engine/engine";
-import type { Rng } from "../engine/rng";
-import { ShrinkError } from "../engine/errors";
-import { fcLayers } from "./architectures/fc";
-import { cnnLayers } from "./architectures/cnn";
-import { resnet18Layers } from "./architectures/resnet";
-import { mobilenetLayers } from "./architectures/mobilenet";
-import { planParamNames, planWeightNames, planActivationFloats, type LayerPlan, type Shape } from "./plan";
-import { ARCH_FORMAT, planFromArchitecture, canonicalLayers, type Architecture, type ArchLayer } from "./architecture";
-import { buildPlan } from "./build";
-import type { Sequential } from "./sequential";
+import type { Engine } from "../engine/engine.js";
+import type { Rng } from "../engine/rng.js";
+import { ShrinkError } from "../engine/errors.js";
+import { fcLayers } from "./architectures/fc.js";
+import { cnnLayers } from "./architectures/cnn.js";
+import { resnet18Layers } from "./architectures/resnet.js";
+import { mobilenetLayers } from "./architectures/mobilenet.js";
+import { planParamNames, planWeightNames, planActivationFloats, type LayerPlan, type Shape } from "./plan.js";
+import { ARCH_FORMAT, planFromArchitecture, canonicalLayers, type Architecture, type ArchLayer } from "./architecture.js";
+import { buildPlan } from "./build.js";
+import type { Sequential } from "./sequential.js";
 
 export const MODEL_NAMES = ["linear", "mlp", "cnn", "resnet18", "mobilenet-v1"] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];

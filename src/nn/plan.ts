@@ -1,7 +1,7 @@
 // A model as a plan: a tree of layer descriptions with PyTorch names and
 // per-sample shapes, built without an engine. The builder (build.ts)
 // instantiates it; parameter names, shapes and FLOPs are read off it directly.
-import { ShrinkError } from "../engine/errors";
+import { ShrinkError } from "../engine/errors.js";
 
 /** Per-sample activation shape, channels × height × width (a vector is [n, 1, 1]). */
 export type Shape = readonly [number, number, number];

@@ -1,10 +1,10 @@
 // Max and average pooling (NCHW; floor mode; max pooling pads with −∞,
 // average pooling counts padding, as PyTorch's defaults), and global average
 // pooling, which also flattens [N, C, H, W] to [N, C].
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import type { Layer, Param } from "./layer";
-import type { PoolPlan, Shape } from "./plan";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import type { Layer, Param } from "./layer.js";
+import type { PoolPlan, Shape } from "./plan.js";
 
 export class Pool2d implements Layer {
   readonly name: string;

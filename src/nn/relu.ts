@@ -1,8 +1,8 @@
 // ReLU and ReLU6 with their own output buffer; the backward pass masks dy in
 // place (ReLU6: the gradient passes where 0 < y < 6, as PyTorch's hardtanh).
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import type { Layer, Param } from "./layer";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import type { Layer, Param } from "./layer.js";
 
 export class ReLU implements Layer {
   readonly name: string;

@@ -3,10 +3,10 @@
 // projection. Backward hands the same gradient to
 // both branches (neither overwrites it: only ReLU works in place and no branch
 // ends in one) and sums their input gradients.
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import type { Layer, Param, StateBuffer } from "./layer";
-import type { Sequential } from "./sequential";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import type { Layer, Param, StateBuffer } from "./layer.js";
+import type { Sequential } from "./sequential.js";
 
 export class Residual implements Layer {
   readonly name: string;

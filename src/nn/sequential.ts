@@ -1,8 +1,8 @@
 // A chain of layers: forward in order, backward in reverse. At top level the
 // first layer's input gradient is never computed (the data needs none); inside
 // a residual block it is (needDx).
-import type { Layer, Param, StateBuffer } from "./layer";
-import type { Workspace } from "./workspace";
+import type { Layer, Param, StateBuffer } from "./layer.js";
+import type { Workspace } from "./workspace.js";
 
 export class Sequential implements Layer {
   readonly name: string;

@@ -1,6 +1,6 @@
 // Per-tensor parameter and nonzero counts (exact zeros, counted in wasm).
-import type { Engine } from "../engine/engine";
-import type { Sequential } from "./sequential";
+import type { Engine } from "../engine/engine.js";
+import type { Sequential } from "./sequential.js";
 
 export interface TensorStats {
   name: string;

@@ -2,7 +2,7 @@
 // buffers are needed only inside one layer's forward or backward call, so all
 // conv layers reuse the same slots. A slot grows (free + alloc) to the largest
 // request; callers fetch the pointer on every call, never cache it.
-import type { Engine } from "../engine/engine";
+import type { Engine } from "../engine/engine.js";
 
 /** Floats a model may hold in kept im2col columns (512 MB): cnn at batch 250 needs 49 M. */
 export const KEEP_BUDGET_FLOATS = 128 * 1048576;

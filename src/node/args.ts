@@ -1,6 +1,6 @@
 // A small declarative argument parser: every option has a type and a help line;
 // anything malformed becomes a one-line ShrinkError naming the option and value.
-import { ShrinkError } from "../engine/errors";
+import { ShrinkError } from "../engine/errors.js";
 
 export type OptType = "number" | "int" | "string" | "bool" | "enum";
 

@@ -3,7 +3,7 @@
 import { open, rename, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { tempPathFor, removeStaleTemps, trackTemp, untrackTemp } from "./temp-files";
+import { tempPathFor, removeStaleTemps, trackTemp, untrackTemp } from "./temp-files.js";
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const dir = dirname(path);

@@ -4,15 +4,15 @@
 // --resume continues it with the recipe, outputs, data and log lines the
 // checkpoint holds, and ends with the same bits as a run never stopped.
 import { readFile } from "node:fs/promises";
-import { ShrinkError } from "../engine/errors";
-import type { GatePoint, Gate } from "../train/cursor";
-import type { RunSession, RunConfig } from "../prune/run-session";
-import type { TrainConfig } from "../train/config";
-import { decodeCheckpoint } from "../io/checkpoint";
-import { writeFileAtomic } from "./atomic-write";
-import type { OptSpecs, Parsed } from "./args";
-import type { Recipe } from "./recipe";
-import type { Progress } from "./progress";
+import { ShrinkError } from "../engine/errors.js";
+import type { GatePoint, Gate } from "../train/cursor.js";
+import type { RunSession, RunConfig } from "../prune/run-session.js";
+import type { TrainConfig } from "../train/config.js";
+import { decodeCheckpoint } from "../io/checkpoint.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import type { OptSpecs, Parsed } from "./args.js";
+import type { Recipe } from "./recipe.js";
+import type { Progress } from "./progress.js";
 
 export const CHECKPOINT_OPTIONS: OptSpecs = {
   checkpoint: { type: "string", arg: "FILE", help: "Write the run's whole state to FILE (atomically) every --checkpoint-every and on Ctrl-C/SIGTERM; go on with --resume FILE" },

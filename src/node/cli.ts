@@ -1,17 +1,17 @@
 // The `shrink` command line (Node). Errors users can fix print one line and
 // exit 2; anything else is a bug and prints its stack (exit 1).
-import { trainCommand, TRAIN_HELP } from "./commands/train";
-import { evalCommand, EVAL_HELP, OPTIONS as EVAL_OPTIONS } from "./commands/eval";
-import { pruneCommand, PRUNE_HELP, OPTIONS as PRUNE_OPTIONS } from "./commands/prune";
-import { inspectCommand, INSPECT_HELP, OPTIONS as INSPECT_OPTIONS } from "./commands/inspect";
-import { TRAIN_OPTIONS } from "./commands/train-options";
-import { exportCommand, EXPORT_HELP, OPTIONS as EXPORT_OPTIONS } from "./commands/export";
-import { inferCommand, INFER_HELP, OPTIONS as INFER_OPTIONS } from "./commands/infer";
-import { benchCommand, BENCH_HELP, OPTIONS as BENCH_OPTIONS } from "./commands/bench-model";
-import { slimCommand, SLIM_HELP, OPTIONS as SLIM_OPTIONS } from "./commands/slim";
-import { recipeCommand, rerunCommand, RECIPE_HELP, RERUN_HELP, RERUN_OPTIONS } from "./commands/recipe";
-import { ShrinkError } from "../engine/errors";
-import type { OptSpecs } from "./args";
+import { trainCommand, TRAIN_HELP } from "./commands/train.js";
+import { evalCommand, EVAL_HELP, OPTIONS as EVAL_OPTIONS } from "./commands/eval.js";
+import { pruneCommand, PRUNE_HELP, OPTIONS as PRUNE_OPTIONS } from "./commands/prune.js";
+import { inspectCommand, INSPECT_HELP, OPTIONS as INSPECT_OPTIONS } from "./commands/inspect.js";
+import { TRAIN_OPTIONS } from "./commands/train-options.js";
+import { exportCommand, EXPORT_HELP, OPTIONS as EXPORT_OPTIONS } from "./commands/export.js";
+import { inferCommand, INFER_HELP, OPTIONS as INFER_OPTIONS } from "./commands/infer.js";
+import { benchCommand, BENCH_HELP, OPTIONS as BENCH_OPTIONS } from "./commands/bench-model.js";
+import { slimCommand, SLIM_HELP, OPTIONS as SLIM_OPTIONS } from "./commands/slim.js";
+import { recipeCommand, rerunCommand, RECIPE_HELP, RERUN_HELP, RERUN_OPTIONS } from "./commands/recipe.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { OptSpecs } from "./args.js";
 
 const HELP = `Usage: shrink <command> [options]
 

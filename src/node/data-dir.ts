@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ShrinkError } from "../engine/errors";
+import { ShrinkError } from "../engine/errors.js";
 
 export type DataSource = "flag" | "env" | "debian" | "embedded";
 

@@ -1,13 +1,13 @@
 // The CLI's side of a run: a RunSession started fresh or restored from
 // --resume, driven to its end with the checkpoint gate (./checkpointing.ts).
 // The caller reports the outcome and disposes the session.
-import type { Engine } from "../engine/engine";
-import { RunSession, type RunConfig, type RunHooks } from "../prune/run-session";
-import type { InitWeights } from "../train/session";
-import type { LoadedDataset } from "./load-dataset";
-import type { Progress } from "./progress";
-import type { JsonlLog } from "./jsonl-log";
-import { Checkpointer, parseEvery, type CliRun, type Resume } from "./checkpointing";
+import type { Engine } from "../engine/engine.js";
+import { RunSession, type RunConfig, type RunHooks } from "../prune/run-session.js";
+import type { InitWeights } from "../train/session.js";
+import type { LoadedDataset } from "./load-dataset.js";
+import type { Progress } from "./progress.js";
+import type { JsonlLog } from "./jsonl-log.js";
+import { Checkpointer, parseEvery, type CliRun, type Resume } from "./checkpointing.js";
 
 export interface DriveArgs {
   e: Engine;

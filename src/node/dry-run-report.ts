@@ -1,7 +1,7 @@
 // The text form of a dry run (shrink train|prune --dry-run): the layers with
 // parameters and multiply-accumulates, the tensors pruning touches or leaves
 // (and why), the schedule at a few points, the data, and the time estimate.
-import type { DryRun } from "../prune/dry-run";
+import type { DryRun } from "../prune/dry-run.js";
 
 function table(rows: string[][], right: Set<number>): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

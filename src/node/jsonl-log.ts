@@ -3,7 +3,7 @@
 // (./temp-files.ts) and renamed into place when the run ends, also when it
 // ends in an error or an interrupt, so FILE itself is never half-written.
 import { open, rename, type FileHandle } from "node:fs/promises";
-import { tempPathFor, removeStaleTemps, trackTemp, untrackTemp } from "./temp-files";
+import { tempPathFor, removeStaleTemps, trackTemp, untrackTemp } from "./temp-files.js";
 
 export class JsonlLog {
   /** Every line written (a checkpoint keeps them, so a resumed run's log has each record once). */

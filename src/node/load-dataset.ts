@@ -14,11 +14,11 @@
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ShrinkError } from "../engine/errors";
-import { loadImageLabelPair, type ImageLabelSet } from "../data/idx";
-import { CIFAR_FILES, parseCifar, type CifarKind, type NamedBytes } from "../data/cifar";
-import { DATASETS, DATASET_NAMES, resolveAugment, type AugmentKind, type AugmentSpec, type ChannelNorm, type DatasetName } from "../data/catalog";
-import { findFashionMnist, readDatasetFiles, IDX_FILE_NAMES, type DataSource } from "./data-dir";
+import { ShrinkError } from "../engine/errors.js";
+import { loadImageLabelPair, type ImageLabelSet } from "../data/idx.js";
+import { CIFAR_FILES, parseCifar, type CifarKind, type NamedBytes } from "../data/cifar.js";
+import { DATASETS, DATASET_NAMES, resolveAugment, type AugmentKind, type AugmentSpec, type ChannelNorm, type DatasetName } from "../data/catalog.js";
+import { findFashionMnist, readDatasetFiles, IDX_FILE_NAMES, type DataSource } from "./data-dir.js";
 
 export const MNIST_DEBIAN_DIR = "/usr/share/datasets/mnist";
 export const CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar.html";

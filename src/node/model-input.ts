@@ -3,14 +3,14 @@
 // evaluate, inspect or export (shrink's .safetensors, a plain state_dict with
 // --arch, or an .onnx file). Errors name the file.
 import { readFile } from "node:fs/promises";
-import { ShrinkError } from "../engine/errors";
-import { parseArchitecture, type Architecture } from "../nn/architecture";
-import { importOnnx } from "../io/onnx/import";
-import { decodeSafetensors, type DecodedTensor } from "../io/safetensors";
-import { specFromArchitecture, type ModelSpec } from "../nn/models";
-import { specFromMetadata, decodeModelTensors } from "../io/model-file";
-import type { Engine } from "../engine/engine";
-import type { InitWeights } from "../train/session";
+import { ShrinkError } from "../engine/errors.js";
+import { parseArchitecture, type Architecture } from "../nn/architecture.js";
+import { importOnnx } from "../io/onnx/import.js";
+import { decodeSafetensors, type DecodedTensor } from "../io/safetensors.js";
+import { specFromArchitecture, type ModelSpec } from "../nn/models.js";
+import { specFromMetadata, decodeModelTensors } from "../io/model-file.js";
+import type { Engine } from "../engine/engine.js";
+import type { InitWeights } from "../train/session.js";
 
 export async function readBytes(file: string, flag?: string): Promise<Uint8Array> {
   try {

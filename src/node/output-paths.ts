@@ -3,8 +3,8 @@
 // the flag, the path and what is wrong.
 import { statSync, realpathSync, openSync, closeSync, unlinkSync, existsSync } from "node:fs";
 import { basename, dirname, resolve, relative, isAbsolute } from "node:path";
-import { ShrinkError } from "../engine/errors";
-import { tempPathFor } from "./temp-files";
+import { ShrinkError } from "../engine/errors.js";
+import { tempPathFor } from "./temp-files.js";
 
 /** Bytes a file name may have on the file systems we target (ext4, APFS, NTFS). */
 const NAME_MAX = 255;

@@ -1,6 +1,6 @@
 // Progress on stderr: a live bar on a TTY; otherwise (logs, CI) one line per
 // epoch plus a progress line each minute, so a long epoch is not silent.
-import type { BatchEvent, EpochEvent } from "../train/trainer";
+import type { BatchEvent, EpochEvent } from "../train/trainer.js";
 
 export class Progress {
   private readonly tty: boolean;

@@ -7,8 +7,8 @@
 // and prune store theirs in every saved model (metadata "recipe"), and
 // `shrink rerun MODEL` runs it again. Option names are the command line's.
 import { readFile } from "node:fs/promises";
-import { ShrinkError } from "../engine/errors";
-import type { OptSpecs, Parsed } from "./args";
+import { ShrinkError } from "../engine/errors.js";
+import type { OptSpecs, Parsed } from "./args.js";
 
 export const RECIPE_FORMAT = "shrinkwasm-recipe/1";
 /** Options that say where output goes or how it looks, not what the run computes. */

@@ -1,8 +1,8 @@
 // Run summaries: the --json object and the per-layer table.
-import type { TrainConfig } from "../train/config";
-import type { TrainResult } from "../train/trainer";
-import type { ModelStats } from "../nn/summary";
-import type { Progress } from "./progress";
+import type { TrainConfig } from "../train/config.js";
+import type { TrainResult } from "../train/trainer.js";
+import type { ModelStats } from "../nn/summary.js";
+import type { Progress } from "./progress.js";
 
 export function summaryJson(config: TrainConfig, r: TrainResult, stats: ModelStats, extra: Record<string, unknown> = {}) {
   return {

@@ -2,10 +2,10 @@
 // 4 trials), then the mean ± sample standard deviation of every numeric
 // metric of the --json summaries. Outputs get the seed in their name
 // (m.safetensors → m.seed1.safetensors).
-import { ShrinkError } from "../engine/errors";
-import type { Parsed } from "./args";
-import { captureStdout } from "./capture";
-import type { Progress } from "./progress";
+import { ShrinkError } from "../engine/errors.js";
+import type { Parsed } from "./args.js";
+import { captureStdout } from "./capture.js";
+import type { Progress } from "./progress.js";
 
 export function parseSeeds(v: string): number[] {
   const seeds = v.split(",").map((s) => Number(s.trim()));

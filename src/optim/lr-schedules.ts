@@ -13,8 +13,8 @@
 //   step      h = η₀·γ^⌊e / stepSize⌋   (e = epochs since warm-up; PyTorch StepLR)
 //   cosine    h(x) = η₀·(1 + cos πx)/2   (CosineAnnealingLR, η_min = 0; LATS Eq. 28)
 //   poly      h(x) = η₀·(1 − x)^κ        (LATS Eq. 33)
-import type { Engine } from "../engine/engine";
-import { ShrinkError } from "../engine/errors";
+import type { Engine } from "../engine/engine.js";
+import { ShrinkError } from "../engine/errors.js";
 
 export const LR_SCHEDULES = ["constant", "step", "cosine", "poly"] as const;
 export type LrScheduleKind = (typeof LR_SCHEDULES)[number];

@@ -2,11 +2,11 @@
 // weight, its gradient and its momentum stay exactly zero; weight decay cannot
 // move it), every other parameter with plain SGD. Masks are u8 buffers owned
 // by the caller (1 = kept).
-import type { Engine } from "../engine/engine";
-import type { Param } from "../nn/layer";
-import type { Optimizer } from "./optimizer";
-import { Sgd, type SgdOptions } from "./sgd";
-import type { RunState, Stateful } from "../engine/state";
+import type { Engine } from "../engine/engine.js";
+import type { Param } from "../nn/layer.js";
+import type { Optimizer } from "./optimizer.js";
+import { Sgd, type SgdOptions } from "./sgd.js";
+import type { RunState, Stateful } from "../engine/state.js";
 
 export class MaskedSgd implements Optimizer, Stateful {
   private readonly e: Engine;

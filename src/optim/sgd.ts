@@ -1,10 +1,10 @@
 // SGD with momentum, dampening, Nesterov and weight decay, with the semantics of
 // torch.optim.SGD (the update itself is assembly/kernels/sgd.ts). Momentum
 // buffers are created on the first step, as PyTorch does (buf = d on step 1).
-import type { Engine } from "../engine/engine";
-import type { Param } from "../nn/layer";
-import { ShrinkError } from "../engine/errors";
-import type { RunState, Stateful } from "../engine/state";
+import type { Engine } from "../engine/engine.js";
+import type { Param } from "../nn/layer.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { RunState, Stateful } from "../engine/state.js";
 
 export interface SgdOptions {
   momentum: number;

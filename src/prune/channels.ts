@@ -8,10 +8,10 @@
 // γ and β that follow it, so a pruned channel's activation is exactly zero and
 // `shrink slim` can remove it. The last layer (its outputs are the classes) is
 // never channel-pruned. Kernels: assembly/kernels/sparse/channels.ts.
-import type { Engine } from "../engine/engine";
-import { ShrinkError } from "../engine/errors";
-import type { Param } from "../nn/layer";
-import type { LayerPlan } from "../nn/plan";
+import type { Engine } from "../engine/engine.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { Param } from "../nn/layer.js";
+import type { LayerPlan } from "../nn/plan.js";
 
 export interface ChannelUnit {
   weight: Param;

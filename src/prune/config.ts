@@ -1,15 +1,15 @@
 // A pruning run's configuration: the methods, their defaults, which options
 // each method reads, and the validation that runs before any work. Errors name
 // the config field (the CLI maps fields to its flags).
-import { parsePattern } from "./pattern";
-import { ShrinkError } from "../engine/errors";
-import type { TrainConfig } from "../train/config";
-import { modelSpec, specFromArchitecture, paramNames, weightNames } from "../nn/models";
-import { SOFT_THRESHOLD_METHODS } from "./soft-threshold";
-import { ITERATIVE_METHODS, validateIterative, type IterativeMethod } from "./iterative";
-import { checkGmpRamp } from "./gmp";
-import { prunableNames } from "./prunable";
-import { SCOPES, type Scope } from "./scopes";
+import { parsePattern } from "./pattern.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { TrainConfig } from "../train/config.js";
+import { modelSpec, specFromArchitecture, paramNames, weightNames } from "../nn/models.js";
+import { SOFT_THRESHOLD_METHODS } from "./soft-threshold.js";
+import { ITERATIVE_METHODS, validateIterative, type IterativeMethod } from "./iterative.js";
+import { checkGmpRamp } from "./gmp.js";
+import { prunableNames } from "./prunable.js";
+import { SCOPES, type Scope } from "./scopes.js";
 
 export const PRUNE_METHODS = [...SOFT_THRESHOLD_METHODS, "magnitude", "gmp", ...ITERATIVE_METHODS] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];

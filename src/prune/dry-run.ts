@@ -2,20 +2,20 @@
 // training. The session and the pruning method are built exactly as a run
 // builds them (so every validation runs); then a few training steps are timed
 // on a copy of the data order, and the model and optimizer are thrown away.
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import type { ImageLabelSet } from "../data/idx";
-import type { LayerPlan } from "../nn/plan";
-import { planOut, planTensors, layerMacs } from "../nn/plan";
-import { modelPlan } from "../nn/models";
-import { createSession, type InitWeights } from "../train/session";
-import { validateTrainConfig, type TrainConfig } from "../train/config";
-import { validatePruneConfig, type PruneConfig } from "./config";
-import { prunableParams, globToRegExp } from "./prunable";
-import { makeOptimizer } from "./method";
-import { SoftThresholdOptimizer } from "./soft-threshold";
-import { Gmp, gmpSparsity } from "./gmp";
-import { ITERATIVE_METHODS } from "./iterative";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import type { ImageLabelSet } from "../data/idx.js";
+import type { LayerPlan } from "../nn/plan.js";
+import { planOut, planTensors, layerMacs } from "../nn/plan.js";
+import { modelPlan } from "../nn/models.js";
+import { createSession, type InitWeights } from "../train/session.js";
+import { validateTrainConfig, type TrainConfig } from "../train/config.js";
+import { validatePruneConfig, type PruneConfig } from "./config.js";
+import { prunableParams, globToRegExp } from "./prunable.js";
+import { makeOptimizer } from "./method.js";
+import { SoftThresholdOptimizer } from "./soft-threshold.js";
+import { Gmp, gmpSparsity } from "./gmp.js";
+import { ITERATIVE_METHODS } from "./iterative.js";
 
 export interface DryLayer { name: string; op: string; out: number[]; params: number; macs: number }
 export interface DryTensor { name: string; shape: number[]; params: number; pruned: boolean; why: string }

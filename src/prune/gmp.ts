@@ -4,17 +4,17 @@
 // s_i before t_b and s_f from t_e on (t_e ≤ T − 1, so --end 1 is reached); every k steps in [t_b, t_e] (and at t_e)
 // each scope group is pruned to ⌊s(t)·n_g⌋ zeros by magnitude. Pruned weights
 // are zero and rank smallest, so the masks only grow.
-import type { Engine } from "../engine/engine";
-import type { Param } from "../nn/layer";
-import type { Optimizer } from "../optim/optimizer";
-import { MaskedSgd } from "../optim/masked-sgd";
-import type { SgdOptions } from "../optim/sgd";
-import { scopeGroups, pruneSmallest, keptCount, isChannelScope, type Scope } from "./scopes";
-import { ChannelPruner, type ChannelUnit } from "./channels";
-import { projectMasks, type Pattern } from "./pattern";
-import { ShrinkError } from "../engine/errors";
-import type { RunState, Stateful } from "../engine/state";
-import { saveMasks, loadMasks, onesMasks } from "./mask-state";
+import type { Engine } from "../engine/engine.js";
+import type { Param } from "../nn/layer.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { MaskedSgd } from "../optim/masked-sgd.js";
+import type { SgdOptions } from "../optim/sgd.js";
+import { scopeGroups, pruneSmallest, keptCount, isChannelScope, type Scope } from "./scopes.js";
+import { ChannelPruner, type ChannelUnit } from "./channels.js";
+import { projectMasks, type Pattern } from "./pattern.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { RunState, Stateful } from "../engine/state.js";
+import { saveMasks, loadMasks, onesMasks } from "./mask-state.js";
 
 export interface GmpOptions {
   initialSparsity: number;

@@ -7,25 +7,25 @@
 //   lottery   c_t = ⌊P·d_t⌋ ranked on w_t (Frankle & Carbin)
 //   one-shot  c_t = ⌊P·d_t⌋ ranked on w_0, the dense model trained at iteration 0; it is
 //             not retrained: its model at iteration t is w_0 ⊙ m_t (the paper's Section 4.2)
-import type { InitWeights } from "../train/session";
-import type { Engine } from "../engine/engine";
-import type { Param } from "../nn/layer";
-import type { Session } from "../train/session";
-import { train, type BatchEvent, type EpochEvent } from "../train/trainer";
-import { evaluate } from "../train/evaluate";
-import { lrScheduleFor } from "../train/optimizer-setup";
-import { MaskedSgd } from "../optim/masked-sgd";
-import { scopeGroups, pruneSmallest, keptCount, isChannelScope, type Scope, type Group } from "./scopes";
-import { ChannelPruner, channelUnits } from "./channels";
-import { modelPlan } from "../nn/models";
-import { projectMasks, type Pattern } from "./pattern";
-import { groupPqi, groupGini } from "./measures/group";
-import { pqiBound } from "./measures/pq-index";
-import { ShrinkError } from "../engine/errors";
-import { checkPQ } from "./measures/vector";
-import type { RunState, Stateful } from "../engine/state";
-import { TrainCursor, type Gate } from "../train/cursor";
-import { saveMasks, loadMasks, onesMasks } from "./mask-state";
+import type { InitWeights } from "../train/session.js";
+import type { Engine } from "../engine/engine.js";
+import type { Param } from "../nn/layer.js";
+import type { Session } from "../train/session.js";
+import { train, type BatchEvent, type EpochEvent } from "../train/trainer.js";
+import { evaluate } from "../train/evaluate.js";
+import { lrScheduleFor } from "../train/optimizer-setup.js";
+import { MaskedSgd } from "../optim/masked-sgd.js";
+import { scopeGroups, pruneSmallest, keptCount, isChannelScope, type Scope, type Group } from "./scopes.js";
+import { ChannelPruner, channelUnits } from "./channels.js";
+import { modelPlan } from "../nn/models.js";
+import { projectMasks, type Pattern } from "./pattern.js";
+import { groupPqi, groupGini } from "./measures/group.js";
+import { pqiBound } from "./measures/pq-index.js";
+import { ShrinkError } from "../engine/errors.js";
+import { checkPQ } from "./measures/vector.js";
+import type { RunState, Stateful } from "../engine/state.js";
+import { TrainCursor, type Gate } from "../train/cursor.js";
+import { saveMasks, loadMasks, onesMasks } from "./mask-state.js";
 
 export const ITERATIVE_METHODS = ["sap", "lottery", "one-shot"] as const;
 export type IterativeMethod = (typeof ITERATIVE_METHODS)[number];

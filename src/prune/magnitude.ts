@@ -4,17 +4,17 @@
 // fixed mask with the learning-rate schedule rewound to its start (Renda et
 // al., 2020: rewinding beats fine-tuning at a small fixed rate). Same total
 // epochs as the pruning-during-training methods it is compared with.
-import type { Engine } from "../engine/engine";
-import type { Param } from "../nn/layer";
-import type { Optimizer } from "../optim/optimizer";
-import type { LrSchedule } from "../optim/lr-schedules";
-import { Sgd, type SgdOptions } from "../optim/sgd";
-import { MaskedSgd } from "../optim/masked-sgd";
-import { scopeGroups, pruneSmallest } from "./scopes";
-import { projectMasks, type Pattern } from "./pattern";
-import { ShrinkError } from "../engine/errors";
-import type { RunState, Stateful } from "../engine/state";
-import { saveMasks, loadMasks, onesMasks } from "./mask-state";
+import type { Engine } from "../engine/engine.js";
+import type { Param } from "../nn/layer.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { LrSchedule } from "../optim/lr-schedules.js";
+import { Sgd, type SgdOptions } from "../optim/sgd.js";
+import { MaskedSgd } from "../optim/masked-sgd.js";
+import { scopeGroups, pruneSmallest } from "./scopes.js";
+import { projectMasks, type Pattern } from "./pattern.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { RunState, Stateful } from "../engine/state.js";
+import { saveMasks, loadMasks, onesMasks } from "./mask-state.js";
 
 export class MagnitudeOneShot implements Optimizer, Stateful {
   private readonly e: Engine;

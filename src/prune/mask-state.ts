@@ -1,7 +1,7 @@
 // Masks (u8, 1 = kept) in a run's state, by the name of the tensor they mask.
-import type { Engine } from "../engine/engine";
-import type { RunState } from "../engine/state";
-import type { Param } from "../nn/layer";
+import type { Engine } from "../engine/engine.js";
+import type { RunState } from "../engine/state.js";
+import type { Param } from "../nn/layer.js";
 
 export function saveMasks(e: Engine, s: RunState, key: string, masks: Map<Param, number>): void {
   for (const [p, m] of masks) s.saveWasm(e, `${key}.${p.name}`, m, p.value.size, "U8");

@@ -1,19 +1,19 @@
 // The optimizer of a single-run pruning method, from its config: a soft-threshold
 // optimizer (LATS paper), the one-shot magnitude baseline (with its rewound
 // schedule) or gradual magnitude pruning; and the schedule it trains with.
-import { parsePattern } from "./pattern";
-import { isChannelScope } from "./scopes";
-import { channelUnits } from "./channels";
-import { modelPlan } from "../nn/models";
-import type { Engine } from "../engine/engine";
-import type { Param } from "../nn/layer";
-import type { Session } from "../train/session";
-import type { LrSchedule } from "../optim/lr-schedules";
-import { lrScheduleFor } from "../train/optimizer-setup";
-import { SoftThresholdOptimizer, type SoftThresholdMethod } from "./soft-threshold";
-import { MagnitudeOneShot, rewoundSchedule } from "./magnitude";
-import { Gmp } from "./gmp";
-import { defaultD, type PruneConfig } from "./config";
+import { parsePattern } from "./pattern.js";
+import { isChannelScope } from "./scopes.js";
+import { channelUnits } from "./channels.js";
+import { modelPlan } from "../nn/models.js";
+import type { Engine } from "../engine/engine.js";
+import type { Param } from "../nn/layer.js";
+import type { Session } from "../train/session.js";
+import type { LrSchedule } from "../optim/lr-schedules.js";
+import { lrScheduleFor } from "../train/optimizer-setup.js";
+import { SoftThresholdOptimizer, type SoftThresholdMethod } from "./soft-threshold.js";
+import { MagnitudeOneShot, rewoundSchedule } from "./magnitude.js";
+import { Gmp } from "./gmp.js";
+import { defaultD, type PruneConfig } from "./config.js";
 
 export type SingleRunOptimizer = SoftThresholdOptimizer | MagnitudeOneShot | Gmp;
 

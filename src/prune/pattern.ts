@@ -7,10 +7,10 @@
 // the weights once at the end. A tensor whose grouped dimension is not a
 // multiple of M (a first conv on 1 or 3 channels) is left as it is and
 // reported so. Kernels: assembly/kernels/sparse/nm.ts.
-import type { Engine } from "../engine/engine";
-import { ShrinkError } from "../engine/errors";
-import type { Param } from "../nn/layer";
-import { nonzeroMasks } from "./scopes";
+import type { Engine } from "../engine/engine.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { Param } from "../nn/layer.js";
+import { nonzeroMasks } from "./scopes.js";
 
 export interface Pattern { n: number; m: number }
 

@@ -2,8 +2,8 @@
 // (first and last layer and depthwise convs included), never biases or
 // batch-norm parameters and statistics, minus any excluded by glob on the
 // PyTorch-style name ("fc3.*", "layer4.*", "features.?.weight").
-import type { Param } from "../nn/layer";
-import { ShrinkError } from "../engine/errors";
+import type { Param } from "../nn/layer.js";
+import { ShrinkError } from "../engine/errors.js";
 
 export function globToRegExp(glob: string): RegExp {
   const esc = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");

@@ -1,18 +1,18 @@
 // The driver of the iterative methods from a pruning config: a session, the
 // prunable weights, and runIterative (./iterative.ts).
-import { parsePattern } from "./pattern";
-import type { Engine } from "../engine/engine";
-import type { ImageLabelSet } from "../data/idx";
-import type { Sequential } from "../nn/sequential";
-import type { ModelSpec } from "../nn/models";
-import { modelStats, type ModelStats } from "../nn/summary";
-import { createSession, type Session } from "../train/session";
-import type { Job } from "../train/job";
-import { saveSessionState, loadSessionState } from "../train/train-job";
-import { ShrinkError } from "../engine/errors";
-import { prunableParams } from "./prunable";
-import { ITERATIVE_METHODS, IterativePruner, type IterationReport, type IterativeHooks, type IterativeMethod } from "./iterative";
-import { validatePruneConfig, type PruneConfig } from "./config";
+import { parsePattern } from "./pattern.js";
+import type { Engine } from "../engine/engine.js";
+import type { ImageLabelSet } from "../data/idx.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { ModelSpec } from "../nn/models.js";
+import { modelStats, type ModelStats } from "../nn/summary.js";
+import { createSession, type Session } from "../train/session.js";
+import type { Job } from "../train/job.js";
+import { saveSessionState, loadSessionState } from "../train/train-job.js";
+import { ShrinkError } from "../engine/errors.js";
+import { prunableParams } from "./prunable.js";
+import { ITERATIVE_METHODS, IterativePruner, type IterationReport, type IterativeHooks, type IterativeMethod } from "./iterative.js";
+import { validatePruneConfig, type PruneConfig } from "./config.js";
 
 export interface IterativeRun {
   iterations: IterationReport[];

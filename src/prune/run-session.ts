@@ -13,23 +13,23 @@
 //   ... later, anywhere:
 //   const again = RunSession.restore(engine2, bytes, train, test);
 //   while (!(await again.advance({ steps: 200 }))) {}
-import type { Engine } from "../engine/engine";
-import { ShrinkError } from "../engine/errors";
-import { RunState } from "../engine/state";
-import type { ImageLabelSet } from "../data/idx";
-import { encodeCheckpoint, decodeCheckpoint } from "../io/checkpoint";
-import type { Sequential } from "../nn/sequential";
-import type { ModelSpec } from "../nn/models";
-import type { Gate, GatePoint } from "../train/cursor";
-import type { Job } from "../train/job";
-import type { InitWeights } from "../train/session";
-import type { TrainResult, BatchEvent, EpochEvent } from "../train/trainer";
-import type { TrainConfig } from "../train/config";
-import { trainJob } from "../train/train-job";
-import { pruneJob, type PruneRun, type PruneEpochState } from "./run";
-import { iterativeJob, type IterativeRun } from "./run-iterative";
-import { ITERATIVE_METHODS, type IterationReport } from "./iterative";
-import type { PruneConfig } from "./config";
+import type { Engine } from "../engine/engine.js";
+import { ShrinkError } from "../engine/errors.js";
+import { RunState } from "../engine/state.js";
+import type { ImageLabelSet } from "../data/idx.js";
+import { encodeCheckpoint, decodeCheckpoint } from "../io/checkpoint.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { ModelSpec } from "../nn/models.js";
+import type { Gate, GatePoint } from "../train/cursor.js";
+import type { Job } from "../train/job.js";
+import type { InitWeights } from "../train/session.js";
+import type { TrainResult, BatchEvent, EpochEvent } from "../train/trainer.js";
+import type { TrainConfig } from "../train/config.js";
+import { trainJob } from "../train/train-job.js";
+import { pruneJob, type PruneRun, type PruneEpochState } from "./run.js";
+import { iterativeJob, type IterativeRun } from "./run-iterative.js";
+import { ITERATIVE_METHODS, type IterationReport } from "./iterative.js";
+import type { PruneConfig } from "./config.js";
 
 export type RunConfig = { kind: "train"; config: TrainConfig } | { kind: "prune"; config: PruneConfig };
 

@@ -1,26 +1,26 @@
 // One pruning run of a single-run method: a training session whose optimizer
 // is the pruning method, with the threshold state and per-layer sparsity
 // reported every epoch.
-import type { Engine } from "../engine/engine";
-import type { Param } from "../nn/layer";
-import type { ImageLabelSet } from "../data/idx";
-import type { Sequential } from "../nn/sequential";
-import type { ModelSpec } from "../nn/models";
-import { modelStats, type ModelStats } from "../nn/summary";
-import type { LrSchedule } from "../optim/lr-schedules";
-import { createSession, type InitWeights, type Session } from "../train/session";
-import { TrainCursor, type Gate } from "../train/cursor";
-import type { Job } from "../train/job";
-import { saveSessionState, loadSessionState } from "../train/train-job";
-import type { EpochEvent, BatchEvent, TrainResult } from "../train/trainer";
-import { ShrinkError } from "../engine/errors";
-import { prunableParams } from "./prunable";
-import { SoftThresholdOptimizer, type ThresholdState } from "./soft-threshold";
-import { ITERATIVE_METHODS } from "./iterative";
-import { makeOptimizer, type SingleRunOptimizer } from "./method";
-import { validatePruneConfig, type PruneConfig } from "./config";
-import { parsePattern, projectWeights } from "./pattern";
-import { evaluate } from "../train/evaluate";
+import type { Engine } from "../engine/engine.js";
+import type { Param } from "../nn/layer.js";
+import type { ImageLabelSet } from "../data/idx.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { ModelSpec } from "../nn/models.js";
+import { modelStats, type ModelStats } from "../nn/summary.js";
+import type { LrSchedule } from "../optim/lr-schedules.js";
+import { createSession, type InitWeights, type Session } from "../train/session.js";
+import { TrainCursor, type Gate } from "../train/cursor.js";
+import type { Job } from "../train/job.js";
+import { saveSessionState, loadSessionState } from "../train/train-job.js";
+import type { EpochEvent, BatchEvent, TrainResult } from "../train/trainer.js";
+import { ShrinkError } from "../engine/errors.js";
+import { prunableParams } from "./prunable.js";
+import { SoftThresholdOptimizer, type ThresholdState } from "./soft-threshold.js";
+import { ITERATIVE_METHODS } from "./iterative.js";
+import { makeOptimizer, type SingleRunOptimizer } from "./method.js";
+import { validatePruneConfig, type PruneConfig } from "./config.js";
+import { parsePattern, projectWeights } from "./pattern.js";
+import { evaluate } from "../train/evaluate.js";
 
 export interface PruneEpochState extends ThresholdState {
   sparsity: number;

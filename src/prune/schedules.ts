@@ -13,9 +13,9 @@
 //   linear    d(t) = D·t/T                 (C.3)
 //   log2      d(t) = D·log₂(1 + t/T)       (C.3)
 //   constant  d(t) = D for every t, including t = 0
-import type { Engine } from "../engine/engine";
-import { LR_SHAPE, type LrSchedule } from "../optim/lr-schedules";
-import { ShrinkError } from "../engine/errors";
+import type { Engine } from "../engine/engine.js";
+import { LR_SHAPE, type LrSchedule } from "../optim/lr-schedules.js";
+import { ShrinkError } from "../engine/errors.js";
 
 export const THRESHOLD_SCHEDULERS = ["lats", "slats", "pgh", "sine", "linear", "log2", "constant"] as const;
 export type ThresholdSchedulerKind = (typeof THRESHOLD_SCHEDULERS)[number];

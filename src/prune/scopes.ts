@@ -2,9 +2,9 @@
 // weights into one vector, "layer" treats each weight tensor on its own,
 // "neuron" each output row of a linear layer (its fan-in). A group is a list
 // of segments of tensors; selection and indices run per group.
-import type { Engine } from "../engine/engine";
-import type { Param } from "../nn/layer";
-import { ShrinkError } from "../engine/errors";
+import type { Engine } from "../engine/engine.js";
+import type { Param } from "../nn/layer.js";
+import { ShrinkError } from "../engine/errors.js";
 
 export const SCOPES = ["global", "layer", "neuron", "channel", "channel-global"] as const;
 export type Scope = (typeof SCOPES)[number];

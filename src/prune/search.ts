@@ -1,10 +1,10 @@
 // The search for the final threshold D that gives a target sparsity: users
 // think in sparsity, not thresholds.
-import type { Engine } from "../engine/engine";
-import type { ImageLabelSet } from "../data/idx";
-import { ShrinkError } from "../engine/errors";
-import { runPrune, type PruneHooks, type PruneRun } from "./run";
-import { defaultD, validatePruneConfig, type PruneConfig } from "./config";
+import type { Engine } from "../engine/engine.js";
+import type { ImageLabelSet } from "../data/idx.js";
+import { ShrinkError } from "../engine/errors.js";
+import { runPrune, type PruneHooks, type PruneRun } from "./run.js";
+import { defaultD, validatePruneConfig, type PruneConfig } from "./config.js";
 
 export interface DSearch {
   D: number;

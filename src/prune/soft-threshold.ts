@@ -12,15 +12,15 @@
 //                             (docs/soft-threshold.md, "GPO")
 // Early pruning (Section 5.3.2): with a stop penalty p, pruning stops at the
 // first step where g′(t/T) < p: the mask is fixed there and w trains on, masked.
-import type { Engine } from "../engine/engine";
-import { Tensor } from "../engine/tensor";
-import type { Param } from "../nn/layer";
-import type { Optimizer } from "../optim/optimizer";
-import type { LrSchedule } from "../optim/lr-schedules";
-import { Sgd, type SgdOptions } from "../optim/sgd";
-import { ShrinkError } from "../engine/errors";
-import { isNumberArray, type RunState, type Stateful } from "../engine/state";
-import { makeThresholdSchedule, type ThresholdSchedule, type ThresholdSchedulerKind } from "./schedules";
+import type { Engine } from "../engine/engine.js";
+import { Tensor } from "../engine/tensor.js";
+import type { Param } from "../nn/layer.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { LrSchedule } from "../optim/lr-schedules.js";
+import { Sgd, type SgdOptions } from "../optim/sgd.js";
+import { ShrinkError } from "../engine/errors.js";
+import { isNumberArray, type RunState, type Stateful } from "../engine/state.js";
+import { makeThresholdSchedule, type ThresholdSchedule, type ThresholdSchedulerKind } from "./schedules.js";
 
 export const SOFT_THRESHOLD_METHODS = ["slats", "lats", "pgh", "sine", "linear", "log2", "constant", "str", "gpo"] as const;
 export type SoftThresholdMethod = (typeof SOFT_THRESHOLD_METHODS)[number];

@@ -1,12 +1,12 @@
 // Training configuration shared by the library, the CLI and the browser app,
 // with the defaults of the PQI paper's MLP set-up, and validation whose errors
 // name the option, the value and what is allowed.
-import { ShrinkError } from "../engine/errors";
-import { LR_SCHEDULES, type LrScheduleKind } from "../optim/lr-schedules";
-import { MODEL_NAMES, type ModelName } from "../nn/models";
-import { planFromArchitecture, type Architecture } from "../nn/architecture";
-import { planConvs } from "../nn/plan";
-import { DATASET_NAMES, AUGMENT_KINDS, type DatasetName, type AugmentKind } from "../data/catalog";
+import { ShrinkError } from "../engine/errors.js";
+import { LR_SCHEDULES, type LrScheduleKind } from "../optim/lr-schedules.js";
+import { MODEL_NAMES, type ModelName } from "../nn/models.js";
+import { planFromArchitecture, type Architecture } from "../nn/architecture.js";
+import { planConvs } from "../nn/plan.js";
+import { DATASET_NAMES, AUGMENT_KINDS, type DatasetName, type AugmentKind } from "../data/catalog.js";
 
 export interface TrainConfig {
   /** A built-in model, or "custom" with `architecture`. */

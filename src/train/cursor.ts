@@ -2,10 +2,10 @@
 // step boundary and go on from a checkpoint: epoch, batch and step, the sums of
 // the epoch so far, the epoch history and the shuffling stream. A fresh cursor
 // starts a run; a loaded one continues it.
-import type { Rng } from "../engine/rng";
-import { isNumberArray, type RunState, type Stateful } from "../engine/state";
-import { ShrinkError } from "../engine/errors";
-import type { EpochEvent } from "./trainer";
+import type { Rng } from "../engine/rng.js";
+import { isNumberArray, type RunState, type Stateful } from "../engine/state.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { EpochEvent } from "./trainer.js";
 
 /** A point between two steps where a run may checkpoint or pause. */
 export interface GatePoint {

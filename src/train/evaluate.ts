@@ -1,8 +1,8 @@
 // Loss and accuracy of a model over a whole dataset, in order, no gradients.
-import type { Engine } from "../engine/engine";
-import type { Sequential } from "../nn/sequential";
-import type { Batcher } from "../data/batcher";
-import { ShrinkError } from "../engine/errors";
+import type { Engine } from "../engine/engine.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { Batcher } from "../data/batcher.js";
+import { ShrinkError } from "../engine/errors.js";
 
 export interface EvalResult {
   loss: number;

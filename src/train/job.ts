@@ -3,10 +3,10 @@
 // loads that state. Dense training (./train-job.ts), single-run pruning
 // (../prune/run.ts) and iterative pruning (../prune/run-iterative.ts) are jobs;
 // ../prune/run-session.ts drives one in slices and checkpoints it.
-import type { RunState } from "../engine/state";
-import type { Sequential } from "../nn/sequential";
-import type { ModelSpec } from "../nn/models";
-import type { Gate } from "./cursor";
+import type { RunState } from "../engine/state.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { ModelSpec } from "../nn/models.js";
+import type { Gate } from "./cursor.js";
 
 export interface Job<R> {
   readonly model: Sequential;

@@ -1,10 +1,10 @@
 // The one place a TrainConfig becomes a learning-rate schedule and SGD
 // options: the session, the pruning drivers and the iterative methods (which
 // restart the schedule every iteration) all build theirs here.
-import type { Engine } from "../engine/engine";
-import type { TrainConfig } from "./config";
-import { makeLrSchedule, type LrSchedule } from "../optim/lr-schedules";
-import type { SgdOptions } from "../optim/sgd";
+import type { Engine } from "../engine/engine.js";
+import type { TrainConfig } from "./config.js";
+import { makeLrSchedule, type LrSchedule } from "../optim/lr-schedules.js";
+import type { SgdOptions } from "../optim/sgd.js";
 
 /**
  * The schedule of `epochs` epochs (default the config's) at `stepsPerEpoch`;

@@ -1,23 +1,23 @@
 // One training run from a config and in-memory data: builds the model (PyTorch
 // default init from the seed's init stream), the batchers, the LR schedule and
 // SGD, trains, and reports. Everything it allocates is freed by dispose().
-import type { Engine } from "../engine/engine";
-import { Rng } from "../engine/rng";
-import { WasmDataset, Batcher } from "../data/batcher";
-import { datasetNorm, guessDataset, resolveAugment } from "../data/catalog";
-import type { ImageLabelSet } from "../data/idx";
-import { buildModel, modelSpec, modelPlan, specFromArchitecture, type ModelSpec } from "../nn/models";
-import { checkStateDict, loadStateDict } from "../io/state-dict";
-import type { DecodedTensor } from "../io/safetensors";
-import { ShrinkError } from "../engine/errors";
-import type { Sequential } from "../nn/sequential";
-import type { LrSchedule } from "../optim/lr-schedules";
-import { lrScheduleFor, sgdOptionsFor } from "./optimizer-setup";
-import { Sgd } from "../optim/sgd";
-import { train, type TrainHooks, type TrainResult } from "./trainer";
-import type { Optimizer } from "../optim/optimizer";
-import { validateTrainConfig, type TrainConfig } from "./config";
-import { modelStats, type ModelStats } from "../nn/summary";
+import type { Engine } from "../engine/engine.js";
+import { Rng } from "../engine/rng.js";
+import { WasmDataset, Batcher } from "../data/batcher.js";
+import { datasetNorm, guessDataset, resolveAugment } from "../data/catalog.js";
+import type { ImageLabelSet } from "../data/idx.js";
+import { buildModel, modelSpec, modelPlan, specFromArchitecture, type ModelSpec } from "../nn/models.js";
+import { checkStateDict, loadStateDict } from "../io/state-dict.js";
+import type { DecodedTensor } from "../io/safetensors.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { LrSchedule } from "../optim/lr-schedules.js";
+import { lrScheduleFor, sgdOptionsFor } from "./optimizer-setup.js";
+import { Sgd } from "../optim/sgd.js";
+import { train, type TrainHooks, type TrainResult } from "./trainer.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { validateTrainConfig, type TrainConfig } from "./config.js";
+import { modelStats, type ModelStats } from "../nn/summary.js";
 
 export interface Session {
   readonly engine: Engine;

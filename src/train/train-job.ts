@@ -1,14 +1,14 @@
 // Dense training as a job (./job.ts): the session's model, SGD, batch order and
 // augmentation stream, and the loop's cursor are its state.
-import type { Engine } from "../engine/engine";
-import type { RunState } from "../engine/state";
-import type { ImageLabelSet } from "../data/idx";
-import { saveModelState, loadModelState } from "../nn/model-state";
-import { createSession, type InitWeights, type Session } from "./session";
-import { TrainCursor } from "./cursor";
-import type { TrainHooks, TrainResult } from "./trainer";
-import type { TrainConfig } from "./config";
-import type { Job } from "./job";
+import type { Engine } from "../engine/engine.js";
+import type { RunState } from "../engine/state.js";
+import type { ImageLabelSet } from "../data/idx.js";
+import { saveModelState, loadModelState } from "../nn/model-state.js";
+import { createSession, type InitWeights, type Session } from "./session.js";
+import { TrainCursor } from "./cursor.js";
+import type { TrainHooks, TrainResult } from "./trainer.js";
+import type { TrainConfig } from "./config.js";
+import type { Job } from "./job.js";
 
 export interface TrainJob extends Job<TrainResult> {
   readonly session: Session;

@@ -3,16 +3,16 @@
 // Per-batch and per-epoch events; an AbortSignal stops it between batches.
 // Its position lives in a TrainCursor (./cursor.ts), so a run resumes mid-epoch.
 // The loop yields to the event loop every ~100 ms so signals and UIs stay live.
-import type { Engine } from "../engine/engine";
-import { Rng } from "../engine/rng";
-import { Tensor } from "../engine/tensor";
-import type { Sequential } from "../nn/sequential";
-import type { Batcher } from "../data/batcher";
-import type { LrSchedule } from "../optim/lr-schedules";
-import { evaluate, type EvalResult } from "./evaluate";
-import { ShrinkError } from "../engine/errors";
-import type { Optimizer } from "../optim/optimizer";
-import { TrainCursor, type Gate, type GatePoint } from "./cursor";
+import type { Engine } from "../engine/engine.js";
+import { Rng } from "../engine/rng.js";
+import { Tensor } from "../engine/tensor.js";
+import type { Sequential } from "../nn/sequential.js";
+import type { Batcher } from "../data/batcher.js";
+import type { LrSchedule } from "../optim/lr-schedules.js";
+import { evaluate, type EvalResult } from "./evaluate.js";
+import { ShrinkError } from "../engine/errors.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { TrainCursor, type Gate, type GatePoint } from "./cursor.js";
 
 
 export interface BatchEvent {

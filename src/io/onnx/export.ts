@@ -6,15 +6,15 @@
 // file gives the same architecture back. With foldBn, a batch norm that
 // directly follows a conv is folded into it (assembly/kernels/bn_fold.ts).
 // Input normalisation goes into metadata_props (docs/onnx.md).
-import type { Engine } from "../../engine/engine";
-import { ShrinkError } from "../../engine/errors";
-import { modelPlan, type ModelSpec } from "../../nn/models";
-import type { LayerPlan } from "../../nn/plan";
-import type { Sequential } from "../../nn/sequential";
-import type { Tensor } from "../../engine/tensor";
-import { encodeOnnxModel, DT, type NodeOut, type TensorOut, type AttrOut } from "./proto";
-import { BN_EPS, BN_MOMENTUM } from "../../nn/batchnorm";
-import { DATASETS, type DatasetName } from "../../data/catalog";
+import type { Engine } from "../../engine/engine.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { modelPlan, type ModelSpec } from "../../nn/models.js";
+import type { LayerPlan } from "../../nn/plan.js";
+import type { Sequential } from "../../nn/sequential.js";
+import type { Tensor } from "../../engine/tensor.js";
+import { encodeOnnxModel, DT, type NodeOut, type TensorOut, type AttrOut } from "./proto.js";
+import { BN_EPS, BN_MOMENTUM } from "../../nn/batchnorm.js";
+import { DATASETS, type DatasetName } from "../../data/catalog.js";
 
 export const ONNX_OPSET = 13;
 

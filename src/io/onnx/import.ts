@@ -9,10 +9,10 @@
 // refused with the op's name and node. A zero Pad is dropped, and a constant-0
 // Pad right before a Conv or an AveragePool (how torch.onnx exports AvgPool2d)
 // becomes that layer's padding. docs/onnx.md lists the rules.
-import { ShrinkError } from "../../engine/errors";
-import { planFromArchitecture, canonicalLayers, ARCH_FORMAT, type ArchLayer, type Architecture } from "../../nn/architecture";
-import { f16ToF32, bf16ToF32, type DecodedTensor } from "../safetensors";
-import { decodeOnnxModel, DT, type OnnxNode, type OnnxTensor, type OnnxAttribute, type OnnxGraph } from "./proto";
+import { ShrinkError } from "../../engine/errors.js";
+import { planFromArchitecture, canonicalLayers, ARCH_FORMAT, type ArchLayer, type Architecture } from "../../nn/architecture.js";
+import { f16ToF32, bf16ToF32, type DecodedTensor } from "../safetensors.js";
+import { decodeOnnxModel, DT, type OnnxNode, type OnnxTensor, type OnnxAttribute, type OnnxGraph } from "./proto.js";
 
 export const SUPPORTED_OPS = ["Gemm", "MatMul", "Conv", "BatchNormalization", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Add", "Identity", "Dropout", "Pad", "Constant"] as const;
 

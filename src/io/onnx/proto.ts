@@ -3,7 +3,7 @@
 // ValueInfoProto with its tensor type and shape, OperatorSetIdProto and
 // StringStringEntryProto. Fields outside this subset are skipped on read.
 // Field numbers are the .proto's; the comments name them.
-import { PbReader, PbWriter, type PbField } from "../protobuf";
+import { PbReader, PbWriter, type PbField } from "../protobuf.js";
 
 export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
 export const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;

@@ -5,7 +5,7 @@
 //                            Conv2d(64,128,...), BatchNorm2d(128), ReLU(), MaxPool2d(2), ...)         # 4..15
 //   forward: classifier(adaptive_avg_pool2d(features(x), 1).flatten(1)),  classifier = Linear(512, K)
 // Convs carry no bias: the batch norm after each would cancel it.
-import type { ArchLayer } from "../architecture";
+import type { ArchLayer } from "../architecture.js";
 
 export const CNN_WIDTHS = [64, 128, 256, 512];
 

@@ -4,7 +4,7 @@
 //   class MLP(nn.Module):
 //     def __init__(s): super().__init__(); s.fc1 = nn.Linear(784,128); s.fc2 = nn.Linear(128,256); s.fc3 = nn.Linear(256,10)
 //     def forward(s, x): return s.fc3(F.relu(s.fc2(F.relu(s.fc1(x.flatten(1))))))
-import type { ArchLayer } from "../architecture";
+import type { ArchLayer } from "../architecture.js";
 
 export function fcLayers(hidden: number[], classes: number): ArchLayer[] {
   const widths = [...hidden, classes];

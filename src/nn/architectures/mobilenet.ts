@@ -4,7 +4,7 @@
 // paper's widths and strides, global average pooling, linear classifier.
 // Width multiplier α scales every width: c(n) = max(1, ⌊α·n⌋).
 // Names: conv1, bn1, layers.{i}.{conv1 (depthwise), bn1, conv2 (pointwise), bn2}, fc.
-import type { ArchLayer } from "../architecture";
+import type { ArchLayer } from "../architecture.js";
 
 /** (output width, stride) of each depthwise-separable block. */
 export const MOBILENET_CFG: [number, number][] = [

@@ -4,7 +4,7 @@
 // shortcuts (1×1 conv + BN) where the shape changes, global average pooling
 // and a linear classifier. Names follow torchvision's resnet18 state_dict:
 // conv1, bn1, layer{1-4}.{0,1}.{conv1,bn1,conv2,bn2,downsample.0,downsample.1}, fc.
-import type { ArchLayer } from "../architecture";
+import type { ArchLayer } from "../architecture.js";
 
 function basicBlock(name: string, inCh: number, out: number, stride: number): ArchLayer {
   const main: ArchLayer[] = [

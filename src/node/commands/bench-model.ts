@@ -1,14 +1,14 @@
 // shrink bench MODEL: a model's inference latency dense against as-chosen
 // (sparse where its density is below the break-even), per layer and in total,
 // at each --batch, and its file sizes dense, sparse and sparse with f16 values.
-import { parseArgs, helpText, type OptSpecs } from "../args";
-import { loadEngine } from "../index";
-import { ShrinkError } from "../../engine/errors";
-import { modelFromTensors, encodeModel } from "../../io/model-file";
-import { InferenceSession } from "../../infer/session";
-import { readModelInput } from "../model-input";
-import { choiceTable } from "./infer";
-import { bestSeconds } from "../timing";
+import { parseArgs, helpText, type OptSpecs } from "../args.js";
+import { loadEngine } from "../index.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { modelFromTensors, encodeModel } from "../../io/model-file.js";
+import { InferenceSession } from "../../infer/session.js";
+import { readModelInput } from "../model-input.js";
+import { choiceTable } from "./infer.js";
+import { bestSeconds } from "../timing.js";
 
 export const OPTIONS: OptSpecs = {
   batch: { type: "string", arg: "LIST", default: "1,64", help: "Comma-separated batch sizes" },

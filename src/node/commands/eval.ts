@@ -1,17 +1,17 @@
 // shrink eval MODEL: test loss and accuracy of a saved model (shrink's
 // .safetensors, a PyTorch state_dict with --arch, or an .onnx file).
-import { parseArgs, helpText, type OptSpecs } from "../args";
-import { loadEngine, loadDataset } from "../index";
-import { DATASET_NAMES, type DatasetName } from "../../data/catalog";
-import { modelFromTensors } from "../../io/model-file";
-import { readModelInput } from "../model-input";
-import { defaultEvalBatch } from "../../nn/models";
-import { WasmDataset, Batcher } from "../../data/batcher";
-import { evaluate } from "../../train/evaluate";
-import { modelStats } from "../../nn/summary";
-import { ShrinkError } from "../../engine/errors";
-import { Progress } from "../progress";
-import { printLayerTable } from "../report";
+import { parseArgs, helpText, type OptSpecs } from "../args.js";
+import { loadEngine, loadDataset } from "../index.js";
+import { DATASET_NAMES, type DatasetName } from "../../data/catalog.js";
+import { modelFromTensors } from "../../io/model-file.js";
+import { readModelInput } from "../model-input.js";
+import { defaultEvalBatch } from "../../nn/models.js";
+import { WasmDataset, Batcher } from "../../data/batcher.js";
+import { evaluate } from "../../train/evaluate.js";
+import { modelStats } from "../../nn/summary.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { Progress } from "../progress.js";
+import { printLayerTable } from "../report.js";
 
 export const OPTIONS: OptSpecs = {
   arch: { type: "string", arg: "FILE", help: "The model's architecture (.json or .onnx), for a plain PyTorch state_dict without shrink's metadata" },

@@ -2,16 +2,16 @@
 // standard format. ONNX (opset 13) for onnxruntime, PyTorch's onnx tooling and
 // TF.js converters, with the input normalisation in metadata_props; or
 // shrink's safetensors (e.g. from an ONNX file, to prune with shrink later).
-import { parseArgs, helpText, type OptSpecs } from "../args";
-import { loadEngine } from "../index";
-import { ShrinkError } from "../../engine/errors";
-import { DATASET_NAMES, DATASETS, type DatasetName } from "../../data/catalog";
-import { modelFromTensors, encodeModel } from "../../io/model-file";
-import { exportOnnx, normalisationProps } from "../../io/onnx/export";
-import { writeFileAtomic } from "../atomic-write";
-import { checkOutputs } from "../output-paths";
-import { readModelInput } from "../model-input";
-import { trainedOn } from "./infer";
+import { parseArgs, helpText, type OptSpecs } from "../args.js";
+import { loadEngine } from "../index.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { DATASET_NAMES, DATASETS, type DatasetName } from "../../data/catalog.js";
+import { modelFromTensors, encodeModel } from "../../io/model-file.js";
+import { exportOnnx, normalisationProps } from "../../io/onnx/export.js";
+import { writeFileAtomic } from "../atomic-write.js";
+import { checkOutputs } from "../output-paths.js";
+import { readModelInput } from "../model-input.js";
+import { trainedOn } from "./infer.js";
 
 export const OPTIONS: OptSpecs = {
   format: { type: "enum", values: ["onnx", "safetensors", "sparse"], default: "onnx", help: "Output format: ONNX, shrink's safetensors, or a sparse safetensors file (nonzero values + bitmask or delta-coded positions)" },

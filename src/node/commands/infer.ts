@@ -2,14 +2,14 @@
 // each conv and linear layer dense or sparse by its density): the test set's
 // accuracy and latency, or the class of every image of an IDX file (--input).
 import { readFile } from "node:fs/promises";
-import { parseArgs, helpText, type OptSpecs } from "../args";
-import { loadEngine, loadDataset } from "../index";
-import { ShrinkError } from "../../engine/errors";
-import { DATASET_NAMES, DATASETS, type DatasetName } from "../../data/catalog";
-import { loadIdx } from "../../data/idx";
-import { modelFromTensors } from "../../io/model-file";
-import { InferenceSession, type InferenceMode, type LayerChoice } from "../../infer/session";
-import { readModelInput } from "../model-input";
+import { parseArgs, helpText, type OptSpecs } from "../args.js";
+import { loadEngine, loadDataset } from "../index.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { DATASET_NAMES, DATASETS, type DatasetName } from "../../data/catalog.js";
+import { loadIdx } from "../../data/idx.js";
+import { modelFromTensors } from "../../io/model-file.js";
+import { InferenceSession, type InferenceMode, type LayerChoice } from "../../infer/session.js";
+import { readModelInput } from "../model-input.js";
 
 export const OPTIONS: OptSpecs = {
   input: { type: "string", arg: "FILE", help: "An IDX images file (N×H×W, raw or .gz): print each image's class instead of scoring the test set" },

@@ -9,20 +9,20 @@
 // Works on any safetensors file of F32, F16 or BF16 tensors (F16/BF16 read as
 // f32) and on ONNX files (their initializers, under the layers' names); with
 // --arch, the tensors are first checked against the architecture.
-import { parseArgs, helpText, type OptSpecs } from "../args";
-import { loadEngine } from "../index";
-import { decodeModelTensors } from "../../io/model-file";
-import { checkStateDict } from "../../io/state-dict";
-import { modelPlan } from "../../nn/models";
-import { readBytes, readModelInput, isOnnx } from "../model-input";
-import { ShrinkError } from "../../engine/errors";
-import { Tensor } from "../../engine/tensor";
-import type { Param } from "../../nn/layer";
-import { groupPqi, groupGini } from "../../prune/measures/group";
-import { pqiBound } from "../../prune/measures/pq-index";
-import { scopeGroups, nonzeroMasks } from "../../prune/scopes";
-import { checkPQ } from "../../prune/measures/vector";
-import { parsePattern, satisfiesPattern } from "../../prune/pattern";
+import { parseArgs, helpText, type OptSpecs } from "../args.js";
+import { loadEngine } from "../index.js";
+import { decodeModelTensors } from "../../io/model-file.js";
+import { checkStateDict } from "../../io/state-dict.js";
+import { modelPlan } from "../../nn/models.js";
+import { readBytes, readModelInput, isOnnx } from "../model-input.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { Tensor } from "../../engine/tensor.js";
+import type { Param } from "../../nn/layer.js";
+import { groupPqi, groupGini } from "../../prune/measures/group.js";
+import { pqiBound } from "../../prune/measures/pq-index.js";
+import { scopeGroups, nonzeroMasks } from "../../prune/scopes.js";
+import { checkPQ } from "../../prune/measures/vector.js";
+import { parsePattern, satisfiesPattern } from "../../prune/pattern.js";
 
 export const OPTIONS: OptSpecs = {
   arch: { type: "string", arg: "FILE", help: "Check the tensors against this architecture (.json or .onnx) first" },

@@ -1,16 +1,16 @@
 // shrink prune --method sap|lottery|one-shot: the per-iteration table on
 // stderr, one JSONL record per iteration, and the --json summary.
-import type { LoadedDataset } from "../load-dataset";
-import type { PruneConfig } from "../../prune/config";
-import type { IterativeRun } from "../../prune/run-iterative";
-import type { IterationReport } from "../../prune/iterative";
-import type { RunHooks } from "../../prune/run-session";
-import type { CliRun } from "../checkpointing";
-import { encodeModel } from "../../io/model-file";
-import { writeFileAtomic } from "../atomic-write";
-import type { Progress } from "../progress";
-import { JsonlLog } from "../jsonl-log";
-import { printLayerTable } from "../report";
+import type { LoadedDataset } from "../load-dataset.js";
+import type { PruneConfig } from "../../prune/config.js";
+import type { IterativeRun } from "../../prune/run-iterative.js";
+import type { IterationReport } from "../../prune/iterative.js";
+import type { RunHooks } from "../../prune/run-session.js";
+import type { CliRun } from "../checkpointing.js";
+import { encodeModel } from "../../io/model-file.js";
+import { writeFileAtomic } from "../atomic-write.js";
+import type { Progress } from "../progress.js";
+import { JsonlLog } from "../jsonl-log.js";
+import { printLayerTable } from "../report.js";
 
 const f = (x: number | null, d = 4) => (x === null ? "n/a" : x.toFixed(d));
 

@@ -1,34 +1,34 @@
 // shrink prune: sparsify while training — soft-threshold methods (LATS paper)
 // and the one-shot magnitude baseline — with per-epoch threshold, Theorem 1's
 // μ and per-layer sparsity, and a per-layer table at the end.
-import { parseArgs, helpText, type OptSpecs, type Parsed } from "../args";
-import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options";
-import { loadEngine, loadDataset, dataLine } from "../index";
-import { validateTrainConfig } from "../../train/config";
-import { encodeModel } from "../../io/model-file";
-import { writeFileAtomic } from "../atomic-write";
-import { Progress } from "../progress";
-import { JsonlLog } from "../jsonl-log";
-import { summaryJson, printLayerTable } from "../report";
-import { ShrinkError } from "../../engine/errors";
-import { SCOPES } from "../../prune/scopes";
-import { SOFT_THRESHOLD_METHODS } from "../../prune/soft-threshold";
-import { ITERATIVE_METHODS } from "../../prune/iterative";
-import { iterativeHeader, iterativeHooks, reportIterative } from "./prune-iterative";
-import type { Engine } from "../../engine/engine";
-import type { LoadedDataset } from "../load-dataset";
-import type { RunSession, RunHooks } from "../../prune/run-session";
-import { driveRun, resumedOutputs, type DriveArgs } from "../drive-run";
-import { readResume, checkCheckpointOptions, type CliRun } from "../checkpointing";
-import { checkOutputs, checkNotInput } from "../output-paths";
-import { readArchitecture, readInit } from "../model-input";
-import { dryRun } from "../../prune/dry-run";
-import { runSeeds } from "../seeds";
-import { applyRecipeFile, recipeOf } from "../recipe";
-import { dryRunText } from "../dry-run-report";
-import { PRUNE_METHODS, PRUNE_FIELDS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, methodFields, type PruneConfig } from "../../prune/config";
-import type { PruneHooks, PruneRun } from "../../prune/run";
-import { findDForSparsity, type DSearch } from "../../prune/search";
+import { parseArgs, helpText, type OptSpecs, type Parsed } from "../args.js";
+import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options.js";
+import { loadEngine, loadDataset, dataLine } from "../index.js";
+import { validateTrainConfig } from "../../train/config.js";
+import { encodeModel } from "../../io/model-file.js";
+import { writeFileAtomic } from "../atomic-write.js";
+import { Progress } from "../progress.js";
+import { JsonlLog } from "../jsonl-log.js";
+import { summaryJson, printLayerTable } from "../report.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { SCOPES } from "../../prune/scopes.js";
+import { SOFT_THRESHOLD_METHODS } from "../../prune/soft-threshold.js";
+import { ITERATIVE_METHODS } from "../../prune/iterative.js";
+import { iterativeHeader, iterativeHooks, reportIterative } from "./prune-iterative.js";
+import type { Engine } from "../../engine/engine.js";
+import type { LoadedDataset } from "../load-dataset.js";
+import type { RunSession, RunHooks } from "../../prune/run-session.js";
+import { driveRun, resumedOutputs, type DriveArgs } from "../drive-run.js";
+import { readResume, checkCheckpointOptions, type CliRun } from "../checkpointing.js";
+import { checkOutputs, checkNotInput } from "../output-paths.js";
+import { readArchitecture, readInit } from "../model-input.js";
+import { dryRun } from "../../prune/dry-run.js";
+import { runSeeds } from "../seeds.js";
+import { applyRecipeFile, recipeOf } from "../recipe.js";
+import { dryRunText } from "../dry-run-report.js";
+import { PRUNE_METHODS, PRUNE_FIELDS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, methodFields, type PruneConfig } from "../../prune/config.js";
+import type { PruneHooks, PruneRun } from "../../prune/run.js";
+import { findDForSparsity, type DSearch } from "../../prune/search.js";
 
 export const OPTIONS: OptSpecs = {
   method: { type: "enum", values: PRUNE_METHODS, default: DEFAULT_PRUNE.method, help: "Pruning method (soft-threshold schedulers, str, gpo, or the magnitude baseline)" },

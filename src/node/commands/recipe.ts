@@ -5,17 +5,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs, helpText, type OptSpecs } from "../args";
-import { loadEngine } from "../index";
-import { ShrinkError } from "../../engine/errors";
-import { decodeModelTensors } from "../../io/model-file";
-import { TRAIN_OPTIONS } from "./train-options";
-import { OPTIONS as PRUNE_OPTIONS } from "./prune";
-import { trainCommand } from "./train";
-import { pruneCommand, pruneRecipe } from "./prune";
-import { applyRecipeFile, checkRecipe, recipeArgv, recipeOf } from "../recipe";
-import { readBytes } from "../model-input";
-import { captureStdout } from "../capture";
+import { parseArgs, helpText, type OptSpecs } from "../args.js";
+import { loadEngine } from "../index.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { decodeModelTensors } from "../../io/model-file.js";
+import { TRAIN_OPTIONS } from "./train-options.js";
+import { OPTIONS as PRUNE_OPTIONS } from "./prune.js";
+import { trainCommand } from "./train.js";
+import { pruneCommand, pruneRecipe } from "./prune.js";
+import { applyRecipeFile, checkRecipe, recipeArgv, recipeOf } from "../recipe.js";
+import { readBytes } from "../model-input.js";
+import { captureStdout } from "../capture.js";
 
 const SPECS: Record<string, OptSpecs> = { train: TRAIN_OPTIONS, prune: PRUNE_OPTIONS };
 

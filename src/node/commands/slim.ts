@@ -3,16 +3,16 @@
 // entries and the next layer's input channels, giving a smaller dense model
 // with the same outputs; reports channels, parameters, latency and the largest
 // output difference on a probe batch.
-import { parseArgs, helpText, type OptSpecs } from "../args";
-import { loadEngine } from "../index";
-import { ShrinkError } from "../../engine/errors";
-import { modelFromTensors, encodeModel } from "../../io/model-file";
-import { InferenceSession } from "../../infer/session";
-import { slimModel } from "../../infer/slim";
-import { writeFileAtomic } from "../atomic-write";
-import { checkOutputs } from "../output-paths";
-import { readModelInput } from "../model-input";
-import { bestSeconds } from "../timing";
+import { parseArgs, helpText, type OptSpecs } from "../args.js";
+import { loadEngine } from "../index.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { modelFromTensors, encodeModel } from "../../io/model-file.js";
+import { InferenceSession } from "../../infer/session.js";
+import { slimModel } from "../../infer/slim.js";
+import { writeFileAtomic } from "../atomic-write.js";
+import { checkOutputs } from "../output-paths.js";
+import { readModelInput } from "../model-input.js";
+import { bestSeconds } from "../timing.js";
 
 export const OPTIONS: OptSpecs = {
   out: { type: "string", arg: "FILE", help: "Where to write the slimmed model (.safetensors; required)" },

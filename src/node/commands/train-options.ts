@@ -1,12 +1,12 @@
 // The training options shared by `shrink train` and `shrink prune`.
-import type { OptSpecs, Parsed } from "../args";
-import type { Architecture } from "../../nn/architecture";
-import { ShrinkError } from "../../engine/errors";
-import { DEFAULT_TRAIN_CONFIG as D, defaultWarmup, defaultBatch, type TrainConfig } from "../../train/config";
-import { LR_SCHEDULES } from "../../optim/lr-schedules";
-import { MODEL_NAMES } from "../../nn/models";
-import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/catalog";
-import { CHECKPOINT_OPTIONS } from "../checkpointing";
+import type { OptSpecs, Parsed } from "../args.js";
+import type { Architecture } from "../../nn/architecture.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { DEFAULT_TRAIN_CONFIG as D, defaultWarmup, defaultBatch, type TrainConfig } from "../../train/config.js";
+import { LR_SCHEDULES } from "../../optim/lr-schedules.js";
+import { MODEL_NAMES } from "../../nn/models.js";
+import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/catalog.js";
+import { CHECKPOINT_OPTIONS } from "../checkpointing.js";
 
 export const TRAIN_OPTIONS: OptSpecs = {
   model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear, mlp (in-128-256-K), cnn (conv 64-128-256-512), resnet18, mobilenet-v1" },

@@ -1,27 +1,27 @@
 // shrink train: dense training of a built-in model or your own (--arch, --init)
 // on Fashion-MNIST, MNIST or CIFAR.
-import { parseArgs, helpText, type Parsed } from "../args";
-import type { Engine } from "../../engine/engine";
-import type { LoadedDataset } from "../load-dataset";
-import type { RunSession } from "../../prune/run-session";
-import { modelStats } from "../../nn/summary";
-import { driveRun, resumedOutputs, type DriveArgs } from "../drive-run";
-import { readResume, checkCheckpointOptions, type CliRun } from "../checkpointing";
-import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options";
-import { loadEngine, loadDataset, dataLine } from "../index";
-import { validateTrainConfig } from "../../train/config";
-import { encodeModel } from "../../io/model-file";
-import { writeFileAtomic } from "../atomic-write";
-import { Progress } from "../progress";
-import { ShrinkError } from "../../engine/errors";
-import { JsonlLog } from "../jsonl-log";
-import { summaryJson, printLayerTable } from "../report";
-import { checkOutputs, checkNotInput } from "../output-paths";
-import { readArchitecture, readInit } from "../model-input";
-import { dryRun } from "../../prune/dry-run";
-import { runSeeds } from "../seeds";
-import { applyRecipeFile, recipeOf } from "../recipe";
-import { dryRunText } from "../dry-run-report";
+import { parseArgs, helpText, type Parsed } from "../args.js";
+import type { Engine } from "../../engine/engine.js";
+import type { LoadedDataset } from "../load-dataset.js";
+import type { RunSession } from "../../prune/run-session.js";
+import { modelStats } from "../../nn/summary.js";
+import { driveRun, resumedOutputs, type DriveArgs } from "../drive-run.js";
+import { readResume, checkCheckpointOptions, type CliRun } from "../checkpointing.js";
+import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options.js";
+import { loadEngine, loadDataset, dataLine } from "../index.js";
+import { validateTrainConfig } from "../../train/config.js";
+import { encodeModel } from "../../io/model-file.js";
+import { writeFileAtomic } from "../atomic-write.js";
+import { Progress } from "../progress.js";
+import { ShrinkError } from "../../engine/errors.js";
+import { JsonlLog } from "../jsonl-log.js";
+import { summaryJson, printLayerTable } from "../report.js";
+import { checkOutputs, checkNotInput } from "../output-paths.js";
+import { readArchitecture, readInit } from "../model-input.js";
+import { dryRun } from "../../prune/dry-run.js";
+import { runSeeds } from "../seeds.js";
+import { applyRecipeFile, recipeOf } from "../recipe.js";
+import { dryRunText } from "../dry-run-report.js";
 
 export const TRAIN_HELP = helpText(
   "Usage: shrink train [options]",

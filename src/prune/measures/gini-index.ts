@@ -2,8 +2,8 @@
 // per row (neuron scope) and over several tensors (global scope):
 //   G(c) = 1 − 2·Σ_k (c_(k)/‖c‖₁)·((N − k + ½)/N),  c_(1) ≤ … ≤ c_(N) = |w| sorted
 // The numerics live in wasm (assembly/kernels/gini.ts).
-import type { Engine } from "../../engine/engine";
-import { REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, maskPtr, checkVector, reasonOf, result, rowShape, rowResults, type VectorRef, type MaskRef, type IndexResult, type RowShape, type ScopeTensor } from "./vector";
+import type { Engine } from "../../engine/engine.js";
+import { REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, maskPtr, checkVector, reasonOf, result, rowShape, rowResults, type VectorRef, type MaskRef, type IndexResult, type RowShape, type ScopeTensor } from "./vector.js";
 
 /** Layer scope: the Gini index (Hurley & Rickard) of the remaining |x|. */
 export function giniIndex(e: Engine, x: VectorRef, o: { mask?: MaskRef } = {}): IndexResult {

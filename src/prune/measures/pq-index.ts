@@ -10,8 +10,8 @@
 //
 //   I_{p,q}(w) = 1 − d^{1/q − 1/p}·‖w‖_p/‖w‖_q,   0 < p ≤ 1 ≤ q, p < q      (Eq. 1)
 //   r ≥ d·(1 + η_r)^{−q/(q−p)}·(1 − I(w))^{qp/(q−p)}                      (Eq. 2)
-import type { Engine } from "../../engine/engine";
-import { REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, argErr, checkPQ, maskPtr, checkVector, f64View, reasonOf, result, rowShape, rowResults, type VectorRef, type IndexResult, type PqOptions, type RowShape, type ScopeTensor } from "./vector";
+import type { Engine } from "../../engine/engine.js";
+import { REASON_EMPTY, REASON_ZERO, REASON_NONFINITE, argErr, checkPQ, maskPtr, checkVector, f64View, reasonOf, result, rowShape, rowResults, type VectorRef, type IndexResult, type PqOptions, type RowShape, type ScopeTensor } from "./vector.js";
 
 /** Layer scope: the PQ Index I_{p,q} (Eq. 1) of the remaining entries of x. */
 export function pqIndex(e: Engine, x: VectorRef, o: PqOptions): IndexResult {

@@ -1,6 +1,6 @@
 // The remaining entries of several tensors as one vector.
-import type { Engine } from "../../engine/engine";
-import { maskPtr, checkVector, type ScopeTensor } from "./vector";
+import type { Engine } from "../../engine/engine.js";
+import { maskPtr, checkVector, type ScopeTensor } from "./vector.js";
 
 /**
  * Global scope as a vector: the remaining entries of every tensor (signs kept,

@@ -1,7 +1,7 @@
 // What the sparsity measures read: f32 vectors and u8 masks in wasm memory,
 // the undefined-index reasons, and the checks every measure shares.
-import type { Engine } from "../../engine/engine";
-import { ShrinkError } from "../../engine/errors";
+import type { Engine } from "../../engine/engine.js";
+import { ShrinkError } from "../../engine/errors.js";
 
 export const REASON_EMPTY = "no entries remain";
 export const REASON_ZERO = "all remaining entries are zero";
