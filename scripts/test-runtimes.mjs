@@ -1,0 +1,138 @@
+// npm run test:runtimes — one deterministic scenario (scripts/runtimes/scenario.mjs)
+// in Node (ESM and CommonJS), Deno, Bun, workerd, a Chromium page and a Chromium
+// module Web Worker; prints runtime × SHA-256 of the final weights and fails
+// unless every runtime gives the same hash.
+// Deno, Bun and playwright-core are installed from npm into .cache/runtimes the
+// first time (not devDependencies: over 200 MB); workerd is a devDependency;
+// Chromium is Debian's (apt-get install -y chromium), never a browser download.
+//   node scripts/test-runtimes.mjs [--only node-esm,deno]
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { join, extname, resolve, sep } from "node:path";
+
+const ROOT = resolve(".");
+const CACHE = join(ROOT, ".cache", "runtimes");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const only = (() => { const i = process.argv.indexOf("--only"); return i > 0 ? process.argv[i + 1].split(",") : null; })();
+
+function ensureTools() {
+  const have = ["deno", "bun", "playwright-core"].every((p) => existsSync(join(CACHE, "node_modules", p)));
+  if (have) return;
+  console.error(`installing deno, bun and playwright-core into ${CACHE} (once)`);
+  mkdirSync(CACHE, { recursive: true });
+  if (!existsSync(join(CACHE, "package.json"))) writeFileSync(join(CACHE, "package.json"), JSON.stringify({ name: "shrinkwasm-test-runtimes", private: true }));
+  const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", "deno@2", "bun@1", "playwright-core@1"], { cwd: CACHE, stdio: "inherit" });
+  if (r.status !== 0) throw new Error("npm install of deno, bun and playwright-core failed");
+}
+
+/** Runs a command; resolves with its last stdout line parsed as JSON. */
+function jsonOf(cmd, args, opts = {}) {
+  return new Promise((res, rej) => {
+    const p = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], ...opts });
+    let out = "", err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("error", rej);
+    p.on("close", (code) => {
+      if (code !== 0) return rej(new Error(`${cmd} exited ${code}: ${err.trim().split("\n").slice(-5).join(" | ")}`));
+      try { res(JSON.parse(out.trim().split("\n").pop())); } catch { rej(new Error(`${cmd}: no JSON result (${out.slice(0, 200)})`)); }
+    });
+  });
+}
+
+const MIME = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".wasm": "application/wasm", ".json": "application/json", ".map": "application/json" };
+
+/** The repository over HTTP on 127.0.0.1 with cross-origin isolation (COOP/COEP), as the studio serves. */
+function serveRepo() {
+  const server = createServer((req, res) => {
+    const path = resolve(ROOT, "." + decodeURIComponent(new URL(req.url, "http://x").pathname));
+    if (!path.startsWith(ROOT + sep) || !existsSync(path) || !statSync(path).isFile()) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "content-type": MIME[extname(path)] ?? "application/octet-stream", "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
+    res.end(readFileSync(path));
+  });
+  return new Promise((r) => server.listen(0, "127.0.0.1", () => r(server)));
+}
+
+async function freePort() {
+  const s = await new Promise((r) => { const x = createServer(); x.listen(0, "127.0.0.1", () => r(x)); });
+  const port = s.address().port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function workerd() {
+  const bin = createRequire(import.meta.url).resolve("workerd/bin/workerd");
+  const isScript = readFileSync(bin).subarray(0, 2).toString() === "#!";
+  const port = await freePort();
+  const args = ["serve", join(ROOT, "scripts", "runtimes", "workerd.capnp"), "--socket-addr", `http=127.0.0.1:${port}`];
+  const child = isScript ? spawn(process.execPath, [bin, ...args], { stdio: "ignore" }) : spawn(bin, args, { stdio: "ignore" });
+  try {
+    for (let i = 0; i < 200; i++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/`);
+        const body = await res.json();
+        if (body.error) throw new Error(body.error);
+        return body;
+      } catch (err) {
+        if (String(err).includes("Error:") && !String(err).includes("fetch failed")) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error("workerd did not answer");
+  } finally {
+    child.kill("SIGTERM"); // stopped by its PID
+  }
+}
+
+async function chromium() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM)`);
+  const { chromium: pw } = createRequire(join(CACHE, "package.json"))("playwright-core");
+  const server = await serveRepo();
+  const browser = await pw.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.address().port}/scripts/runtimes/page.html`);
+    const r = await page.evaluate(() => window.result);
+    if (r.error || errors.length) throw new Error(r.error ?? errors.join(" | "));
+    return r;
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+ensureTools();
+const bin = (name) => join(CACHE, "node_modules", ".bin", name);
+const RUNTIMES = [
+  ["node-esm", () => jsonOf(process.execPath, ["scripts/runtimes/node.mjs"])],
+  ["node-cjs", () => jsonOf(process.execPath, ["scripts/runtimes/node.cjs"])],
+  ["deno", () => jsonOf(bin("deno"), ["run", "--quiet", "--allow-read", "scripts/runtimes/deno.mjs"], { env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } })],
+  ["bun", () => jsonOf(bin("bun"), ["scripts/runtimes/bun.mjs"])],
+  ["workerd", workerd],
+  ["chromium", chromium], // page and module worker: two rows
+].filter(([name]) => !only || only.includes(name));
+
+const rows = [];
+for (const [name, go] of RUNTIMES) {
+  const t0 = performance.now();
+  try {
+    const r = await go();
+    const s = ((performance.now() - t0) / 1000).toFixed(1);
+    if (name === "chromium") { rows.push(["chromium-page", r.page, s]); rows.push(["chromium-worker", r.worker, s]); }
+    else rows.push([name, r, s]);
+  } catch (err) {
+    rows.push([name, { error: String(err.message ?? err) }, "–"]);
+  }
+}
+console.log("| runtime | SHA-256 of the final weights | sparsity | seconds |");
+console.log("| --- | --- | --- | --- |");
+for (const [name, r, s] of rows) console.log(`| ${name} | ${r.error ? `FAILED: ${r.error}` : r.sha256} | ${r.sparsity ?? "–"} | ${s} |`);
+const hashes = new Set(rows.map(([, r]) => r.sha256 ?? "error"));
+const ok = hashes.size === 1 && !hashes.has("error") && rows.length === (only ? rows.length : 7);
+console.log(ok ? `all ${rows.length} runtimes: one SHA-256` : "runtimes disagree or failed");
+process.exit(ok ? 0 : 1);
