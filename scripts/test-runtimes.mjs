@@ -47,7 +47,8 @@ const MIME = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "te
 /** The repository over HTTP on 127.0.0.1 with cross-origin isolation (COOP/COEP), as the studio serves. */
 function serveRepo() {
   const server = createServer((req, res) => {
-    const path = resolve(ROOT, "." + decodeURIComponent(new URL(req.url, "http://x").pathname));
+    let path = resolve(ROOT, "." + decodeURIComponent(new URL(req.url, "http://x").pathname));
+    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, "index.html");
     if (!path.startsWith(ROOT + sep) || !existsSync(path) || !statSync(path).isFile()) { res.writeHead(404).end(); return; }
     res.writeHead(200, { "content-type": MIME[extname(path)] ?? "application/octet-stream", "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
     res.end(readFileSync(path));
@@ -86,7 +87,8 @@ async function workerd() {
   }
 }
 
-async function chromium() {
+/** A Chromium page at `path` of the repository served over HTTP; `fn(page)` runs there; console errors fail it. */
+async function inChromium(path, fn) {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM)`);
   const { chromium: pw } = createRequire(join(CACHE, "package.json"))("playwright-core");
   const server = await serveRepo();
@@ -96,15 +98,40 @@ async function chromium() {
     const errors = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${server.address().port}/scripts/runtimes/page.html`);
-    const r = await page.evaluate(() => window.result);
-    if (r.error || errors.length) throw new Error(r.error ?? errors.join(" | "));
+    await page.goto(`http://127.0.0.1:${server.address().port}${path}`);
+    const r = await fn(page);
+    if (errors.length) throw new Error(errors.join(" | "));
     return r;
   } finally {
     await browser.close();
     server.close();
   }
 }
+
+/** The scenario in a page and in a module Web Worker. */
+const chromium = () => inChromium("/scripts/runtimes/page.html", async (page) => {
+  const r = await page.evaluate(() => window.result);
+  if (r.error) throw new Error(r.error);
+  return r;
+});
+
+/** Runs a command; resolves with its stdout's last line. */
+function lastLine(cmd, args, env = {}) {
+  return new Promise((res, rej) => {
+    const p = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", ...env } });
+    let out = "", err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("close", (code) => (code === 0 ? res(out.trim().split("\n").pop()) : rej(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`))));
+  });
+}
+
+/** examples/browser in Chromium: click, wait for the worker's last report. */
+const browserExample = () => inChromium("/examples/browser/", async (page) => {
+  await page.click("#go");
+  await page.waitForSelector("body[data-done]", { timeout: 120_000 });
+  return (await page.textContent("#log")).trim().split("\n").pop();
+});
 
 ensureTools();
 const bin = (name) => join(CACHE, "node_modules", ".bin", name);
@@ -135,4 +162,23 @@ for (const [name, r, s] of rows) console.log(`| ${name} | ${r.error ? `FAILED: $
 const hashes = new Set(rows.map(([, r]) => r.sha256 ?? "error"));
 const ok = hashes.size === 1 && !hashes.has("error") && rows.length === (only ? rows.length : 7);
 console.log(ok ? `all ${rows.length} runtimes: one SHA-256` : "runtimes disagree or failed");
-process.exit(ok ? 0 : 1);
+
+// The examples, as written (the README shows them), on the embedded data: each prints the same line.
+const EMBEDDED = { SHRINK_DATA_DIR: join(ROOT, "data") };
+const EXAMPLES = [
+  ["examples/node/prune.mjs", () => lastLine(process.execPath, ["examples/node/prune.mjs"], EMBEDDED)],
+  ["examples/deno/prune.ts", () => lastLine(bin("deno"), ["run", "--quiet", "--allow-read", "--allow-env", "examples/deno/prune.ts"], { ...EMBEDDED, DENO_NO_UPDATE_CHECK: "1" })],
+  ["examples/bun/prune.ts", () => lastLine(bin("bun"), ["examples/bun/prune.ts"], EMBEDDED)],
+  ["examples/browser (Chromium, module worker)", browserExample],
+].filter(([name]) => !only || only.some((o) => name.includes(o)));
+const outs = [];
+for (const [name, go] of EXAMPLES) {
+  try { outs.push([name, await go()]); } catch (err) { outs.push([name, `FAILED: ${err.message ?? err}`]); }
+}
+if (outs.length) {
+  console.log("\n| example | prints |\n| --- | --- |");
+  for (const [name, line] of outs) console.log(`| ${name} | ${line} |`);
+}
+const examplesOk = new Set(outs.map(([, l]) => l)).size <= 1 && !outs.some(([, l]) => l.startsWith("FAILED"));
+if (outs.length) console.log(examplesOk ? `all ${outs.length} examples print the same line` : "examples disagree or failed");
+process.exit(ok && examplesOk ? 0 : 1);
