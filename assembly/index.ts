@@ -11,6 +11,7 @@ export { bn_fold } from "./kernels/bn_fold";
 export { softmax_xent } from "./kernels/softmax_xent";
 export { sgd_step } from "./kernels/sgd";
 export { sum, count_nonzero, has_non_finite } from "./kernels/reduce";
+export { abs_histogram } from "./kernels/histogram";
 export { gather_normalize_u8, gather_labels_u8 } from "./kernels/gather";
 export { copy_f32, scale_f32, axpy_f32 } from "./kernels/fill";
 export { st_step, st_write, st_inverse_shift, st_threshold_grads } from "./kernels/soft_threshold";

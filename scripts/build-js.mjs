@@ -3,7 +3,7 @@
 //   --tests    every tests/**/*.test.ts to dist-tests/
 //   --bench    bench/bench.ts to dist-bench/bench.js
 import { build } from "esbuild";
-import { readdirSync, statSync, rmSync } from "node:fs";
+import { readdirSync, statSync, rmSync, mkdirSync, copyFileSync } from "node:fs";
 import { join, relative, resolve, dirname, sep } from "node:path";
 
 const mode = process.argv[2] ?? "";
@@ -55,4 +55,11 @@ if (mode === "--tests") {
   await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "neutral" });
   await build({ ...common, entryPoints: ["src/node/index.ts"], outfile: "dist/node.js", platform: "node", packages: "external", plugins: [coreExternal] });
   await build({ ...common, entryPoints: ["src/node/cli.ts"], outfile: "dist/cli.js", platform: "node", packages: "external", plugins: [coreExternal] });
+  // The studio: a static app (page, its worker, uPlot, the .wasm and the embedded data), served by
+  // `shrink studio` or any static host.
+  await build({ ...common, entryPoints: { app: "studio/app.ts", worker: "studio/worker.ts" }, outdir: "dist/studio", platform: "browser", minify: true });
+  mkdirSync("dist/studio/data", { recursive: true });
+  for (const f of ["index.html", "style.css"]) copyFileSync(join("studio", f), join("dist/studio", f));
+  copyFileSync("build/shrinkwasm.wasm", "dist/studio/shrinkwasm.wasm");
+  for (const f of readdirSync("data").filter((f) => f.endsWith(".gz"))) copyFileSync(join("data", f), join("dist/studio/data", f));
 }

@@ -6,26 +6,15 @@
 // first time (not devDependencies: over 200 MB); workerd is a devDependency;
 // Chromium is Debian's (apt-get install -y chromium), never a browser download.
 //   node scripts/test-runtimes.mjs [--only node-esm,deno]
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync, readFileSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
-import { join, extname, resolve, sep } from "node:path";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ROOT, bin, ensureTools, inChromium } from "./runtimes/tools.mjs";
 
-const ROOT = resolve(".");
-const CACHE = join(ROOT, ".cache", "runtimes");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const only = (() => { const i = process.argv.indexOf("--only"); return i > 0 ? process.argv[i + 1].split(",") : null; })();
-
-function ensureTools() {
-  const have = ["deno", "bun", "playwright-core"].every((p) => existsSync(join(CACHE, "node_modules", p)));
-  if (have) return;
-  console.error(`installing deno, bun and playwright-core into ${CACHE} (once)`);
-  mkdirSync(CACHE, { recursive: true });
-  if (!existsSync(join(CACHE, "package.json"))) writeFileSync(join(CACHE, "package.json"), JSON.stringify({ name: "shrinkwasm-test-runtimes", private: true }));
-  const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", "deno@2", "bun@1", "playwright-core@1"], { cwd: CACHE, stdio: "inherit" });
-  if (r.status !== 0) throw new Error("npm install of deno, bun and playwright-core failed");
-}
 
 /** Runs a command; resolves with its last stdout line parsed as JSON. */
 function jsonOf(cmd, args, opts = {}) {
@@ -40,20 +29,6 @@ function jsonOf(cmd, args, opts = {}) {
       try { res(JSON.parse(out.trim().split("\n").pop())); } catch { rej(new Error(`${cmd}: no JSON result (${out.slice(0, 200)})`)); }
     });
   });
-}
-
-const MIME = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".wasm": "application/wasm", ".json": "application/json", ".map": "application/json" };
-
-/** The repository over HTTP on 127.0.0.1 with cross-origin isolation (COOP/COEP), as the studio serves. */
-function serveRepo() {
-  const server = createServer((req, res) => {
-    let path = resolve(ROOT, "." + decodeURIComponent(new URL(req.url, "http://x").pathname));
-    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, "index.html");
-    if (!path.startsWith(ROOT + sep) || !existsSync(path) || !statSync(path).isFile()) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { "content-type": MIME[extname(path)] ?? "application/octet-stream", "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
-    res.end(readFileSync(path));
-  });
-  return new Promise((r) => server.listen(0, "127.0.0.1", () => r(server)));
 }
 
 async function freePort() {
@@ -87,29 +62,19 @@ async function workerd() {
   }
 }
 
-/** A Chromium page at `path` of the repository served over HTTP; `fn(page)` runs there; console errors fail it. */
-async function inChromium(path, fn) {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM)`);
-  const { chromium: pw } = createRequire(join(CACHE, "package.json"))("playwright-core");
-  const server = await serveRepo();
-  const browser = await pw.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+/** A Chromium page at `path` of the repository, served by shrink's static server (COOP/COEP). */
+async function repoPage(path, fn) {
+  const { serveStatic } = await import(pathToFileURL(join(ROOT, "dist", "node.js")).href);
+  const server = await serveStatic(ROOT);
   try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${server.address().port}${path}`);
-    const r = await fn(page);
-    if (errors.length) throw new Error(errors.join(" | "));
-    return r;
+    return await inChromium(new URL(path.slice(1), server.url).href, fn);
   } finally {
-    await browser.close();
-    server.close();
+    await server.close();
   }
 }
 
 /** The scenario in a page and in a module Web Worker. */
-const chromium = () => inChromium("/scripts/runtimes/page.html", async (page) => {
+const chromium = () => repoPage("/scripts/runtimes/page.html", async (page) => {
   const r = await page.evaluate(() => window.result);
   if (r.error) throw new Error(r.error);
   return r;
@@ -127,14 +92,13 @@ function lastLine(cmd, args, env = {}) {
 }
 
 /** examples/browser in Chromium: click, wait for the worker's last report. */
-const browserExample = () => inChromium("/examples/browser/", async (page) => {
+const browserExample = () => repoPage("/examples/browser/", async (page) => {
   await page.click("#go");
   await page.waitForSelector("body[data-done]", { timeout: 120_000 });
   return (await page.textContent("#log")).trim().split("\n").pop();
 });
 
 ensureTools();
-const bin = (name) => join(CACHE, "node_modules", ".bin", name);
 const RUNTIMES = [
   ["node-esm", () => jsonOf(process.execPath, ["scripts/runtimes/node.mjs"])],
   ["node-cjs", () => jsonOf(process.execPath, ["scripts/runtimes/node.cjs"])],

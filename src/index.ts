@@ -29,6 +29,7 @@ export { conv, pool, outLength, planParamNames, planWeightNames, planMacs, planC
 export { buildPlan } from "./nn/build.js";
 export { buildModel, modelSpec, specFromArchitecture, modelPlan, paramNames, weightNames, defaultEvalBatch, MODEL_NAMES, type ModelName, type ModelSpec } from "./nn/models.js";
 export { modelStats, type ModelStats, type TensorStats } from "./nn/summary.js";
+export { absHistogram, type Histogram } from "./nn/histogram.js";
 export { Sgd, type SgdOptions } from "./optim/sgd.js";
 export { makeLrSchedule, LR_SCHEDULES, type LrSchedule, type LrScheduleSpec, type LrScheduleKind } from "./optim/lr-schedules.js";
 export type { Optimizer } from "./optim/optimizer.js";

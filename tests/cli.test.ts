@@ -38,7 +38,7 @@ test("no command prints usage and exits 2; an unknown command is one line, exit 
   assert.match(none.stdout, /^Usage: shrink/);
   const bad = shrink("frobnicate");
   assert.equal(bad.code, 2);
-  assert.deepEqual(lines(bad.stderr), ['shrink: unknown command "frobnicate" (commands: prune, train, eval, inspect, export, infer, bench, slim, recipe, rerun)']);
+  assert.deepEqual(lines(bad.stderr), ['shrink: unknown command "frobnicate" (commands: prune, train, eval, inspect, export, infer, bench, slim, recipe, rerun, studio)']);
 });
 
 /** A corrupt dataset dir: train images with a bad IDX magic, the other three files intact. */

@@ -19,7 +19,9 @@ const ROOT = repoRoot();
 const TMP = mkdtempSync(join(tmpdir(), "shrink-pkg-"));
 process.on("exit", () => rmSync(TMP, { recursive: true, force: true }));
 const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
-const run = (cmd: string, args: string[], cwd = ROOT) => spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 120_000 });
+// Under `npm test` PATH starts with node_modules/.bin, which holds an old npm some dependency brings: use the machine's.
+const PATH = (process.env.PATH ?? "").split(":").filter((d) => !d.includes("node_modules")).join(":");
+const run = (cmd: string, args: string[], cwd = ROOT) => spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, PATH } });
 
 let tarball: string | undefined;
 function pack(): string {

@@ -35,6 +35,8 @@ export interface KernelExports {
   sum(x: number, n: number): number;
   count_nonzero(x: number, n: number): number;
   has_non_finite(x: number, n: number): number;
+  // histogram.ts
+  abs_histogram(x: number, n: number, bins: number, maxAbs: number, out: number): void;
   // gather.ts, fill.ts
   gather_normalize_u8(src: number, idx: number, count: number, rowLen: number, scale: number, shift: number, dst: number): void;
   gather_labels_u8(src: number, idx: number, count: number, dst: number): void;

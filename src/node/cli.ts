@@ -10,6 +10,7 @@ import { inferCommand, INFER_HELP, OPTIONS as INFER_OPTIONS } from "./commands/i
 import { benchCommand, BENCH_HELP, OPTIONS as BENCH_OPTIONS } from "./commands/bench-model.js";
 import { slimCommand, SLIM_HELP, OPTIONS as SLIM_OPTIONS } from "./commands/slim.js";
 import { recipeCommand, rerunCommand, RECIPE_HELP, RERUN_HELP, RERUN_OPTIONS } from "./commands/recipe.js";
+import { studioCommand, STUDIO_HELP, OPTIONS as STUDIO_OPTIONS } from "./commands/studio.js";
 import { ShrinkError } from "../engine/errors.js";
 import type { OptSpecs } from "./args.js";
 
@@ -28,11 +29,12 @@ Commands:
   slim      Remove dead channels (after --scope channel): a smaller dense model with the same outputs
   recipe    Print the recipe (JSON) of a train or prune command line, for --recipe
   rerun     Run again the recipe a saved model embeds and check the weights come out the same
+  studio    Serve the studio on 127.0.0.1: prune in the browser with no code, live charts, downloads
 
 Run "shrink <command> --help" for a command's options.
 `;
 
-const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS, export: EXPORT_OPTIONS, infer: INFER_OPTIONS, bench: BENCH_OPTIONS, slim: SLIM_OPTIONS, rerun: RERUN_OPTIONS };
+const OPTIONS_OF: Record<string, OptSpecs> = { prune: PRUNE_OPTIONS, train: TRAIN_OPTIONS, eval: EVAL_OPTIONS, inspect: INSPECT_OPTIONS, export: EXPORT_OPTIONS, infer: INFER_OPTIONS, bench: BENCH_OPTIONS, slim: SLIM_OPTIONS, rerun: RERUN_OPTIONS, studio: STUDIO_OPTIONS };
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
@@ -65,6 +67,7 @@ const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<
   slim: (argv) => slimCommand(argv),
   recipe: (argv) => recipeCommand(argv),
   rerun: rerunCommand,
+  studio: studioCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -103,4 +106,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP, EXPORT_HELP, INFER_HELP, BENCH_HELP, SLIM_HELP, RECIPE_HELP, RERUN_HELP };
+export { TRAIN_HELP, EVAL_HELP, PRUNE_HELP, INSPECT_HELP, EXPORT_HELP, INFER_HELP, BENCH_HELP, SLIM_HELP, RECIPE_HELP, RERUN_HELP, STUDIO_HELP };

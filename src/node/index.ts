@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Engine } from "../engine/engine.js";
 
 export { writeFileAtomic } from "./atomic-write.js";
+export { serveStatic, type StaticServer } from "./static-server.js";
 export { findFashionMnist, readDatasetFiles, embeddedDataDir, DEBIAN_DIR, type DataSource } from "./data-dir.js";
 export { loadDataset, findDataset, readCifar, dataLine, MNIST_DEBIAN_DIR, CIFAR_URL, type DatasetOptions, type FoundDataset, type LoadedDataset } from "./load-dataset.js";
 

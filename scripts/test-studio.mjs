@@ -1,0 +1,94 @@
+// npm run test:studio — the studio in a real browser (playwright-core driving
+// Debian's Chromium): an S-LATS run on the embedded data to its end, its
+// charts holding data, no console error, the downloaded model parsed and equal
+// bit for bit to the same run in Node, and the studio's training speed against
+// Node's; then a SAP run and a stopped run. Screenshots of finished runs go to
+// docs/img/. Prints the figures; exits 1 on any failure.
+//   node scripts/test-studio.mjs [--no-screenshots]
+import { readFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ROOT, ensureTools, inChromium } from "./runtimes/tools.mjs";
+
+const dist = (f) => import(pathToFileURL(join(ROOT, "dist", f)).href);
+const core = await dist("index.js");
+const node = await dist("node.js");
+const shots = !process.argv.includes("--no-screenshots");
+ensureTools();
+
+const fails = [];
+const check = (ok, what) => { if (!ok) fails.push(what); console.log(`${ok ? "ok  " : "FAIL"} ${what}`); };
+
+// The same run in Node: the studio's defaults (D 0.1, lr 0.1, batch 250, seed 0) on the embedded data.
+const EPOCHS = 2;
+const engine = await node.loadEngine();
+const { train, test } = await node.loadDataset({ dataset: "fashion-mnist", dataDir: join(ROOT, "data") });
+const nodeRun = await core.runPrune(engine, { ...core.DEFAULT_TRAIN_CONFIG, ...core.DEFAULT_PRUNE, model: "mlp", method: "slats", D: 0.1, epochs: EPOCHS, lr: 0.1, batch: 250, seed: 0, exclude: [], dataset: "fashion-mnist" }, train, test);
+const nodeSps = nodeRun.result.epochs.reduce((s, e) => s + e.samplesPerSecond, 0) / nodeRun.result.epochs.length;
+const want = new Map(nodeRun.model.params().map((p) => [p.name, new Uint8Array(p.value.toArray().buffer)]));
+
+const server = await node.serveStatic(join(ROOT, "dist", "studio"));
+mkdirSync(join(ROOT, "docs", "img"), { recursive: true });
+const setForm = async (page, values) => {
+  for (const [name, v] of Object.entries(values)) {
+    const el = page.locator(`[name="${name}"]`);
+    if ((await el.evaluate((e) => e.tagName)) === "SELECT") await el.selectOption(String(v));
+    else await el.fill(String(v));
+  }
+};
+const runToEnd = async (page) => {
+  await page.click("#run");
+  await page.waitForSelector("body[data-done]", { timeout: 300_000 });
+  await page.waitForTimeout(300); // the last chart redraw (step points are throttled to 20 a second, the last of each epoch always sent)
+};
+
+try {
+  await inChromium(server.url, async (page) => {
+    // 1. S-LATS on the MLP, to the end.
+    await setForm(page, { model: "mlp", method: "slats", epochs: EPOCHS, seed: 0 });
+    await runToEnd(page);
+    const counts = await page.evaluate(() => { const d = window.studio.data; return { steps: d.loss[0].length, epochs: d.epoch[0].length, layers: d.layers.length - 1, third: d.third[0].length, hist: window.studio.charts.hist.data[0].length }; });
+    check(counts.steps >= EPOCHS && counts.epochs === EPOCHS && counts.layers === 3 && counts.third === EPOCHS && counts.hist === 60,
+      `charts hold data: ${counts.steps} step points, ${counts.epochs} epochs, ${counts.layers} layers, ${counts.third} threshold points, ${counts.hist} histogram bins`);
+    const result = await page.evaluate(() => window.studioResult);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#dl-model")]);
+    const bytes = new Uint8Array(readFileSync(await download.path()));
+    const got = core.decodeSafetensors(bytes, "studio download").tensors;
+    const differ = [...want].filter(([k, v]) => { const t = got.get(k); return !t || Buffer.compare(Buffer.from(v), Buffer.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))) !== 0; }).map(([k]) => k);
+    check(differ.length === 0 && got.size === want.size, `the downloaded model equals the Node run bit for bit (${want.size} tensors${differ.length ? `; differ: ${differ.join(", ")}` : ""})`);
+    check(Math.abs(result.sparsity - nodeRun.sparsity) < 1e-12, `sparsity ${(100 * result.sparsity).toFixed(2)}% (Node ${(100 * nodeRun.sparsity).toFixed(2)}%), test accuracy ${result.testAccuracy.toFixed(4)} (Node ${nodeRun.result.final.testAccuracy.toFixed(4)})`);
+    const ratio = result.samplesPerSecond / nodeSps;
+    check(ratio >= 0.9, `studio trains at ${Math.round(result.samplesPerSecond)} samples/s, Node at ${Math.round(nodeSps)}: ${ratio.toFixed(2)}× (needs ≥ 0.9)`);
+    const [logDl] = await Promise.all([page.waitForEvent("download"), page.click("#dl-log")]);
+    const log = readFileSync(await logDl.path(), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    check(log.length === EPOCHS && log.every((r, i) => r.epoch === i + 1 && typeof r.threshold === "number"), `the run log has ${log.length} epoch records with thresholds`);
+    if (shots) await page.screenshot({ path: join(ROOT, "docs", "img", "studio-slats.png"), fullPage: true });
+
+    // 2. SAP: PQI and remaining per iteration.
+    await page.evaluate(() => delete document.body.dataset.done);
+    await setForm(page, { method: "sap" });
+    await setForm(page, { iterations: 3, epochs: 1 });
+    await runToEnd(page);
+    const sap = await page.evaluate(() => ({ iterations: window.studio.data.third[0].length, pqi: window.studio.data.third[1], remaining: window.studio.data.third[2] }));
+    check(sap.iterations === 3 && sap.remaining.every((r, i) => i === 0 || r < sap.remaining[i - 1]), `SAP: ${sap.iterations} iterations charted, remaining ${sap.remaining.map((r) => (100 * r).toFixed(1) + "%").join(" → ")}`);
+    if (shots) await page.screenshot({ path: join(ROOT, "docs", "img", "studio-sap.png"), fullPage: true });
+
+    // 3. Stop: a long run stopped early still gives its model.
+    await page.evaluate(() => delete document.body.dataset.done);
+    await setForm(page, { method: "slats", epochs: 30 });
+    await page.click("#run");
+    await page.waitForFunction(() => window.studio?.data.loss[0].length > 3, null, { timeout: 60_000 });
+    await page.click("#stop");
+    await page.waitForSelector("body[data-done]", { timeout: 60_000 });
+    const stopped = await page.evaluate(() => window.studioResult);
+    check(stopped.stopped === true && !(await page.locator("#dl-model").isHidden()), "a stopped run ends early and offers its model");
+  });
+} catch (err) {
+  fails.push(String(err?.message ?? err));
+  console.log(`FAIL ${err?.message ?? err}`);
+} finally {
+  await server.close();
+  nodeRun.dispose();
+}
+console.log(fails.length ? `${fails.length} studio checks failed` : "studio: every check passed");
+process.exit(fails.length ? 1 : 0);

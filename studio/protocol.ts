@@ -1,0 +1,26 @@
+// Messages between the studio page (app.ts) and its Web Worker (worker.ts).
+import type { RunConfig } from "../src/prune/run-session.js";
+
+export interface NamedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export type ToWorker =
+  | { type: "start"; run: RunConfig; data: NamedFile[] | "embedded"; model: NamedFile | null; sliceSteps: number }
+  | { type: "stop" };
+
+export interface LayerPoint {
+  name: string;
+  sparsity: number;
+}
+
+export type FromWorker =
+  | { type: "started"; totalSteps: number; layers: string[]; dataLine: string; soft: boolean; iterative: boolean }
+  | { type: "batch"; step: number; totalSteps: number; loss: number; accuracy: number; lr: number; samplesPerSecond: number }
+  | { type: "epoch"; epoch: number; iteration: number | null; testAccuracy: number; testLoss: number; trainLoss: number; sparsity: number; threshold: number | null; mu: number | null;
+      layers: LayerPoint[]; histogram: { maxAbs: number; counts: number[]; zeros: number } }
+  | { type: "iteration"; iteration: number; remaining: number; pqi: number | null; gini: number | null; prunedAccuracy: number; retrainedAccuracy: number }
+  | { type: "done"; stopped: boolean; sparsity: number; testAccuracy: number; samplesPerSecond: number; seconds: number;
+      files: { model: Uint8Array; sparse: Uint8Array; onnx: Uint8Array | null; log: string } }
+  | { type: "error"; message: string };
