@@ -2,7 +2,7 @@
 // Debian's Chromium): an S-LATS run on the embedded data to its end, its
 // charts holding data, no console error, the downloaded model parsed and equal
 // bit for bit to the same run in Node, and the studio's training speed against
-// Node's; then a SAP run and a stopped run. Screenshots of finished runs go to
+// Node's; then a SAP run, a dropped model file with dropped IDX files, and a stopped run. Screenshots of finished runs go to
 // docs/img/. Prints the figures; exits 1 on any failure.
 //   node scripts/test-studio.mjs [--no-screenshots]
 import { readFileSync, mkdirSync } from "node:fs";
@@ -26,6 +26,28 @@ const { train, test } = await node.loadDataset({ dataset: "fashion-mnist", dataD
 const nodeRun = await core.runPrune(engine, { ...core.DEFAULT_TRAIN_CONFIG, ...core.DEFAULT_PRUNE, model: "mlp", method: "slats", D: 0.1, epochs: EPOCHS, lr: 0.1, batch: 250, seed: 0, exclude: [], dataset: "fashion-mnist" }, train, test);
 const nodeSps = nodeRun.result.epochs.reduce((s, e) => s + e.samplesPerSecond, 0) / nodeRun.result.epochs.length;
 const want = new Map(nodeRun.model.params().map((p) => [p.name, new Uint8Array(p.value.toArray().buffer)]));
+
+/** A model file (the MLP at a seed of its own, as shrinkwasm writes it) and 300/60 images as raw IDX; Node's run of it. */
+async function droppedInputs() {
+  const n = 300, m = 60;
+  const idx = [["train-images-idx3-ubyte", [n, 28, 28], train.images.subarray(0, n * 784)], ["train-labels-idx1-ubyte", [n], train.labels.subarray(0, n)],
+    ["t10k-images-idx3-ubyte", [m, 28, 28], test.images.subarray(0, m * 784)], ["t10k-labels-idx1-ubyte", [m], test.labels.subarray(0, m)]];
+  const spec = core.modelSpec("mlp", [1, 28, 28], 10);
+  const rng = new core.Rng(engine, 77);
+  const model = core.buildModel(engine, spec, 1, rng);
+  rng.free();
+  const modelBytes = core.encodeModel(model, spec, {});
+  model.free();
+  const files = [{ name: "own.safetensors", bytes: [...modelBytes] }, ...idx.map(([name, dims, data]) => ({ name, bytes: [...core.encodeIdx(dims, data)] }))];
+  const sub = (ds, k) => ({ ...ds, count: k, images: ds.images.slice(0, k * 784), labels: ds.labels.slice(0, k) });
+  const { tensors, metadata } = core.decodeModelTensors(engine, modelBytes, "own.safetensors");
+  const config = { ...core.DEFAULT_TRAIN_CONFIG, ...core.DEFAULT_PRUNE, model: "custom", architecture: core.specFromMetadata(metadata, "own").architecture, method: "slats", D: 0.05, epochs: 2, lr: 0.1, batch: 50, seed: 0, exclude: [] };
+  const run = core.RunSession.start(engine, { kind: "prune", config }, sub(train, n), sub(test, m), { init: { tensors, source: "own.safetensors" } });
+  await run.advance();
+  const want = new Map(run.model.params().map((p) => [p.name, new Uint8Array(p.value.toArray().buffer)]));
+  await run.dispose();
+  return { files, want };
+}
 
 const server = await node.serveStatic(join(ROOT, "dist", "studio"));
 mkdirSync(join(ROOT, "docs", "img"), { recursive: true });
@@ -73,11 +95,28 @@ try {
     check(sap.iterations === 3 && sap.remaining.every((r, i) => i === 0 || r < sap.remaining[i - 1]), `SAP: ${sap.iterations} iterations charted, remaining ${sap.remaining.map((r) => (100 * r).toFixed(1) + "%").join(" → ")}`);
     if (shots) await page.screenshot({ path: join(ROOT, "docs", "img", "studio-sap.png"), fullPage: true });
 
-    // 3. Stop: a long run stopped early still gives its model.
+    // 3. Your own model and data, dropped on the page: a shrinkwasm model file and four raw IDX files.
     await page.evaluate(() => delete document.body.dataset.done);
-    await setForm(page, { method: "slats", epochs: 30 });
+    const dropped = await droppedInputs();
+    await page.evaluate((files) => {
+      const dt = new DataTransfer();
+      for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+      document.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, dropped.files);
+    await page.waitForFunction(() => document.querySelector("#model-file").textContent.includes("own.safetensors"));
+    await setForm(page, { method: "slats", epochs: 2, batch: 50 });
+    await page.fill('[name="D"]', "0.05");
+    await runToEnd(page);
+    const [ownDl] = await Promise.all([page.waitForEvent("download"), page.click("#dl-model")]);
+    const own = core.decodeSafetensors(new Uint8Array(readFileSync(await ownDl.path())), "own").tensors;
+    const ownDiffer = [...dropped.want].filter(([k, v]) => { const t = own.get(k); return !t || Buffer.compare(Buffer.from(v), Buffer.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))) !== 0; }).map(([k]) => k);
+    check(ownDiffer.length === 0 && own.size === dropped.want.size, `a dropped model file and dropped IDX files: the run equals Node's RunSession on the same architecture, weights and data bit for bit (${own.size} tensors)${ownDiffer.length ? `; differ: ${ownDiffer.join(", ")}` : ""}`);
+
+    // 4. Stop: a long run stopped early still gives its model.
+    await page.evaluate(() => delete document.body.dataset.done);
+    await setForm(page, { method: "slats", epochs: 3000 }); // the dropped 300 images: 18,000 short steps
     await page.click("#run");
-    await page.waitForFunction(() => window.studio?.data.loss[0].length > 3, null, { timeout: 60_000 });
+    await page.waitForFunction(() => /^step \d+ of 18000/.test(document.querySelector("#status").textContent), null, { timeout: 60_000 });
     await page.click("#stop");
     await page.waitForSelector("body[data-done]", { timeout: 60_000 });
     const stopped = await page.evaluate(() => window.studioResult);
