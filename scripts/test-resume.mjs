@@ -9,9 +9,8 @@
 // the reference's, bit for bit. Kills are counted over as many runs as it takes
 // (a run that finishes before its kill time is checked and another begins).
 //   node scripts/test-resume.mjs [--kills 20] [--seed 1] [--only slats,cnn-slats]
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -22,21 +21,11 @@ const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 *
 const TMP = mkdtempSync(join(tmpdir(), "shrink-resume-"));
 process.on("exit", () => rmSync(TMP, { recursive: true, force: true }));
 
-/** The first n train / m test images of the embedded Fashion-MNIST as raw IDX files. */
+/** The first n train / m test images of the embedded Fashion-MNIST as raw IDX files (examples/worker-training/make-data.mjs). */
 function subset(name, n, m) {
   const dir = join(TMP, name);
-  mkdirSync(dir);
-  const cut = (file, count, rowBytes) => {
-    const raw = gunzipSync(readFileSync(join("data", `${file}.gz`)));
-    const dims = raw[3];
-    const out = Buffer.from(raw.subarray(0, 4 + 4 * dims + count * rowBytes));
-    out.writeUInt32BE(count, 4);
-    writeFileSync(join(dir, file), out);
-  };
-  cut("train-images-idx3-ubyte", n, 784);
-  cut("train-labels-idx1-ubyte", n, 1);
-  cut("t10k-images-idx3-ubyte", m, 784);
-  cut("t10k-labels-idx1-ubyte", m, 1);
+  const r = spawnSync(process.execPath, ["examples/worker-training/make-data.mjs", String(n), String(m), dir], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`make-data: ${r.stderr}`);
   return dir;
 }
 

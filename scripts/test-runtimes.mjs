@@ -17,18 +17,9 @@ import { ROOT, bin, ensureTools, inChromium } from "./runtimes/tools.mjs";
 const only = (() => { const i = process.argv.indexOf("--only"); return i > 0 ? process.argv[i + 1].split(",") : null; })();
 
 /** Runs a command; resolves with its last stdout line parsed as JSON. */
-function jsonOf(cmd, args, opts = {}) {
-  return new Promise((res, rej) => {
-    const p = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], ...opts });
-    let out = "", err = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (err += d));
-    p.on("error", rej);
-    p.on("close", (code) => {
-      if (code !== 0) return rej(new Error(`${cmd} exited ${code}: ${err.trim().split("\n").slice(-5).join(" | ")}`));
-      try { res(JSON.parse(out.trim().split("\n").pop())); } catch { rej(new Error(`${cmd}: no JSON result (${out.slice(0, 200)})`)); }
-    });
-  });
+async function jsonOf(cmd, args, env = {}) {
+  const line = await lastLine(cmd, args, env);
+  try { return JSON.parse(line); } catch { throw new Error(`${cmd}: no JSON result (${line.slice(0, 200)})`); }
 }
 
 async function freePort() {
@@ -87,6 +78,7 @@ function lastLine(cmd, args, env = {}) {
     let out = "", err = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (err += d));
+    p.on("error", rej);
     p.on("close", (code) => (code === 0 ? res(out.trim().split("\n").pop()) : rej(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`))));
   });
 }
@@ -102,7 +94,7 @@ ensureTools();
 const RUNTIMES = [
   ["node-esm", () => jsonOf(process.execPath, ["scripts/runtimes/node.mjs"])],
   ["node-cjs", () => jsonOf(process.execPath, ["scripts/runtimes/node.cjs"])],
-  ["deno", () => jsonOf(bin("deno"), ["run", "--quiet", "--allow-read", "scripts/runtimes/deno.mjs"], { env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } })],
+  ["deno", () => jsonOf(bin("deno"), ["run", "--quiet", "--allow-read", "scripts/runtimes/deno.mjs"], { DENO_NO_UPDATE_CHECK: "1" })],
   ["bun", () => jsonOf(bin("bun"), ["scripts/runtimes/bun.mjs"])],
   ["workerd", workerd],
   ["chromium", chromium], // page and module worker: two rows

@@ -7,7 +7,7 @@ import type { Sequential } from "../nn/sequential.js";
 import type { ModelSpec } from "../nn/models.js";
 import { modelStats, type ModelStats } from "../nn/summary.js";
 import { createSession, type Session } from "../train/session.js";
-import type { Job } from "../train/job.js";
+import { runJob, type Job } from "../train/job.js";
 import { saveSessionState, loadSessionState } from "../train/train-job.js";
 import { ShrinkError } from "../engine/errors.js";
 import { prunableParams } from "./prunable.js";
@@ -65,11 +65,5 @@ export function iterativeJob(e: Engine, c: PruneConfig, train: ImageLabelSet, te
 
 /** SAP, Lottery Ticket or One Shot: T iterations of train (E epochs) → measure → prune → rewind. */
 export async function runIterativePrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: IterativeHooks = {}): Promise<IterativeRun> {
-  const job = iterativeJob(e, c, train, test, hooks);
-  try {
-    return await job.run();
-  } catch (err) {
-    job.dispose();
-    throw err;
-  }
+  return runJob(iterativeJob(e, c, train, test, hooks));
 }

@@ -10,7 +10,7 @@ import { modelStats, type ModelStats } from "../nn/summary.js";
 import type { LrSchedule } from "../optim/lr-schedules.js";
 import { createSession, type InitWeights, type Session } from "../train/session.js";
 import { TrainCursor, type Gate } from "../train/cursor.js";
-import type { Job } from "../train/job.js";
+import { runJob, type Job } from "../train/job.js";
 import { saveSessionState, loadSessionState } from "../train/train-job.js";
 import type { EpochEvent, BatchEvent, TrainResult } from "../train/trainer.js";
 import { ShrinkError } from "../engine/errors.js";
@@ -137,11 +137,5 @@ export function pruneJob(e: Engine, c: PruneConfig, train: ImageLabelSet, test: 
 }
 
 export async function runPrune(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet, hooks: PruneHooks = {}): Promise<PruneRun> {
-  const job = pruneJob(e, c, train, test, hooks);
-  try {
-    return await job.run();
-  } catch (err) {
-    job.dispose();
-    throw err;
-  }
+  return runJob(pruneJob(e, c, train, test, hooks));
 }

@@ -19,3 +19,13 @@ export interface Job<R> {
   progress(): { step: number; totalSteps: number };
   dispose(): void;
 }
+
+/** Runs a job to its end; on failure frees what it holds. */
+export async function runJob<R>(job: Job<R>): Promise<R> {
+  try {
+    return await job.run();
+  } catch (err) {
+    job.dispose();
+    throw err;
+  }
+}
