@@ -38,3 +38,6 @@ export { sparse_count, sparse_delta8_bytes, sparse_pack_bitmask, sparse_unpack_b
 export { nm_project_mask, nm_violations } from "./kernels/sparse/nm";
 export { nm_pack, nm_spmm } from "./kernels/sparse/nm_spmm";
 export { row_sumsq, mask_rows, rows_alive, copy_u8 } from "./kernels/sparse/channels";
+export { neuron_forward, neuron_backward } from "./kernels/spiking/neuron";
+export { surrogate_grad } from "./kernels/spiking/surrogate";
+export { time_repeat, time_mean, time_mean_backward, time_sum } from "./kernels/spiking/time";

@@ -10,7 +10,7 @@ import * as ort from "onnxruntime-web";
 import type { Engine } from "../src/engine/engine.ts";
 import { Rng } from "../src/engine/rng.ts";
 import { ShrinkError } from "../src/engine/errors.ts";
-import { buildModel, modelSpec, specFromArchitecture, MODEL_NAMES, type ModelSpec } from "../src/nn/models.ts";
+import { buildModel, modelSpec, specFromArchitecture, MODEL_NAMES, SPIKING_MODELS, type ModelSpec } from "../src/nn/models.ts";
 import { parseArchitecture, canonicalLayers } from "../src/nn/architecture.ts";
 import type { Sequential } from "../src/nn/sequential.ts";
 import { importOnnx } from "../src/io/onnx/import.ts";
@@ -93,10 +93,25 @@ async function checkUnderOrt(e: Engine, spec: ModelSpec, what: string): Promise<
   }
 }
 
-for (const name of MODEL_NAMES) {
+for (const name of MODEL_NAMES.filter((n) => !SPIKING_MODELS.includes(n))) {
   test(`exported ${name}: onnxruntime-web's logits within 1e-5 of shrink's (BN folded or not), and import(export) gives it back bit for bit`, async () => {
     const e = await engine();
     await checkUnderOrt(e, modelSpec(name, BUILTIN_INPUT[name], 10), name);
+  });
+}
+
+for (const name of SPIKING_MODELS) {
+  test(`exporting ${name} is refused with one line (ONNX has no spiking neuron)`, async () => {
+    const e = await engine();
+    const spec = modelSpec(name, [1, 28, 28], 10, { width: 0.0625 });
+    const rng = new Rng(e, 0);
+    const model = buildModel(e, spec, 1, rng);
+    rng.free();
+    try {
+      assert.throws(() => exportOnnx(e, model, spec), /^ShrinkError: ONNX export: spiking models \(multistep with lif\/if neurons\) are not supported here/);
+    } finally {
+      model.free();
+    }
   });
 }
 

@@ -13,10 +13,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Rng } from "../src/engine/rng.ts";
-import { Tensor } from "../src/engine/tensor.ts";
-import { buildModel, modelSpec } from "../src/nn/models.ts";
+import { modelSpec } from "../src/nn/models.ts";
 import { engine, repoRoot } from "./helpers/engine.ts";
+import { fixtureModel, relErr } from "./helpers/torch-fixture.ts";
 
 interface Disc { max_rel: number }
 interface B64 { values: { b64: string; length: number } }
@@ -36,31 +35,6 @@ function decode(t: B64): Float32Array {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 }
 
-/** The fixture's parameter formula for key j (docs/pytorch-crosscheck.md). */
-function formula(name: string, shape: number[], j: number): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
-  for (let i = 0; i < n; i++) {
-    const s = Math.sin(0.61 * i + 1.7 * j + 0.3);
-    out[i] = name.endsWith(".weight") ? (shape.length >= 2 ? (2 * s) / Math.sqrt(fanIn) : 1 + 0.2 * s)
-      : name.endsWith(".bias") ? 0.1 * s
-      : name.endsWith(".running_mean") ? 0.1 * s
-      : 0.75 + 0.25 * s;
-  }
-  return out;
-}
-
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.equal(got.length, want.length);
-  let scale = 0, err = 0;
-  for (let i = 0; i < want.length; i++) {
-    scale = Math.max(scale, Math.abs(want[i]));
-    err = Math.max(err, Math.abs(got[i] - want[i]));
-  }
-  return err / scale;
-}
-
 const tol = (d: Disc) => Math.max(1e-4, 10 * d.max_rel);
 
 for (const c of fixture.cases) {
@@ -68,23 +42,9 @@ for (const c of fixture.cases) {
   test(`PyTorch cross-check ${label}: names, eval and train logits, BN statistics, loss and gradients`, async (t) => {
     const e = await engine();
     const spec = modelSpec(ARCH[c.model], [c.in_ch, c.height, c.width], c.classes, { width: c.alpha ?? 1 });
-    const rng = new Rng(e, 0);
-    const model = buildModel(e, spec, c.batch, rng);
-    rng.free();
     const N = c.batch, K = c.classes;
-    const x = new Tensor(e, [N, spec.inputs]);
-    const y = new Tensor(e, [N], "i32").set(c.labels);
-    const dl = new Tensor(e, [N, K]);
-    const scratch = e.alloc(4, "i32");
+    const { model, tensors, x, y, dl, scratch, free } = fixtureModel(e, spec, N, c.labels, c.keys, c.buffers_int.map(([n]) => n));
     try {
-      // Same names and shapes as PyTorch's state_dict.
-      const tensors = new Map<string, Tensor>([...model.params().map((p) => [p.name, p.value] as const), ...model.buffers().map((b) => [b.name, b.value] as const)]);
-      const ours = [...tensors].filter(([, t]) => t.dtype === "f32").map(([n, t]) => `${n} [${t.shape.join(",")}]`).sort();
-      assert.deepEqual(ours, c.keys.map(([n, s]) => `${n} [${s.join(",")}]`).sort());
-      assert.deepEqual([...tensors].filter(([, t]) => t.dtype === "i32").map(([n]) => n).sort(), c.buffers_int.map(([n]) => n).sort());
-      c.keys.forEach(([name, shape], j) => tensors.get(name)!.set(formula(name, shape, j)));
-      x.set(Array.from({ length: x.size }, (_, i) => Math.fround(1.5 * Math.sin(0.37 * i + 0.5))));
-
       model.setTraining(false);
       const evalLogits = e.f32(model.forward(x.ptr, N), N * K).slice();
       const rEval = relErr(evalLogits, c.eval_logits);
@@ -116,9 +76,7 @@ for (const c of fixture.cases) {
       assert.ok(compared >= 2, `at least the classifier's gradients are compared (${compared})`);
       t.diagnostic(`relative errors: eval logits ${rEval.toExponential(2)}, train logits ${rTrain.toExponential(2)}, loss ${(Math.abs(loss - c.loss) / Math.abs(c.loss)).toExponential(2)}, gradients ${gradErrs.join(", ")}`);
     } finally {
-      model.free();
-      for (const t of [x, y, dl]) t.free();
-      e.free(scratch);
+      free();
     }
   });
 }

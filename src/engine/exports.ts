@@ -158,4 +158,14 @@ export interface KernelExports {
   mask_rows(mask: number, rows: number, cols: number, rowmask: number): void;
   rows_alive(mask: number, rows: number, cols: number, rowmask: number): void;
   copy_u8(dst: number, src: number, n: number): void;
+  // spiking/neuron.ts: multi-step LIF/IF over [T, n] (flags: 1 LIF, 2 hard reset, 4 detach_reset; h == x and dx == dy allowed)
+  neuron_forward(x: number, h: number, s: number, n: number, T: number, flags: number, tau: number, vth: number, vreset: number): void;
+  neuron_backward(h: number, dy: number, dx: number, n: number, T: number, flags: number, tau: number, vth: number, vreset: number, surrogate: number, alpha: number): void;
+  // spiking/surrogate.ts (kind 0 ATan, 1 sigmoid)
+  surrogate_grad(x: number, y: number, n: number, kind: number, alpha: number): void;
+  // spiking/time.ts: the time axis [T, n]
+  time_repeat(x: number, y: number, n: number, T: number): void;
+  time_mean(x: number, y: number, n: number, T: number): void;
+  time_mean_backward(dy: number, dx: number, n: number, T: number): void;
+  time_sum(x: number, y: number, n: number, T: number): void;
 }

@@ -12,7 +12,7 @@ import { ShrinkError } from "../engine/errors.js";
 import type { Layer } from "../nn/layer.js";
 import { planConvs, type LayerPlan, type ConvPlan, type BatchNormPlan } from "../nn/plan.js";
 import { buildPlan } from "../nn/build.js";
-import { modelPlan, type ModelSpec } from "../nn/models.js";
+import { modelPlan, refuseSpiking, type ModelSpec } from "../nn/models.js";
 import { Sequential } from "../nn/sequential.js";
 import { Residual } from "../nn/residual.js";
 import { Linear } from "../nn/linear.js";
@@ -94,6 +94,7 @@ export class InferenceSession {
 
   /** Prepares a trained model (left untouched; free it yourself) for prediction. */
   static create(e: Engine, model: Sequential, spec: ModelSpec, o: InferenceOptions = {}): InferenceSession {
+    refuseSpiking(spec, "sparse inference");
     const maxBatch = o.maxBatch ?? 64;
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 65536) throw new ShrinkError("E_ARG", `maxBatch: ${maxBatch} is not allowed (an integer from 1 to 65536)`);
     const mode = o.mode ?? "auto";

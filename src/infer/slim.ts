@@ -11,7 +11,7 @@
 import type { Engine } from "../engine/engine.js";
 import { ShrinkError } from "../engine/errors.js";
 import type { LayerPlan } from "../nn/plan.js";
-import { modelPlan, specFromArchitecture, type ModelSpec } from "../nn/models.js";
+import { modelPlan, specFromArchitecture, refuseSpiking, type ModelSpec } from "../nn/models.js";
 import { canonicalLayers, type Architecture, type ArchLayer } from "../nn/architecture.js";
 import { BN_EPS } from "../nn/batchnorm.js";
 import { checkStateDict } from "../io/state-dict.js";
@@ -104,6 +104,7 @@ function rowsAlive(e: Engine, w: Float32Array, rows: number): Uint8Array {
 }
 
 export function slimModel(e: Engine, spec: ModelSpec, tensorsIn: Map<string, DecodedTensor>): SlimResult {
+  refuseSpiking(spec, "slim");
   const plan = modelPlan(spec);
   checkStateDict(plan, tensorsIn, "slim");
   const tensors = new Map(tensorsIn);

@@ -5,7 +5,7 @@
 // in every saved model. Untrusted input: every field is checked, and an error
 // names its JSON path (`layers[3].kernel: must be 1..15, got 0`).
 import { ShrinkError } from "../engine/errors.js";
-import { conv, pool, planOut, planTensors, features, type LayerPlan, type Shape, type Pair } from "./plan.js";
+import { conv, pool, planOut, planTensors, subPlans, features, type LayerPlan, type Shape, type Pair } from "./plan.js";
 
 export const ARCH_FORMAT = "shrinkwasm-arch/1";
 
@@ -17,7 +17,9 @@ export type ArchLayer =
   | { type: "batchnorm2d"; name?: string; eps?: number; momentum?: number }
   | { type: "relu" | "relu6" | "flatten" | "global_avgpool2d"; name?: string }
   | { type: "maxpool2d" | "avgpool2d"; name?: string; kernel: IntOrPair; stride?: IntOrPair; padding?: IntOrPair }
-  | { type: "residual"; name?: string; main: ArchLayer[]; shortcut?: ArchLayer[] | null; relu?: boolean };
+  | { type: "residual"; name?: string; main: ArchLayer[]; shortcut?: ArchLayer[] | null; relu?: boolean }
+  | { type: "lif" | "if"; name?: string; tau?: number; v_threshold?: number; v_reset?: number | null; detach_reset?: boolean; surrogate?: "atan" | "sigmoid"; alpha?: number }
+  | { type: "multistep"; name?: string; timesteps: number; layers: ArchLayer[] };
 
 export interface Architecture {
   format: typeof ARCH_FORMAT;
@@ -28,12 +30,12 @@ export interface Architecture {
   layers: ArchLayer[];
 }
 
-export const LAYER_TYPES = ["linear", "conv2d", "batchnorm2d", "relu", "relu6", "maxpool2d", "avgpool2d", "global_avgpool2d", "flatten", "residual"] as const;
+export const LAYER_TYPES = ["linear", "conv2d", "batchnorm2d", "relu", "relu6", "maxpool2d", "avgpool2d", "global_avgpool2d", "flatten", "residual", "lif", "if", "multistep"] as const;
 
 /** Limits that keep a hostile file from sizing a huge model before anything is checked. */
 export const ARCH_LIMITS = {
   layers: 4096, depth: 8, channels: 1 << 16, kernel: 15, poolKernel: 64, stride: 15, padding: 15, dilation: 15,
-  side: 4096, inputs: 1 << 24, params: 1 << 28, activations: 1 << 26,
+  side: 4096, inputs: 1 << 24, params: 1 << 28, activations: 1 << 26, timesteps: 64,
 } as const;
 
 const NAME_RE = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
@@ -45,7 +47,13 @@ const KEYS: Record<(typeof LAYER_TYPES)[number], readonly string[]> = {
   relu: [], relu6: [], flatten: [], global_avgpool2d: [],
   maxpool2d: ["kernel", "stride", "padding"], avgpool2d: ["kernel", "stride", "padding"],
   residual: ["main", "shortcut", "relu"],
+  lif: ["tau", "v_threshold", "v_reset", "detach_reset", "surrogate", "alpha"],
+  if: ["v_threshold", "v_reset", "detach_reset", "surrogate", "alpha"],
+  multistep: ["timesteps", "layers"],
 };
+
+/** SpikingJelly's defaults: τ = 2, V_th = 1, V_reset = 0 (hard reset), ATan with α = 2 (sigmoid: α = 4). */
+export const NEURON_DEFAULTS = { tau: 2, v_threshold: 1, v_reset: 0, detach_reset: false, surrogate: "atan", alpha: { atan: 2, sigmoid: 4 } } as const;
 
 const fail = (path: string, msg: string) => new ShrinkError("E_ARCH", `${path}: ${msg}`, { param: path });
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
@@ -80,8 +88,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Shape state of the inference: a 4-D activation [C, H, W] or a flat vector. */
-interface Cursor { shape: Shape; flat: boolean }
+/** Shape state of the inference: a 4-D activation [C, H, W] or a flat vector; T the timesteps inside a multistep (0 outside). */
+interface Cursor { shape: Shape; flat: boolean; T?: number }
 
 class Inference {
   readonly names = new Map<string, string>(); // layer name → its path, for duplicates
@@ -97,7 +105,7 @@ class Inference {
     list.forEach((l, i) => {
       const r = this.layer(l, `${path}[${i}]`, cur, `${prefix}${i}`, depth);
       plan.push(r.plan);
-      cur = r.out;
+      cur = { ...r.out, T: input.T };
       this.activations += features(cur.shape);
       if (this.activations > ARCH_LIMITS.activations) throw fail(`${path}[${i}]`, `the model holds more than ${ARCH_LIMITS.activations} activations per sample`);
     });
@@ -189,6 +197,27 @@ class Inference {
       case "flatten":
         if (depth > 0) throw fail(path, "flatten is not allowed inside a residual branch (flatten before or after the block)");
         return { plan: { op: "flatten", name, in: cur.shape }, out: { shape: [features(cur.shape), 1, 1], flat: true } };
+      case "lif": case "if": {
+        if (!cur.T) throw fail(path, `${t} is a spiking neuron: it runs only inside a multistep layer (which sets the timesteps)`);
+        const vth = num(l.v_threshold, `${path}.v_threshold`, NEURON_DEFAULTS.v_threshold, (x) => x > 0 && x <= 1e6, "a number in (0, 1e6]");
+        let vReset: number | null = NEURON_DEFAULTS.v_reset;
+        if (l.v_reset === null) vReset = null;
+        else vReset = num(l.v_reset, `${path}.v_reset`, NEURON_DEFAULTS.v_reset, (x) => x < vth && x >= -1e6, `a number below v_threshold (${vth}), or null for a soft reset`);
+        const tau = t === "lif" ? num(l.tau, `${path}.tau`, NEURON_DEFAULTS.tau, (x) => x > 1 && x <= 1e6, "a number in (1, 1e6]") : 1;
+        const surrogate = l.surrogate ?? NEURON_DEFAULTS.surrogate;
+        if (surrogate !== "atan" && surrogate !== "sigmoid") throw fail(`${path}.surrogate`, `must be "atan" or "sigmoid", got ${show(surrogate)}`);
+        const alpha = num(l.alpha, `${path}.alpha`, NEURON_DEFAULTS.alpha[surrogate], (x) => x > 0 && x <= 1e3, "a number in (0, 1000]");
+        const detachReset = bool(l.detach_reset, `${path}.detach_reset`, NEURON_DEFAULTS.detach_reset);
+        return { plan: { op: t, name, shape: cur.shape, tau, vThreshold: vth, vReset, detachReset, surrogate, alpha }, out: cur };
+      }
+      case "multistep": {
+        if (cur.T) throw fail(path, "multistep layers do not nest");
+        const T = int(l.timesteps, `${path}.timesteps`, 1, ARCH_LIMITS.timesteps);
+        const body = this.layers(l.layers, `${path}.layers`, { ...cur, T }, `${name}.`, depth);
+        this.activations += (T - 1) * this.bodyActivations(body.plan);
+        if (this.activations > ARCH_LIMITS.activations) throw fail(path, `the model holds more than ${ARCH_LIMITS.activations} activations per sample over its ${T} timesteps`);
+        return { plan: { op: "multistep", name, timesteps: T, layers: body.plan, in: cur.shape, out: body.out.shape }, out: { shape: body.out.shape, flat: body.out.flat } };
+      }
       case "residual": {
         if (depth >= ARCH_LIMITS.depth) throw fail(path, `residual blocks nest at most ${ARCH_LIMITS.depth} deep`);
         const main = this.layers(l.main, `${path}.main`, cur, `${name}.main.`, depth + 1);
@@ -208,6 +237,10 @@ class Inference {
         return { plan: { op: "residual", name, main: main.plan, shortcut: shortcut?.plan ?? null, in: cur.shape, out: main.out.shape, relu }, out: main.out };
       }
     }
+  }
+
+  private bodyActivations(plan: LayerPlan[]): number {
+    return plan.reduce((a, p) => a + features(planOut(p)) + subPlans(p).reduce((b, l) => b + this.bodyActivations(l), 0), 0);
   }
 
   private addParams(path: string, n: number): void {
@@ -239,6 +272,7 @@ export function planFromArchitecture(a: unknown): ArchitecturePlan {
   if (!out.flat) throw fail("layers", `the model ends with a ${out.shape.join("×")} activation; it must end in a vector of class scores (flatten or global_avgpool2d, then linear)`);
   if (out.shape[0] < 2) throw fail("layers", `the model ends with ${out.shape[0]} output; a classifier needs at least 2`);
   if (!planTensors(plan).some((t) => !t.buffer)) throw fail("layers", "the model has no conv2d or linear layer (nothing to train)");
+  if (plan.some((p) => p.op === "multistep") && plan.length > 1) throw fail("layers", "a spiking model is one multistep layer holding the whole network (its output is the mean over time of the class scores)");
   return { plan, input: shape, classes: out.shape[0] };
 }
 
@@ -265,6 +299,8 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
   batchnorm2d: { eps: 1e-5, momentum: 0.1 },
   maxpool2d: { padding: 0 }, avgpool2d: { padding: 0 },
   residual: { shortcut: null, relu: true },
+  lif: { tau: 2, v_threshold: 1, v_reset: 0, detach_reset: false, surrogate: "atan" },
+  if: { v_threshold: 1, v_reset: 0, detach_reset: false, surrogate: "atan" },
 };
 
 const samePair = (a: unknown, b: unknown) => JSON.stringify(typeof a === "number" ? [a, a] : a) === JSON.stringify(typeof b === "number" ? [b, b] : b);
@@ -284,7 +320,8 @@ export function canonicalLayers(layers: readonly ArchLayer[]): ArchLayer[] {
       let v = src[k];
       if (v === undefined) continue;
       if (Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && v[0] === v[1]) v = v[0];
-      if (k === "main" || (k === "shortcut" && v !== null)) v = canonicalLayers(v as ArchLayer[]);
+      if (k === "main" || (k === "layers" && t === "multistep") || (k === "shortcut" && v !== null)) v = canonicalLayers(v as ArchLayer[]);
+      if (k === "alpha" && (t === "lif" || t === "if") && v === NEURON_DEFAULTS.alpha[(src.surrogate ?? "atan") as "atan" | "sigmoid"]) continue;
       const d = DEFAULTS[t]?.[k];
       if (d !== undefined && JSON.stringify(v) === JSON.stringify(d)) continue;
       if (k === "stride" && (t === "maxpool2d" || t === "avgpool2d") && samePair(v, src.kernel)) continue;

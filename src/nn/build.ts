@@ -12,8 +12,14 @@ import { Pool2d, GlobalAvgPool } from "./pool.js";
 import { Residual } from "./residual.js";
 import { Sequential } from "./sequential.js";
 import { Workspace } from "./workspace.js";
+import { Neuron } from "./neuron.js";
+import { Multistep } from "./multistep.js";
 
-function buildLayer(e: Engine, p: LayerPlan, maxRows: number, rng: Rng, ws: Workspace, dx: boolean): Layer | null {
+/** Layers whose backward pass reads neither their output nor needs it kept: a neuron after one may store its membrane there. */
+const OUTPUT_FREE_AFTER_FORWARD = new Set(["conv", "bn", "linear", "maxpool", "avgpool", "gap"]);
+
+/** T: timesteps of the enclosing multistep (1 outside one); prev: the plan of the layer before, in the same list. */
+function buildLayer(e: Engine, p: LayerPlan, maxRows: number, rng: Rng, ws: Workspace, dx: boolean, T: number, prev: LayerPlan | undefined): Layer | null {
   switch (p.op) {
     case "conv": return new Conv2d(e, p, maxRows, rng, ws, dx);
     case "bn": return new BatchNorm2d(e, p.name, p.shape, maxRows, { eps: p.eps, momentum: p.momentum });
@@ -23,17 +29,22 @@ function buildLayer(e: Engine, p: LayerPlan, maxRows: number, rng: Rng, ws: Work
     case "flatten": return null; // rows are already C-order vectors
     case "linear": return new Linear(e, p.name, p.in, p.out, maxRows, rng, dx, p.bias);
     case "residual": {
-      const main = new Sequential(buildLayers(e, p.main, maxRows, rng, ws, true), `${p.name}.main`);
-      const sc = p.shortcut?.length ? new Sequential(buildLayers(e, p.shortcut, maxRows, rng, ws, true), `${p.name}.shortcut`) : null;
+      const main = new Sequential(buildLayers(e, p.main, maxRows, rng, ws, true, T), `${p.name}.main`);
+      const sc = p.shortcut?.length ? new Sequential(buildLayers(e, p.shortcut, maxRows, rng, ws, true, T), `${p.name}.shortcut`) : null;
       return new Residual(e, p.name, main, sc, maxRows, p.relu);
+    }
+    case "lif": case "if": return new Neuron(e, p, T, maxRows, prev !== undefined && OUTPUT_FREE_AFTER_FORWARD.has(prev.op));
+    case "multistep": {
+      const body = new Sequential(buildLayers(e, p.layers, maxRows * p.timesteps, rng, ws, dx, p.timesteps), `${p.name}.body`);
+      return new Multistep(e, p.name, body, p.timesteps, maxRows, dx);
     }
   }
 }
 
-function buildLayers(e: Engine, plan: LayerPlan[], maxRows: number, rng: Rng, ws: Workspace, firstNeedsDx: boolean): Layer[] {
+function buildLayers(e: Engine, plan: LayerPlan[], maxRows: number, rng: Rng, ws: Workspace, firstNeedsDx: boolean, T = 1): Layer[] {
   const layers: Layer[] = [];
-  for (const p of plan) {
-    const l = buildLayer(e, p, maxRows, rng, ws, layers.length > 0 || firstNeedsDx);
+  for (const [i, p] of plan.entries()) {
+    const l = buildLayer(e, p, maxRows, rng, ws, layers.length > 0 || firstNeedsDx, T, plan[i - 1]);
     if (l) layers.push(l);
   }
   return layers;

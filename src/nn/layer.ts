@@ -28,12 +28,16 @@ export interface Layer {
   forward(x: number, rows: number): number;
   /**
    * Given dL/dy at dy, fills parameter grads; returns dL/dx (or 0 when !needDx).
-   * Only ReLU may overwrite dy in place (a branch never ends in one), so a
-   * residual block can hand the same dy to both branches.
+   * Only layers marked inPlaceGrad may overwrite dy (Residual copies dy for
+   * a branch that ends in one).
    */
   backward(dy: number, rows: number, needDx: boolean): number;
   free(): void;
   /** Training (batch statistics) or evaluation mode; layers without a mode ignore it. */
   setTraining?(on: boolean): void;
   buffers?(): StateBuffer[];
+  /** True when backward writes dL/dx over dy (ReLU, neurons): a residual block then hands each branch its own copy. */
+  readonly inPlaceGrad?: boolean;
+  /** The layers inside a container (sequential, residual, multistep), for walks such as firing-rate counts. */
+  sublayers?(): Layer[];
 }

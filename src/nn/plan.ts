@@ -35,13 +35,53 @@ export interface LinearPlan { op: "linear"; name: string; in: number; out: numbe
  */
 export interface ResidualPlan { op: "residual"; name: string; main: LayerPlan[]; shortcut: LayerPlan[] | null; in: Shape; out: Shape; relu: boolean }
 
-export type LayerPlan = ConvPlan | BatchNormPlan | ReluPlan | PoolPlan | GapPlan | FlattenPlan | LinearPlan | ResidualPlan;
+/**
+ * A spiking neuron over the enclosing multistep's T timesteps (docs/spiking.md):
+ * LIF (LATS Eq. 44, SpikingJelly's LIFNode with decay_input) or IF (no leak).
+ * vReset null: soft reset by subtraction (SpikingJelly's v_reset=None).
+ */
+export interface NeuronPlan {
+  op: "lif" | "if"; name: string; shape: Shape;
+  tau: number; vThreshold: number; vReset: number | null; detachReset: boolean;
+  surrogate: "atan" | "sigmoid"; alpha: number;
+}
+/**
+ * A multi-step (spiking) network: the input repeated over `timesteps` steps
+ * (direct encoding), `layers` run on T·N rows laid out [T, N], the output the
+ * mean over T (SpikingJelly's out.mean(0)).
+ */
+export interface MultistepPlan { op: "multistep"; name: string; timesteps: number; layers: LayerPlan[]; in: Shape; out: Shape }
+
+export type LayerPlan = ConvPlan | BatchNormPlan | ReluPlan | PoolPlan | GapPlan | FlattenPlan | LinearPlan | ResidualPlan | NeuronPlan | MultistepPlan;
+
+/** The layer lists inside a container (a residual's branches, a multistep's body); none for a plain layer. */
+export function subPlans(p: LayerPlan): LayerPlan[][] {
+  if (p.op === "residual") return p.shortcut ? [p.main, p.shortcut] : [p.main];
+  if (p.op === "multistep") return [p.layers];
+  return [];
+}
+
+/** Every layer of a plan, containers before their contents, in order. */
+export function planLayers(plan: LayerPlan[]): LayerPlan[] {
+  return plan.flatMap((p) => [p, ...subPlans(p).flatMap(planLayers)]);
+}
+
+/** The neurons of a plan (empty for an ANN). */
+export function planNeurons(plan: LayerPlan[]): NeuronPlan[] {
+  return planLayers(plan).filter((p): p is NeuronPlan => p.op === "lif" || p.op === "if");
+}
+
+/** Timesteps of a spiking plan (1 for an ANN). */
+export function planTimesteps(plan: LayerPlan[]): number {
+  const m = planLayers(plan).find((p): p is MultistepPlan => p.op === "multistep");
+  return m ? m.timesteps : 1;
+}
 
 const size = (s: Shape) => s[0] * s[1] * s[2];
 
 export function planOut(p: LayerPlan): Shape {
   switch (p.op) {
-    case "bn": case "relu": case "relu6": return p.shape;
+    case "bn": case "relu": case "relu6": case "lif": case "if": return p.shape;
     case "linear": return [p.out, 1, 1];
     case "gap": return [p.in[0], 1, 1];
     case "flatten": return [size(p.in), 1, 1];
@@ -87,7 +127,7 @@ export function planParamNames(plan: LayerPlan[]): string[] {
       case "conv": return p.bias ? [`${p.name}.weight`, `${p.name}.bias`] : [`${p.name}.weight`];
       case "linear": return p.bias ? [`${p.name}.weight`, `${p.name}.bias`] : [`${p.name}.weight`];
       case "bn": return [`${p.name}.weight`, `${p.name}.bias`];
-      case "residual": return [...planParamNames(p.main), ...planParamNames(p.shortcut ?? [])];
+      case "residual": case "multistep": return subPlans(p).flatMap(planParamNames);
       default: return [];
     }
   });
@@ -110,7 +150,7 @@ export function planTensors(plan: LayerPlan[]): { name: string; shape: number[];
         { name: `${p.name}.running_mean`, shape: [p.shape[0]], buffer: true }, { name: `${p.name}.running_var`, shape: [p.shape[0]], buffer: true },
         { name: `${p.name}.num_batches_tracked`, shape: [], buffer: true },
       ];
-      case "residual": return [...planTensors(p.main), ...planTensors(p.shortcut ?? [])];
+      case "residual": case "multistep": return subPlans(p).flatMap(planTensors);
       default: return [];
     }
   });
@@ -120,8 +160,7 @@ export function planTensors(plan: LayerPlan[]): { name: string; shape: number[];
 export function planWeightNames(plan: LayerPlan[]): string[] {
   return plan.flatMap((p): string[] => {
     if (p.op === "conv" || p.op === "linear") return [`${p.name}.weight`];
-    if (p.op === "residual") return [...planWeightNames(p.main), ...planWeightNames(p.shortcut ?? [])];
-    return [];
+    return subPlans(p).flatMap(planWeightNames);
   });
 }
 
@@ -132,17 +171,17 @@ export function layerMacs(p: LayerPlan): number {
   return 0;
 }
 
-/** Multiply-accumulates of one sample's forward pass (conv and linear layers). */
+/** Multiply-accumulates of one sample's forward pass (conv and linear layers; a multistep body counts T times). */
 export function planMacs(plan: LayerPlan[]): number {
-  return plan.reduce((s, p) => s + (p.op === "residual" ? planMacs(p.main) + planMacs(p.shortcut ?? []) : layerMacs(p)), 0);
+  return plan.reduce((s, p) => s + layerMacs(p) + (p.op === "multistep" ? p.timesteps : 1) * subPlans(p).reduce((a, l) => a + planMacs(l), 0), 0);
 }
 
 /** Every conv of a plan, in order (for benches and reports). */
 export function planConvs(plan: LayerPlan[]): ConvPlan[] {
-  return plan.flatMap((p): ConvPlan[] => p.op === "conv" ? [p] : p.op === "residual" ? [...planConvs(p.main), ...planConvs(p.shortcut ?? [])] : []);
+  return planLayers(plan).filter((p): p is ConvPlan => p.op === "conv");
 }
 
-/** Floats of activation one sample holds across the plan's layer outputs (for batch sizing). */
+/** Floats of activation one sample holds across the plan's layer outputs (for batch sizing; a multistep body T times). */
 export function planActivationFloats(plan: LayerPlan[]): number {
-  return plan.reduce((s, p) => s + (p.op === "residual" ? planActivationFloats(p.main) + planActivationFloats(p.shortcut ?? []) : 0) + size(planOut(p)), 0);
+  return plan.reduce((s, p) => s + (p.op === "multistep" ? p.timesteps : 1) * subPlans(p).reduce((a, l) => a + planActivationFloats(l), 0) + size(planOut(p)), 0);
 }

@@ -8,6 +8,7 @@ export class ReLU implements Layer {
   readonly name: string;
   readonly inFeatures: number;
   readonly outFeatures: number;
+  readonly inPlaceGrad = true;
   private readonly e: Engine;
   private readonly out: Tensor;
   private readonly six: boolean;

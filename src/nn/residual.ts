@@ -1,8 +1,9 @@
 // A residual block: y = relu(main(x) + shortcut(x)) (ResNet BasicBlock) or
-// y = main(x) + shortcut(x) (relu off), the shortcut the identity or a
-// projection. Backward hands the same gradient to
-// both branches (neither overwrites it: only ReLU works in place and no branch
-// ends in one) and sums their input gradients.
+// y = main(x) + shortcut(x) (relu off: an inverted residual, or SEW ResNet's
+// ADD connect function), the shortcut the identity or a projection. Backward
+// hands the same gradient to both branches and sums their input gradients; a
+// branch that ends in a layer working in place on dy (a spiking neuron) runs
+// last, and when both would, the shortcut (or identity) gets its own copy.
 import type { Engine } from "../engine/engine.js";
 import { Tensor } from "../engine/tensor.js";
 import type { Layer, Param, StateBuffer } from "./layer.js";
@@ -19,6 +20,7 @@ export class Residual implements Layer {
   private readonly g: Tensor;
   private readonly dx: Tensor;
   private readonly relu: boolean;
+  private readonly g2: Tensor | null;
 
   constructor(e: Engine, name: string, main: Sequential, shortcut: Sequential | null, maxRows: number, relu = true) {
     this.e = e;
@@ -31,6 +33,11 @@ export class Residual implements Layer {
     this.out = new Tensor(e, [maxRows, this.outFeatures]);
     this.g = new Tensor(e, [maxRows, this.outFeatures]);
     this.dx = new Tensor(e, [maxRows, this.inFeatures]);
+    this.g2 = main.inPlaceGrad && (shortcut === null || shortcut.inPlaceGrad) ? new Tensor(e, [maxRows, this.outFeatures]) : null;
+  }
+
+  sublayers(): Layer[] {
+    return this.shortcut ? [this.main, this.shortcut] : [this.main];
   }
 
   params(): Param[] {
@@ -61,8 +68,20 @@ export class Residual implements Layer {
     // g is the block's own copy: a branch ending in a layer that works in place cannot reach the caller's dy.
     if (this.relu) k.relu_backward(dy, this.out.ptr, this.g.ptr, rows * this.outFeatures);
     else k.copy_f32(this.g.ptr, dy, rows * this.outFeatures);
-    const ds = this.shortcut ? this.shortcut.backward(this.g.ptr, rows, needDx) : this.g.ptr;
-    const dm = this.main.backward(this.g.ptr, rows, needDx);
+    let gs = this.g.ptr;
+    if (this.g2) {
+      k.copy_f32(this.g2.ptr, this.g.ptr, rows * this.outFeatures);
+      gs = this.g2.ptr;
+    }
+    // The main branch first when only the shortcut works in place; otherwise the shortcut first (as before).
+    let ds = 0, dm = 0;
+    if (!this.g2 && this.shortcut?.inPlaceGrad) {
+      dm = this.main.backward(this.g.ptr, rows, needDx);
+      ds = this.shortcut.backward(gs, rows, needDx);
+    } else {
+      ds = this.shortcut ? this.shortcut.backward(gs, rows, needDx) : gs;
+      dm = this.main.backward(this.g.ptr, rows, needDx);
+    }
     if (!needDx) return 0;
     k.add(dm, ds, this.dx.ptr, rows * this.inFeatures);
     return this.dx.ptr;
@@ -72,5 +91,6 @@ export class Residual implements Layer {
     this.main.free();
     this.shortcut?.free();
     for (const t of [this.out, this.g, this.dx]) t.free();
+    this.g2?.free();
   }
 }

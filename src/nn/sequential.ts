@@ -22,6 +22,12 @@ export class Sequential implements Layer {
   get outFeatures(): number {
     return this.layers[this.layers.length - 1].outFeatures;
   }
+  get inPlaceGrad(): boolean {
+    return this.layers[this.layers.length - 1].inPlaceGrad ?? false;
+  }
+  sublayers(): Layer[] {
+    return this.layers;
+  }
   get isTraining(): boolean {
     return this.training;
   }

@@ -11,7 +11,7 @@
 import type { Engine } from "../engine/engine.js";
 import { ShrinkError } from "../engine/errors.js";
 import type { Param } from "../nn/layer.js";
-import type { LayerPlan } from "../nn/plan.js";
+import { subPlans, type LayerPlan } from "../nn/plan.js";
 
 export interface ChannelUnit {
   weight: Param;
@@ -32,7 +32,7 @@ export function channelUnits(plan: LayerPlan[], prunable: Param[], params: Param
       const n = list[i + 1];
       if (n?.op === "bn") follows.set(p.name, n.name);
     }
-    if (p.op === "residual") { walk(p.main); walk(p.shortcut ?? []); }
+    subPlans(p).forEach(walk);
   });
   walk(plan);
   const last = order[order.length - 1];

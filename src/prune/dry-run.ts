@@ -46,6 +46,9 @@ function layerRows(plan: LayerPlan[], out: DryLayer[] = []): DryLayer[] {
       out.push({ name: p.name, op: `residual${p.relu ? "+relu" : ""}`, out: shape, params: 0, macs: 0 });
       layerRows(p.main, out);
       layerRows(p.shortcut ?? [], out);
+    } else if (p.op === "multistep") {
+      out.push({ name: p.name, op: `multistep (T=${p.timesteps})`, out: shape, params: 0, macs: 0 });
+      layerRows(p.layers, out);
     } else {
       const params = planTensors([p]).filter((t) => !t.buffer).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
       out.push({ name: p.name, op: p.op, out: shape, params, macs: layerMacs(p) });

@@ -131,6 +131,17 @@ const FUZZ_GAP: Architecture = {
   layers: [{ type: "conv2d", out_channels: 3, kernel: [3, 1], dilation: 2 }, { type: "global_avgpool2d" }, { type: "linear", out_features: 2 }],
 };
 
+/** A small spiking network: multistep, LIF and IF with their options, a SEW-style residual. */
+const FUZZ_SNN: Architecture = {
+  format: "shrinkwasm-arch/1", input: [1, 6, 6],
+  layers: [{ type: "multistep", name: "snn", timesteps: 3, layers: [
+    { type: "conv2d", name: "c1", out_channels: 2, kernel: 3, padding: 1, bias: false }, { type: "batchnorm2d", name: "bn1" },
+    { type: "lif", name: "sn1", tau: 3, v_reset: null, surrogate: "sigmoid", alpha: 2.5 },
+    { type: "residual", name: "b", relu: false, main: [{ type: "conv2d", name: "b.c", out_channels: 2, kernel: 1 }, { type: "if", name: "b.sn", v_threshold: 0.5, v_reset: -0.1, detach_reset: true }] },
+    { type: "global_avgpool2d", name: "gap" }, { type: "linear", name: "fc", out_features: 2 },
+  ] }],
+};
+
 /** Mutates a JSON document: one value deep in the tree replaced, removed, duplicated or retyped. */
 function mutateJson(r: FuzzRng, seed: Uint8Array): Uint8Array {
   const doc = JSON.parse(new TextDecoder().decode(seed)) as unknown;
@@ -237,7 +248,7 @@ export function parsers(e: Engine): Parser[] {
       run: async (b) => { const s = RunSession.restore(e, b, TINY, TINY, {}, "fuzz.ck"); try { await s.advance(); } finally { await s.dispose(); } },
     },
     {
-      name: "arch-json", seeds: [FUZZ_ARCH, FUZZ_GAP, modelSpec("mlp", [1, 28, 28]).architecture].map((a) => new TextEncoder().encode(JSON.stringify(a))),
+      name: "arch-json", seeds: [FUZZ_ARCH, FUZZ_GAP, FUZZ_SNN, modelSpec("mlp", [1, 28, 28]).architecture].map((a) => new TextEncoder().encode(JSON.stringify(a))),
       mutate: mutateJson, run: (b) => parseArchitecture(new TextDecoder().decode(b), "fuzz.json"),
     },
     {

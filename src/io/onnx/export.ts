@@ -8,7 +8,7 @@
 // Input normalisation goes into metadata_props (docs/onnx.md).
 import type { Engine } from "../../engine/engine.js";
 import { ShrinkError } from "../../engine/errors.js";
-import { modelPlan, type ModelSpec } from "../../nn/models.js";
+import { modelPlan, refuseSpiking, type ModelSpec } from "../../nn/models.js";
 import type { LayerPlan } from "../../nn/plan.js";
 import type { Sequential } from "../../nn/sequential.js";
 import type { Tensor } from "../../engine/tensor.js";
@@ -136,6 +136,7 @@ class Exporter {
         if (p.relu) this.nodes.push({ name: `${p.name}/relu`, opType: "Relu", inputs: [sum], outputs: [y] });
         return { out: y, flat: m.flat };
       }
+      default: throw new ShrinkError("E_MODEL", `ONNX export: layer ${p.name} (${p.op}) has no ONNX form`);
     }
   }
 
@@ -172,6 +173,7 @@ class Exporter {
 
 /** Writes a model as ONNX bytes (web-standard: bytes out). */
 export function exportOnnx(e: Engine, model: Sequential, spec: ModelSpec, o: OnnxExportOptions = {}): Uint8Array {
+  refuseSpiking(spec, "ONNX export");
   const plan = modelPlan(spec);
   const ex = new Exporter(e, model, o.foldBn ?? false);
   const a = spec.architecture;
