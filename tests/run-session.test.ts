@@ -60,6 +60,11 @@ async function sliced(rc: RunConfig, slices: number, train = TRAIN, test = TEST)
 
 const prune = (over: Parameters<typeof pruneConfig>[0]): RunConfig => ({ kind: "prune", config: pruneConfig(over) });
 
+test("a spiking CNN (LIF, T = 3) pruned with sine in 4 slices, each restored into a fresh engine, equals the uninterrupted run bit for bit", async () => {
+  const train = syntheticImageSet(120, 5, 16, 16), test = syntheticImageSet(40, 6, 16, 16);
+  await sliced(prune({ model: "spiking-cnn", width: 0.0625, timesteps: 3, method: "sine", D: 0.05, epochs: 2, batch: 40 }), 4, train, test);
+});
+
 test("10 slices, each restored into a fresh engine, equal the uninterrupted run bit for bit: slats, pgh with early stop, str, gmp", async () => {
   await sliced(prune({ method: "slats", D: 0.05 }), 10);
   await sliced(prune({ method: "pgh", D: 0.05, beta: 0.1, stopPenalty: 0.5 }), 10);

@@ -34,7 +34,8 @@ export class Progress {
   epoch(ev: EpochEvent, extra = ""): void {
     if (this.quiet) return;
     if (this.tty) process.stderr.write("\r\x1b[2K");
-    const test = Number.isNaN(ev.testAccuracy) ? "" : `  test loss ${ev.testLoss.toFixed(4)}  test acc ${ev.testAccuracy.toFixed(4)}`;
+    const test = (Number.isNaN(ev.testAccuracy) ? "" : `  test loss ${ev.testLoss.toFixed(4)}  test acc ${ev.testAccuracy.toFixed(4)}`)
+      + (ev.firingRate === undefined ? "" : `  firing rate ${ev.firingRate.toFixed(4)}`);
     process.stderr.write(
       `epoch ${String(ev.epoch).padStart(String(ev.epochs).length)}/${ev.epochs}  train loss ${ev.trainLoss.toFixed(4)}  acc ${ev.trainAccuracy.toFixed(4)}${test}  lr ${ev.lr.toPrecision(3)}  ${ev.seconds.toFixed(1)} s${extra}\n`,
     );

@@ -1,6 +1,6 @@
 // Run summaries: the --json object and the per-layer table.
 import type { TrainConfig } from "../train/config.js";
-import type { TrainResult } from "../train/trainer.js";
+import type { TrainResult, EpochEvent } from "../train/trainer.js";
 import type { ModelStats } from "../nn/summary.js";
 import type { Progress } from "./progress.js";
 
@@ -17,6 +17,7 @@ export function summaryJson(config: TrainConfig, r: TrainResult, stats: ModelSta
     nonzero: stats.nonzero,
     sparsity: stats.sparsity,
     layers: stats.layers.map((l) => ({ name: l.name, shape: l.shape, params: l.params, nonzero: l.nonzero, sparsity: l.sparsity })),
+    ...(r.final.firingRate === undefined ? {} : { firingRate: r.final.firingRate, firingRates: r.final.firingRates }),
     config,
     ...extra,
   };
@@ -32,3 +33,17 @@ export function printLayerTable(stats: ModelStats, out: Progress): void {
     if (i === 0 || i === rows.length - 2) out.line(w.map((x) => "─".repeat(x)).join("  "));
   }
 }
+
+/** A spiking model's firing rates on the test set, per neuron layer (nothing for an ANN). */
+export function printFiringRates(ev: Pick<EpochEvent, "firingRate" | "firingRates">, out: Progress): void {
+  if (ev.firingRate === undefined || !ev.firingRates) return;
+  const w = Math.max(12, ...ev.firingRates.map((l) => l.name.length));
+  out.line(`${"neuron layer".padEnd(w)}  firing rate`);
+  out.line(`${"─".repeat(w)}  ───────────`);
+  for (const l of ev.firingRates) out.line(`${l.name.padEnd(w)}  ${l.rate.toFixed(4).padStart(11)}`);
+  out.line(`${"─".repeat(w)}  ───────────`);
+  out.line(`${"all".padEnd(w)}  ${ev.firingRate.toFixed(4).padStart(11)}`);
+}
+
+/** ", firing rate 0.1234" for a spiking model's summary line. */
+export const firingNote = (ev: Pick<EpochEvent, "firingRate">): string => ev.firingRate === undefined ? "" : `  firing rate ${ev.firingRate.toFixed(4)}`;

@@ -125,7 +125,7 @@ export function validatePruneConfig(c: PruneConfig): void {
   if (c.threshold === "layer" && c.method !== "str" && c.method !== "gpo") throw new ShrinkError("E_ARG", `threshold: layer: only str and gpo train a threshold per layer; ${c.method} uses one global scheduled threshold`);
   if (c.method === "gpo" && c.grad === "subgradient") throw new ShrinkError("E_ARG", "grad: gpo uses its own gradient ((1 − k)·1[|θ| > d] + k); leave grad unset");
   // Names do not depend on the input shape: any valid one will do.
-  const spec = c.model === "custom" && c.architecture ? specFromArchitecture(c.architecture) : modelSpec(c.model, [1, 32, 32], 10, { width: c.width });
+  const spec = c.model === "custom" && c.architecture ? specFromArchitecture(c.architecture) : modelSpec(c.model, [1, 32, 32], 10, { width: c.width, timesteps: c.timesteps, neuron: c.neuron });
   prunableNames(paramNames(spec), weightNames(spec), c.exclude);
   if (!Number.isFinite(c.sInit)) throw new ShrinkError("E_ARG", `sInit: ${c.sInit} must be a finite number`);
   if (c.pattern !== undefined) parsePattern(c.pattern);

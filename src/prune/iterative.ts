@@ -72,6 +72,9 @@ export interface IterationReport {
   remainingAfter: number;
   prunedAccuracy: number;
   prunedLoss: number;
+  /** Spiking models: the pruned model's test-set firing rate, overall and per neuron layer. */
+  firingRate?: number;
+  firingRates?: { name: string; rate: number }[];
   layers: LayerReport[];
   seconds: number;
 }
@@ -272,6 +275,7 @@ export class IterativePruner implements Stateful {
       iteration: t + 1, d, remainingBefore: d / total, retrainedAccuracy: retrained.accuracy, retrainedLoss: retrained.loss,
       pqi, gini, r: rSum, c: cSum, remainingAfter: keptCount(e, this.globalGroup, masks) / total,
       prunedAccuracy: pruned.accuracy, prunedLoss: pruned.loss, layers, seconds: 0,
+      ...(pruned.firing ? { firingRate: pruned.firing.rate, firingRates: pruned.firing.layers.map(({ name, rate }) => ({ name, rate })) } : {}),
     };
   }
 

@@ -106,7 +106,7 @@ export function pruneJob(e: Engine, c: PruneConfig, train: ImageLabelSet, test: 
       const scratch = e.alloc(1, "i32");
       const r = evaluate(e, session.model, session.testData, 0, scratch);
       e.free(scratch);
-      result.final = { ...result.final, testAccuracy: r.accuracy, testLoss: r.loss };
+      result.final = { ...result.final, testAccuracy: r.accuracy, testLoss: r.loss, ...(r.firing ? { firingRate: r.firing.rate, firingRates: r.firing.layers.map(({ name, rate }) => ({ name, rate })) } : {}) };
       projection = { pattern: c.pattern, cleared, accuracyBefore: before, accuracyAfter: r.accuracy };
     }
     const ts = thresholdState();

@@ -3,7 +3,8 @@
 // name the option, the value and what is allowed.
 import { ShrinkError } from "../engine/errors.js";
 import { LR_SCHEDULES, type LrScheduleKind } from "../optim/lr-schedules.js";
-import { MODEL_NAMES, type ModelName } from "../nn/models.js";
+import { MODEL_NAMES, modelSpec, type ModelName } from "../nn/models.js";
+import type { NeuronOptions } from "../nn/architectures/spiking-cnn.js";
 import { planFromArchitecture, type Architecture } from "../nn/architecture.js";
 import { planConvs } from "../nn/plan.js";
 import { DATASET_NAMES, AUGMENT_KINDS, type DatasetName, type AugmentKind } from "../data/catalog.js";
@@ -13,8 +14,12 @@ export interface TrainConfig {
   model: ModelName | "custom";
   /** The model as an architecture document (docs/model-format.md); model is then "custom". */
   architecture?: Architecture;
-  /** Width multiplier α of mobilenet-v1 (1 for every other model). */
+  /** Width multiplier of mobilenet-v1, spiking-cnn and sew-resnet18 (1 for every other model). */
   width?: number;
+  /** Timesteps T of a spiking model (default 4). */
+  timesteps?: number;
+  /** A spiking model's neurons (default LIF, τ = 2, hard reset to 0, ATan α = 2: docs/spiking.md). */
+  neuron?: NeuronOptions;
   epochs: number;
   batch: number;
   lr: number;
@@ -77,10 +82,12 @@ const hasConv = (a: Architecture) => {
 /**
  * The batch a model trains with when none is asked for: the PQI paper's 250,
  * except ResNet-18, whose activations (about 12 MB per 32×32 image) at 250
- * would not fit wasm32's 4 GiB; it gets 128.
+ * would not fit wasm32's 4 GiB; it gets 128, SEW ResNet-18 (T = 4) 32 and
+ * the spiking CNN 100.
  */
 export function defaultBatch(model: ModelName | "custom"): number {
-  return model === "resnet18" ? 128 : DEFAULT_TRAIN_CONFIG.batch;
+  // Spiking models hold T× their ANN twin's activations (docs/spiking.md): sew-resnet18 at T = 4 as resnet18 at 128.
+  return model === "resnet18" ? 128 : model === "sew-resnet18" ? 32 : model === "spiking-cnn" ? 100 : DEFAULT_TRAIN_CONFIG.batch;
 }
 
 const bad = (opt: string, v: unknown, allowed: string) => new ShrinkError("E_ARG", `${opt}: ${String(v)} is not allowed (${allowed})`);
@@ -89,11 +96,14 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   if (c.model === "custom") {
     if (c.architecture === undefined) throw bad("model", c.model, "custom needs an architecture");
     planFromArchitecture(c.architecture);
-    if (c.width !== undefined && c.width !== 1) throw bad("width", c.width, "width applies to mobilenet-v1 only, not to an architecture");
+    if (c.width !== undefined && c.width !== 1) throw bad("width", c.width, "width applies to a built-in model, not to an architecture");
+    if (c.timesteps !== undefined || (c.neuron && Object.keys(c.neuron).length)) throw bad("timesteps", c.timesteps ?? "neuron options", "an architecture sets its own timesteps and neurons (multistep, lif/if layers)");
   } else if (!(MODEL_NAMES as readonly string[]).includes(c.model)) {
     throw bad("model", c.model, `one of ${MODEL_NAMES.join(", ")}, or custom with an architecture`);
   } else if (c.architecture !== undefined) {
     throw bad("architecture", "given with a built-in model", `set model to "custom" (it was ${c.model})`);
+  } else {
+    modelSpec(c.model, [1, 32, 32], 10, { width: c.width, timesteps: c.timesteps, neuron: c.neuron }); // width, timesteps and neuron options
   }
   if (!Number.isInteger(c.epochs) || c.epochs < 1 || c.epochs > 100000) throw bad("epochs", c.epochs, "an integer from 1 to 100000");
   if (!Number.isInteger(c.batch) || c.batch < 1 || c.batch > 65536) throw bad("batch", c.batch, "an integer from 1 to 65536");

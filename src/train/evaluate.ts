@@ -3,11 +3,14 @@ import type { Engine } from "../engine/engine.js";
 import type { Sequential } from "../nn/sequential.js";
 import type { Batcher } from "../data/batcher.js";
 import { ShrinkError } from "../engine/errors.js";
+import { countSpikes, firingRates, neuronLayers, type FiringRates } from "../nn/firing.js";
 
 export interface EvalResult {
   loss: number;
   accuracy: number;
   samples: number;
+  /** A spiking model's firing rates over this data (absent for an ANN). */
+  firing?: FiringRates;
 }
 
 export function evaluate(e: Engine, model: Sequential, data: Batcher, labelSmoothing = 0, scratch: number): EvalResult {
@@ -15,9 +18,14 @@ export function evaluate(e: Engine, model: Sequential, data: Batcher, labelSmoot
   // Batch norm uses its running statistics here; the caller's mode is restored.
   const wasTraining = model.isTraining;
   model.setTraining(false);
+  const spiking = neuronLayers(model).length > 0;
+  if (spiking) countSpikes(model, true);
   try {
-    return evaluateBatches(e, model, data, labelSmoothing, scratch);
+    const r = evaluateBatches(e, model, data, labelSmoothing, scratch);
+    const firing = spiking ? firingRates(model) : null;
+    return firing ? { ...r, firing } : r;
   } finally {
+    if (spiking) countSpikes(model, false);
     model.setTraining(wasTraining);
   }
 }

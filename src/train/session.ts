@@ -51,7 +51,7 @@ export interface InitWeights {
 /** The spec a config trains: its architecture document, or the built-in model sized to the data. */
 export function sessionSpec(config: TrainConfig, data: Pick<ImageLabelSet, "channels" | "height" | "width" | "numClasses">): ModelSpec {
   const shape: [number, number, number] = [data.channels ?? 1, data.height, data.width];
-  if (!config.architecture) return modelSpec(config.model, shape, data.numClasses, { width: config.width });
+  if (!config.architecture) return modelSpec(config.model, shape, data.numClasses, { width: config.width, timesteps: config.timesteps, neuron: config.neuron });
   const spec = specFromArchitecture(config.architecture);
   if (spec.inputs !== shape[0] * shape[1] * shape[2] || (spec.input[1] !== 1 || spec.input[2] !== 1) && spec.input.join() !== shape.join()) {
     throw new ShrinkError("E_DATA_SHAPE", `architecture: its input is ${spec.input.join("×")} but the data's images are ${shape.join("×")}`, { param: "architecture" });

@@ -37,6 +37,9 @@ export interface EpochEvent {
   testAccuracy: number;
   seconds: number;
   samplesPerSecond: number;
+  /** Spiking models: the test set's firing rate, spikes / (neurons × T × samples), overall and per neuron layer. */
+  firingRate?: number;
+  firingRates?: { name: string; rate: number }[];
 }
 
 export interface TrainHooks {
@@ -144,6 +147,7 @@ export async function train(
       const event: EpochEvent = {
         epoch: epoch + 1, epochs: o.epochs, lr: c.lr, trainLoss: c.lossSum / c.seen, trainAccuracy: c.correct / c.seen,
         testLoss: ev.loss, testAccuracy: ev.accuracy, seconds: (now() - te) / 1000, samplesPerSecond: (c.seen - seen0) / trainSeconds,
+        ...(ev.firing ? { firingRate: ev.firing.rate, firingRates: ev.firing.layers.map(({ name, rate }) => ({ name, rate })) } : {}),
       };
       c.events.push(event);
       await hooks.onEpoch?.(event);

@@ -11,7 +11,7 @@ import { evaluate } from "../../train/evaluate.js";
 import { modelStats } from "../../nn/summary.js";
 import { ShrinkError } from "../../engine/errors.js";
 import { Progress } from "../progress.js";
-import { printLayerTable } from "../report.js";
+import { printLayerTable, printFiringRates, firingNote } from "../report.js";
 
 export const OPTIONS: OptSpecs = {
   arch: { type: "string", arg: "FILE", help: "The model's architecture (.json or .onnx), for a plain PyTorch state_dict without shrink's metadata" },
@@ -48,11 +48,14 @@ export async function evalCommand(argv: string[]): Promise<void> {
     if (spec.classes !== t.numClasses) throw new ShrinkError("E_MODEL_FILE", `${file}: model gives ${spec.classes} class scores but the data has ${t.numClasses} classes`);
     const r = evaluate(e, model, b, 0, scratch);
     const stats = modelStats(e, model);
-    const out = { model: file, arch: spec.arch, testAccuracy: r.accuracy, testLoss: r.loss, samples: r.samples, params: stats.params, nonzero: stats.nonzero, sparsity: stats.sparsity, layers: stats.layers };
+    const out = { model: file, arch: spec.arch, testAccuracy: r.accuracy, testLoss: r.loss, samples: r.samples, params: stats.params, nonzero: stats.nonzero, sparsity: stats.sparsity, layers: stats.layers,
+      ...(r.firing ? { firingRate: r.firing.rate, firingRates: r.firing.layers } : {}) };
     if (p.opts.json) process.stdout.write(JSON.stringify(out) + "\n");
     else {
       printLayerTable(stats, progress);
-      process.stdout.write(`test accuracy ${r.accuracy.toFixed(4)}  test loss ${r.loss.toFixed(4)}  (${r.samples} images)\n`);
+      const fr = r.firing ? { firingRate: r.firing.rate, firingRates: r.firing.layers } : {};
+      printFiringRates(fr, progress);
+      process.stdout.write(`test accuracy ${r.accuracy.toFixed(4)}  test loss ${r.loss.toFixed(4)}${firingNote(fr)}  (${r.samples} images)\n`);
     }
   } finally {
     e.free(scratch);

@@ -83,8 +83,9 @@ export async function inspectCommand(argv: string[]): Promise<void> {
     const rows = scopeGroups(params, "layer").map((g, i) => ({ ...row(g, params[i].value.shape.slice()),
       pattern: params[i].kind === "weight" ? satisfiesPattern(e, params[i], pat) : null }));
     const overall = { ...row(scopeGroups(params, "global")[0], null), name: "overall", pattern: null as boolean | null };
+    const firing = savedFiring(metadata);
     if (a.opts.json) {
-      process.stdout.write(JSON.stringify({ file, p, q, pattern: patternName, tensors: rows, overall, skipped, metadata: { arch: metadata.arch, format: metadata.format },
+      process.stdout.write(JSON.stringify({ file, p, q, pattern: patternName, tensors: rows, overall, skipped, metadata: { arch: metadata.arch, format: metadata.format }, ...(firing ? { firing } : {}),
         definitions: { pqi: "PQ Index of the tensor as it is (zeros included, d = params)", gini: "Gini index as it is", remaining: "over the nonzero entries (d = nonzero): pqi, gini, and the PQI-bound r of Eq. 4 with eta_r = 0" } }) + "\n");
       return;
     }
@@ -97,10 +98,23 @@ export async function inspectCommand(argv: string[]): Promise<void> {
     const out = [line(table[0]), w.map((x) => "─".repeat(x)).join("  "), ...table.slice(1, -1).map(line), w.map((x) => "─".repeat(x)).join("  "), line(table[table.length - 1])];
     out.push(`PQI, Gini: the tensor as it is (zeros included); rem.: over the nonzero entries; bound r: Eq. 4 (η_r = 0) on those; ${patternName}: at most ${pat.n} nonzeros in every ${pat.m} consecutive input weights`);
     if (skipped.length) out.push(`skipped (not F32/F16/BF16): ${skipped.join(", ")}`);
+    if (firing) out.push(`firing rate on the test set when saved: ${firing.rate.toFixed(4)} (${firing.layers.map((l) => `${l.name} ${l.rate.toFixed(4)}`).join(", ")}); shrink eval measures it again`);
     if (rows.some((r) => r.remaining.pqi === null)) out.push("n/a: the index is undefined where no nonzero entry remains");
     process.stdout.write(out.join("\n") + "\n");
   } finally {
     for (const m of masks.values()) e.free(m);
     for (const prm of params) prm.value.free();
+  }
+}
+
+/** A spiking model's firing rates as its file's metrics recorded them (test set, at save time), or null. */
+function savedFiring(metadata: Record<string, string>): { rate: number; layers: { name: string; rate: number }[] } | null {
+  try {
+    const m = JSON.parse(metadata.metrics ?? "null") as { firingRate?: unknown; firingRates?: unknown } | null;
+    if (!m || typeof m.firingRate !== "number" || !Array.isArray(m.firingRates)) return null;
+    const layers = m.firingRates.filter((l): l is { name: string; rate: number } => typeof l?.name === "string" && typeof l?.rate === "number");
+    return { rate: m.firingRate, layers };
+  } catch {
+    return null; // metrics are informative only; a file without them is still a model
   }
 }

@@ -10,7 +10,7 @@ import { encodeModel } from "../../io/model-file.js";
 import { writeFileAtomic } from "../atomic-write.js";
 import type { Progress } from "../progress.js";
 import { JsonlLog } from "../jsonl-log.js";
-import { printLayerTable } from "../report.js";
+import { printLayerTable, printFiringRates, firingNote } from "../report.js";
 
 const f = (x: number | null, d = 4) => (x === null ? "n/a" : x.toFixed(d));
 
@@ -45,18 +45,20 @@ export async function reportIterative(run: IterativeRun, cfg: PruneConfig, cli: 
   progress.line("per layer after the last iteration (remaining before its pruning, PQI, Gini):");
   for (const l of last.layers) progress.line(`  ${l.name.padEnd(12)} ${String(l.params).padStart(7)}  remaining ${(100 * l.remaining).toFixed(2).padStart(6)}%  PQI ${f(l.pqi)}  Gini ${f(l.gini)}`);
   printLayerTable(run.stats, progress);
+  printFiringRates(last, progress);
+  const fr = last.firingRate === undefined ? {} : { firingRate: last.firingRate, firingRates: last.firingRates };
   const summary = {
     method: cfg.method, scope: cfg.scope, iterations: run.iterations, params: run.stats.params, nonzero: run.stats.nonzero,
     sparsity: run.stats.sparsity, layers: run.stats.layers, remaining: last.remainingAfter, testAccuracy: last.prunedAccuracy,
-    retrainedAccuracy: last.retrainedAccuracy, seconds: run.iterations.reduce((t, r) => t + r.seconds, 0), config: cfg, dataSource: data.source, lastLayers,
+    retrainedAccuracy: last.retrainedAccuracy, seconds: run.iterations.reduce((t, r) => t + r.seconds, 0), config: cfg, dataSource: data.source, lastLayers, ...fr,
   };
   if (cli.out !== undefined) {
     await writeFileAtomic(cli.out, encodeModel(run.model, run.spec, {
       training: cli.training, recipe: cli.recipe, pruning: { method: cfg.method, scope: cfg.scope, iterations: cfg.iterations, p: cfg.p, q: cfg.q, layers: run.stats.layers.map((l) => ({ name: l.name, sparsity: l.sparsity })) },
-      metrics: { remaining: last.remainingAfter, testAccuracy: last.prunedAccuracy },
+      metrics: { remaining: last.remainingAfter, testAccuracy: last.prunedAccuracy, ...fr },
     }));
     progress.line(`saved ${cli.out}`);
   }
   if (json) process.stdout.write(JSON.stringify(summary) + "\n");
-  else process.stdout.write(`remaining ${(100 * last.remainingAfter).toFixed(2)}% after ${run.iterations.length} iterations  test accuracy ${last.prunedAccuracy.toFixed(4)} (pruned model; retrained before pruning ${last.retrainedAccuracy.toFixed(4)})\n`);
+  else process.stdout.write(`remaining ${(100 * last.remainingAfter).toFixed(2)}% after ${run.iterations.length} iterations  test accuracy ${last.prunedAccuracy.toFixed(4)} (pruned model; retrained before pruning ${last.retrainedAccuracy.toFixed(4)})${firingNote(last)}\n`);
 }

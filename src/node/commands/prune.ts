@@ -9,7 +9,7 @@ import { encodeModel } from "../../io/model-file.js";
 import { writeFileAtomic } from "../atomic-write.js";
 import { Progress } from "../progress.js";
 import { JsonlLog } from "../jsonl-log.js";
-import { summaryJson, printLayerTable } from "../report.js";
+import { summaryJson, printLayerTable, printFiringRates, firingNote } from "../report.js";
 import { ShrinkError } from "../../engine/errors.js";
 import { SCOPES } from "../../prune/scopes.js";
 import { SOFT_THRESHOLD_METHODS } from "../../prune/soft-threshold.js";
@@ -210,6 +210,7 @@ async function searchCommand(e: Engine, cfg: PruneConfig, data: LoadedDataset, c
 async function reportPrune(run: PruneRun, cfg: PruneConfig, cli: CliRun, data: LoadedDataset, progress: Progress, json: boolean, search?: Omit<DSearch, "run">): Promise<void> {
   const stats = run.stats;
   printLayerTable(stats, progress);
+  printFiringRates(run.result.final, progress);
   if (run.projection) progress.line(`pattern ${run.projection.pattern}: the final weights projected (${run.projection.cleared} more zeros), test accuracy ${run.projection.accuracyBefore.toFixed(4)} → ${run.projection.accuracyAfter.toFixed(4)}`);
   const summary = {
     ...summaryJson(cli.training, run.result, stats, { dataSource: data.source, trainSamples: data.train.count }),
@@ -224,5 +225,5 @@ async function reportPrune(run: PruneRun, cfg: PruneConfig, cli: CliRun, data: L
     progress.line(`saved ${cli.out}`);
   }
   if (json) process.stdout.write(JSON.stringify(summary) + "\n");
-  else process.stdout.write(`sparsity ${(100 * run.sparsity).toFixed(2)}% of prunable weights  test accuracy ${summary.testAccuracy.toFixed(4)}  (${summary.seconds.toFixed(1)} s)\n`);
+  else process.stdout.write(`sparsity ${(100 * run.sparsity).toFixed(2)}% of prunable weights  test accuracy ${summary.testAccuracy.toFixed(4)}${firingNote(run.result.final)}  (${summary.seconds.toFixed(1)} s)\n`);
 }

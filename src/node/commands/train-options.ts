@@ -9,12 +9,19 @@ import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/catalog.js";
 import { CHECKPOINT_OPTIONS } from "../checkpointing.js";
 
 export const TRAIN_OPTIONS: OptSpecs = {
-  model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear, mlp (in-128-256-K), cnn (conv 64-128-256-512), resnet18, mobilenet-v1" },
+  model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear, mlp (in-128-256-K), cnn (conv 64-128-256-512), resnet18, mobilenet-v1; spiking: spiking-cnn (cnn with LIF neurons), sew-resnet18 (SEW ResNet-18, ADD)" },
   arch: { type: "string", arg: "FILE", help: "Your own model instead of --model: an architecture file (.json, docs/model-format.md) or an ONNX model (.onnx, its weights too)" },
   init: { type: "string", arg: "FILE", help: "Start from these weights: a PyTorch state_dict in safetensors (F32/F16/BF16), checked like load_state_dict(strict=True)" },
-  width: { type: "number", arg: "X", help: "mobilenet-v1 width multiplier α (default 1)" },
+  width: { type: "number", arg: "X", help: "Width multiplier of mobilenet-v1, spiking-cnn and sew-resnet18 (default 1; channels ⌊X·c⌋)" },
+  timesteps: { type: "int", arg: "T", help: "Spiking models: timesteps T (default 4); the image is repeated over T steps, the logits averaged" },
+  neuron: { type: "enum", values: ["lif", "if"], help: "Spiking models: neuron (default lif: τ = 2, V_th = 1, hard reset to 0)" },
+  tau: { type: "number", arg: "X", help: "Spiking models: LIF membrane time constant τ (default 2)" },
+  "soft-reset": { type: "bool", help: "Spiking models: reset by subtracting V_th instead of to 0" },
+  "detach-reset": { type: "bool", help: "Spiking models: no gradient through the reset (SpikingJelly's detach_reset)" },
+  surrogate: { type: "enum", values: ["atan", "sigmoid"], help: "Spiking models: surrogate gradient of the spike (default atan, α = 2; sigmoid α = 4)" },
+  "surrogate-alpha": { type: "number", arg: "X", help: "Spiking models: the surrogate's α" },
   epochs: { type: "int", arg: "N", default: D.epochs, help: "Training epochs" },
-  batch: { type: "int", arg: "N", help: `Mini-batch size (default ${D.batch}; 128 for resnet18)` },
+  batch: { type: "int", arg: "N", help: `Mini-batch size (default ${D.batch}; 128 for resnet18, 100 for spiking-cnn, 32 for sew-resnet18)` },
   lr: { type: "number", arg: "X", default: D.lr, help: "Initial learning rate" },
   momentum: { type: "number", arg: "X", default: D.momentum, help: "SGD momentum" },
   nesterov: { type: "bool", default: D.nesterov, help: "Nesterov momentum (default on; --no-nesterov turns it off)" },
@@ -49,6 +56,7 @@ export function trainConfigFrom(p: Parsed, architecture?: Architecture): TrainCo
     model,
     architecture,
     width: o.width as number | undefined,
+    ...spikingOptions(o),
     epochs: o.epochs as number,
     batch: (o.batch as number | undefined) ?? defaultBatch(model),
     lr: o.lr as number,
@@ -66,4 +74,19 @@ export function trainConfigFrom(p: Parsed, architecture?: Architecture): TrainCo
     dataset: o.dataset as TrainConfig["dataset"],
     augment: o.augment as TrainConfig["augment"],
   };
+}
+
+/** The spiking options given (none for an ANN: modelSpec then refuses them). */
+function spikingOptions(o: Parsed["opts"]): Pick<TrainConfig, "timesteps" | "neuron"> {
+  const neuron: NonNullable<TrainConfig["neuron"]> = {};
+  if (o.neuron !== undefined) neuron.kind = o.neuron as "lif" | "if";
+  if (o.tau !== undefined) neuron.tau = o.tau as number;
+  if (o.softReset) neuron.v_reset = null;
+  if (o.detachReset) neuron.detach_reset = true;
+  if (o.surrogate !== undefined) neuron.surrogate = o.surrogate as "atan" | "sigmoid";
+  if (o.surrogateAlpha !== undefined) neuron.alpha = o.surrogateAlpha as number;
+  const out: Pick<TrainConfig, "timesteps" | "neuron"> = {};
+  if (o.timesteps !== undefined) out.timesteps = o.timesteps as number;
+  if (Object.keys(neuron).length) out.neuron = neuron;
+  return out;
 }

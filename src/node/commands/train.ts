@@ -15,7 +15,7 @@ import { writeFileAtomic } from "../atomic-write.js";
 import { Progress } from "../progress.js";
 import { ShrinkError } from "../../engine/errors.js";
 import { JsonlLog } from "../jsonl-log.js";
-import { summaryJson, printLayerTable } from "../report.js";
+import { summaryJson, printLayerTable, printFiringRates, firingNote } from "../report.js";
 import { checkOutputs, checkNotInput } from "../output-paths.js";
 import { readArchitecture, readInit } from "../model-input.js";
 import { dryRun } from "../../prune/dry-run.js";
@@ -95,14 +95,17 @@ async function runTrain(e: Engine, data: LoadedDataset, cli: CliRun, start: Driv
     const out = session.outcome!;
     if (out.kind !== "train") return;
     const st = stats();
-    if (!json) printLayerTable(st, progress);
+    if (!json) {
+      printLayerTable(st, progress);
+      printFiringRates(out.result.final, progress);
+    }
     const summary = summaryJson(cli.training, out.result, st, { dataSource: data.source, trainSamples: data.train.count });
     if (cli.out !== undefined) {
       await writeFileAtomic(cli.out, encodeModel(session.model, session.spec, { training: cli.training, metrics: summary, recipe: cli.recipe }));
       progress.line(`saved ${cli.out}`);
     }
     if (json) process.stdout.write(JSON.stringify(summary) + "\n");
-    else process.stdout.write(`test accuracy ${summary.testAccuracy.toFixed(4)}  test loss ${summary.testLoss.toFixed(4)}  (${summary.seconds.toFixed(1)} s)\n`);
+    else process.stdout.write(`test accuracy ${summary.testAccuracy.toFixed(4)}  test loss ${summary.testLoss.toFixed(4)}${firingNote(out.result.final)}  (${summary.seconds.toFixed(1)} s)\n`);
   } finally {
     await session.dispose();
   }
