@@ -95,7 +95,23 @@ try {
     check(sap.iterations === 3 && sap.remaining.every((r, i) => i === 0 || r < sap.remaining[i - 1]), `SAP: ${sap.iterations} iterations charted, remaining ${sap.remaining.map((r) => (100 * r).toFixed(1) + "%").join(" → ")}`);
     if (shots) await page.screenshot({ path: join(ROOT, "docs", "img", "studio-sap.png"), fullPage: true });
 
-    // 3. Your own model and data, dropped on the page: a shrinkwasm model file and four raw IDX files.
+    // 3. A target sparsity on S-LATS: pilot runs search D, as the CLI's search does.
+    await page.evaluate(() => delete document.body.dataset.done);
+    await setForm(page, { method: "slats", epochs: EPOCHS });
+    await page.fill('[name="D"]', "0.1");
+    await page.fill('[name="targetSparsity"]', "0.9");
+    await runToEnd(page);
+    const found = await core.findDForSparsity(engine, { ...core.DEFAULT_TRAIN_CONFIG, ...core.DEFAULT_PRUNE, model: "mlp", method: "slats", D: 0.1, targetSparsity: 0.9, epochs: EPOCHS, lr: 0.1, batch: 250, seed: 0, exclude: [], dataset: "fashion-mnist" }, train, test);
+    const searched = await page.evaluate(() => ({ result: window.studioResult, pilots: [...document.querySelectorAll("#pilots li")].map((li) => li.textContent), epochs: window.studio.data.epoch[2] }));
+    const [searchDl] = await Promise.all([page.waitForEvent("download"), page.click("#dl-model")]);
+    const searchedModel = core.decodeSafetensors(new Uint8Array(readFileSync(await searchDl.path())), "searched").tensors;
+    const searchDiffer = found.run.model.params().filter((p) => { const t = searchedModel.get(p.name); return !t || Buffer.compare(Buffer.from(p.value.toArray().buffer), Buffer.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))) !== 0; }).map((p) => p.name);
+    check(searched.result.search?.D === found.D && searched.pilots.length === found.pilots.length && Math.abs(searched.result.sparsity - 0.9) <= 0.01 && searchDiffer.length === 0 && searched.epochs.at(-1) === found.run.sparsity,
+      `target sparsity 0.9 on S-LATS: ${searched.pilots.length} pilots (${searched.pilots.join("; ")}), D ${searched.result.search?.D} (Node ${found.D}), sparsity ${(100 * searched.result.sparsity).toFixed(2)}%; the model equals Node's findDForSparsity bit for bit${searchDiffer.length ? `; differ: ${searchDiffer.join(", ")}` : ""}; the charts show the chosen pilot`);
+    if (shots) await page.screenshot({ path: join(ROOT, "docs", "img", "studio-target.png"), fullPage: true });
+    found.run.dispose();
+
+    // 4. Your own model and data, dropped on the page: a shrinkwasm model file and four raw IDX files.
     await page.evaluate(() => delete document.body.dataset.done);
     const dropped = await droppedInputs();
     await page.evaluate((files) => {
@@ -106,13 +122,14 @@ try {
     await page.waitForFunction(() => document.querySelector("#model-file").textContent.includes("own.safetensors"));
     await setForm(page, { method: "slats", epochs: 2, batch: 50 });
     await page.fill('[name="D"]', "0.05");
+    await page.fill('[name="targetSparsity"]', "");
     await runToEnd(page);
     const [ownDl] = await Promise.all([page.waitForEvent("download"), page.click("#dl-model")]);
     const own = core.decodeSafetensors(new Uint8Array(readFileSync(await ownDl.path())), "own").tensors;
     const ownDiffer = [...dropped.want].filter(([k, v]) => { const t = own.get(k); return !t || Buffer.compare(Buffer.from(v), Buffer.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))) !== 0; }).map(([k]) => k);
     check(ownDiffer.length === 0 && own.size === dropped.want.size, `a dropped model file and dropped IDX files: the run equals Node's RunSession on the same architecture, weights and data bit for bit (${own.size} tensors)${ownDiffer.length ? `; differ: ${ownDiffer.join(", ")}` : ""}`);
 
-    // 4. Stop: a long run stopped early still gives its model.
+    // 5. Stop: a long run stopped early still gives its model.
     await page.evaluate(() => delete document.body.dataset.done);
     await setForm(page, { method: "slats", epochs: 3000 }); // the dropped 300 images: 18,000 short steps
     await page.click("#run");

@@ -45,7 +45,7 @@ export { makeThresholdSchedule, impliedPenalty, THRESHOLD_SCHEDULERS, type Thres
 export { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type SoftThresholdOptions } from "./prune/soft-threshold.js";
 export { validatePruneConfig, checkMethodFields, methodFields, defaultD, CONV_DEFAULT_D, PRUNE_METHODS, PRUNE_FIELDS, DEFAULT_PRUNE, type PruneConfig, type PruneMethod } from "./prune/config.js";
 export { runPrune, pruneJob, type PruneRun, type PruneJob } from "./prune/run.js";
-export { findDForSparsity, type DSearch } from "./prune/search.js";
+export { findDForSparsity, DSearcher, searchesD, type DSearch, type Pilot } from "./prune/search.js";
 export { runIterativePrune, iterativeJob, type IterativeRun, type IterativeJob } from "./prune/run-iterative.js";
 export { RunSession, type RunConfig, type RunOutcome, type RunHooks } from "./prune/run-session.js";
 export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, type DecodedCheckpoint } from "./io/checkpoint.js";

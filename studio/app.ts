@@ -42,13 +42,17 @@ for (const m of ["train", ...PRUNE_METHODS]) field("method").append(new Option(M
 
 function methodFieldsFor(method: string): string[] {
   if (method === "train") return [];
-  return (methodFields(method as PruneMethod) as readonly string[]).filter((f) => FIELD_INPUTS[f] && !(f === "targetSparsity" && method !== "magnitude" && method !== "gmp"));
+  return (methodFields(method as PruneMethod) as readonly string[]).filter((f) => FIELD_INPUTS[f]);
 }
+
+/** magnitude and gmp prune to the target itself; on a scheduled soft-threshold method it is optional and pilot runs search D for it. */
+const targetIsSearch = (method: string) => method !== "magnitude" && method !== "gmp";
 
 function renderMethodFields(): void {
   const box = $("#method-fields");
   box.replaceChildren(...methodFieldsFor(field("method").value).map((f) => {
-    const spec = FIELD_INPUTS[f]!;
+    const search = f === "targetSparsity" && targetIsSearch(field("method").value);
+    const spec = search ? { label: "Target sparsity (optional: pilot runs search D)", value: NaN, step: "any" } : FIELD_INPUTS[f]!;
     const label = document.createElement("label");
     const input = Object.assign(document.createElement("input"), { name: f, type: "number", step: spec.step ?? "any" });
     if (!Number.isNaN(spec.value)) input.value = String(spec.value);
@@ -182,6 +186,8 @@ form.addEventListener("submit", (ev) => {
   $("#error").textContent = "";
   $("#summary").textContent = "";
   $("#downloads").hidden = true;
+  $("#pilots").replaceChildren();
+  pilotMessages = [];
   let run: RunConfig;
   try {
     run = runConfig();
@@ -208,14 +214,26 @@ function push(arr: number[][], ...vals: number[]): void {
   vals.forEach((v, i) => arr[i].push(v));
 }
 
-function onMessage(m: FromWorker): void {
+/** A D search's messages per pilot, so the charts can show the pilot that became the result. */
+let pilotMessages: FromWorker[][] = [];
+
+function onMessage(m: FromWorker, replay = false): void {
   if (!charts && m.type !== "started" && m.type !== "error") return;
+  if (!replay && m.type === "started" && m.pilot === 1) { pilotMessages = []; $("#pilots").replaceChildren(); }
+  if (!replay && m.type === "started" && m.pilot !== null) pilotMessages.push([]);
+  if (!replay && pilotMessages.length && (m.type === "started" || m.type === "batch" || m.type === "epoch")) pilotMessages.at(-1)!.push(m);
   switch (m.type) {
     case "started":
       resetCharts(m.layers, m.iterative);
-      $("#status").textContent = `running: ${m.dataLine}, ${m.totalSteps} steps`;
+      $("#status").textContent = `${m.pilot !== null ? `pilot ${m.pilot} (D ${m.D!.toPrecision(4)}): ` : "running: "}${m.dataLine}, ${m.totalSteps} steps`;
       ($("#progress") as HTMLProgressElement).max = m.totalSteps;
       break;
+    case "pilot": {
+      const li = document.createElement("li");
+      li.textContent = `D ${m.D.toPrecision(5)} → sparsity ${(100 * m.sparsity).toFixed(2)}%, test accuracy ${m.testAccuracy.toFixed(4)}`;
+      $("#pilots").append(li);
+      break;
+    }
     case "batch":
       push(data.loss, m.step, m.loss, m.accuracy);
       charts!.loss.setData(data.loss as uPlot.AlignedData);
@@ -248,6 +266,12 @@ function onMessage(m: FromWorker): void {
     case "done": {
       setRunning(false);
       $("#status").textContent = m.stopped ? "stopped" : "done";
+      if (m.search) {
+        // The result is the closest pilot: its charts replace the last pilot's.
+        if (m.search.best !== pilotMessages.length) for (const r of pilotMessages[m.search.best - 1] ?? []) onMessage(r, true);
+        $("#pilots").children[m.search.best - 1]?.classList.add("best");
+        $("#status").textContent = `done: D ${m.search.D.toPrecision(5)} found in ${m.search.pilots} pilot runs (pilot ${m.search.best} is the result)`;
+      }
       $("#summary").textContent = `${m.stopped ? "stopped: " : ""}sparsity ${(100 * m.sparsity).toFixed(2)}%, test accuracy ${m.testAccuracy.toFixed(4)}, ${Math.round(m.samplesPerSecond).toLocaleString("en-US")} samples/s, ${m.seconds.toFixed(1)} s`;
       for (const u of urls.splice(0)) URL.revokeObjectURL(u);
       const link = (id: string, bytes: Uint8Array | string | null) => {
@@ -264,7 +288,7 @@ function onMessage(m: FromWorker): void {
       link("#dl-log", m.files.log);
       $("#downloads").hidden = false;
       document.body.dataset.done = "1";
-      (window as unknown as { studioResult: unknown }).studioResult = { sparsity: m.sparsity, testAccuracy: m.testAccuracy, samplesPerSecond: m.samplesPerSecond, stopped: m.stopped };
+      (window as unknown as { studioResult: unknown }).studioResult = { sparsity: m.sparsity, testAccuracy: m.testAccuracy, samplesPerSecond: m.samplesPerSecond, stopped: m.stopped, search: m.search };
       break;
     }
     case "error":

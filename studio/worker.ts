@@ -5,7 +5,9 @@
 // safetensors, as a sparse file and as ONNX, and the run log.
 import { Engine } from "../src/engine/engine.js";
 import { ShrinkError } from "../src/engine/errors.js";
-import { RunSession } from "../src/prune/run-session.js";
+import { RunSession, type RunConfig, type RunOutcome } from "../src/prune/run-session.js";
+import { DSearcher, searchesD } from "../src/prune/search.js";
+import { defaultD, type PruneConfig } from "../src/prune/config.js";
 import { loadImageLabelPair, type ImageLabelSet } from "../src/data/idx.js";
 import { parseCifar, CIFAR_FILES } from "../src/data/cifar.js";
 import { encodeModel, decodeModelTensors, specFromMetadata } from "../src/io/model-file.js";
@@ -63,23 +65,13 @@ function modelInput(e: Engine, f: NamedFile): { architecture: NonNullable<import
   return { architecture: spec.architecture, init: { tensors, source: f.name } };
 }
 
-async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
-  const t0 = performance.now();
-  const engine = await Engine.create(new URL("./shrinkwasm.wasm", import.meta.url));
-  const { train, test, line } = await dataset(m.data === "embedded" ? await embedded() : m.data);
-  const run = m.run;
-  let init: InitWeights | undefined;
-  if (m.model) {
-    const dropped = modelInput(engine, m.model);
-    run.config = { ...run.config, model: "custom", architecture: dropped.architecture };
-    init = dropped.init;
-  }
-  const method = run.kind === "prune" ? run.config.method : null;
-  const soft = method !== null && (SOFT_THRESHOLD_METHODS as readonly string[]).includes(method);
-  const iterative = method !== null && (ITERATIVE_METHODS as readonly string[]).includes(method);
-  const log: string[] = [];
+interface Pass { session: RunSession; done: boolean; samplesPerSecond: number; trainSeconds: number }
+
+/** One run (or one pilot of a D search) as a RunSession in slices, reporting for the charts and the log. */
+async function runPass(engine: Engine, run: RunConfig, sets: { train: ImageLabelSet; test: ImageLabelSet; line: string }, init: InitWeights | undefined,
+  kind: { soft: boolean; iterative: boolean }, log: string[], pilot: number | null, sliceSteps: number): Promise<Pass> {
   let lastBatch = 0, samples = 0, trainSeconds = 0;
-  const session = RunSession.start(engine, run, train, test, {
+  const session: RunSession = RunSession.start(engine, run, sets.train, sets.test, {
     init,
     onBatch: (ev) => {
       samples = ev.samplesPerSecond; // per epoch so far
@@ -95,10 +87,10 @@ async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
       const weightLayers = stats.layers.filter((l) => l.name.endsWith("weight") && l.shape.length > 1);
       const msg: FromWorker = {
         type: "epoch", epoch: ev.epoch, iteration: ev.iteration ?? null, testAccuracy: ev.testAccuracy, testLoss: ev.testLoss, trainLoss: ev.trainLoss,
-        sparsity: st?.sparsity ?? stats.sparsity, threshold: st && soft ? st.threshold : null, mu: st && soft ? st.mu : null,
+        sparsity: st?.sparsity ?? stats.sparsity, threshold: st && kind.soft ? st.threshold : null, mu: st && kind.soft ? st.mu : null,
         layers: weightLayers.map((l) => ({ name: l.name, sparsity: l.sparsity })), histogram: absHistogram(engine, weights, 60),
       };
-      log.push(JSON.stringify({ ...ev, ...(st ?? {}) }));
+      log.push(JSON.stringify({ ...(pilot ? { pilot } : {}), ...ev, ...(st ?? {}) })); // as the CLI's JSONL: pilot records carry their number
       post(msg);
     },
     onIteration: (r) => {
@@ -106,14 +98,66 @@ async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
       post({ type: "iteration", iteration: r.iteration, remaining: r.remainingAfter, pqi: r.pqi, gini: r.gini, prunedAccuracy: r.prunedAccuracy, retrainedAccuracy: r.retrainedAccuracy });
     },
   });
-  post({ type: "started", totalSteps: session.progress().totalSteps, layers: session.model.params().filter((p) => p.kind === "weight").map((p) => p.name), dataLine: line, soft, iterative });
+  const D = run.kind === "prune" ? run.config.D ?? null : null;
+  post({ type: "started", totalSteps: session.progress().totalSteps, layers: session.model.params().filter((p) => p.kind === "weight").map((p) => p.name), dataLine: sets.line, ...kind, pilot, D });
   let done = false;
-  while (!done && !stopRequested) done = await session.advance({ steps: m.sliceSteps });
+  while (!done && !stopRequested) done = await session.advance({ steps: sliceSteps });
+  return { session, done, samplesPerSecond: trainSeconds > 0 ? samples : 0, trainSeconds };
+}
+
+async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
+  const t0 = performance.now();
+  const engine = await Engine.create(new URL("./shrinkwasm.wasm", import.meta.url));
+  const sets = await dataset(m.data === "embedded" ? await embedded() : m.data);
+  const run = m.run;
+  let init: InitWeights | undefined;
+  if (m.model) {
+    const dropped = modelInput(engine, m.model);
+    run.config = { ...run.config, model: "custom", architecture: dropped.architecture };
+    init = dropped.init;
+  }
+  const method = run.kind === "prune" ? run.config.method : null;
+  const kind = { soft: method !== null && (SOFT_THRESHOLD_METHODS as readonly string[]).includes(method), iterative: method !== null && (ITERATIVE_METHODS as readonly string[]).includes(method) };
+  const log: string[] = [];
+  // A target sparsity on a scheduled soft-threshold method: pilot runs find D
+  // (DSearcher, the CLI's search), each stoppable; the closest pilot is the result.
+  const search = run.kind === "prune" && searchesD(run.config) ? new DSearcher(engine, run.config.targetSparsity!, run.config.D ?? defaultD(run.config.model)) : null;
+  let result: Pass;
+  if (!search) result = await runPass(engine, run, sets, init, kind, log, null, m.sliceSteps);
+  else {
+    let best: Pass | null = null;
+    for (;;) {
+      const i = search.pilots.length;
+      const config = { ...(run.config as PruneConfig), D: search.D, targetSparsity: undefined };
+      const pass = await runPass(engine, { kind: "prune", config }, sets, init, kind, log, i + 1, m.sliceSteps);
+      if (!pass.done) { // stopped: the interrupted pilot is what there is
+        await best?.session.dispose();
+        result = pass;
+        break;
+      }
+      const out = pass.session.outcome as Extract<RunOutcome, { kind: "prune" }>;
+      const more = search.record({ sparsity: out.run.sparsity, testAccuracy: out.run.result.final.testAccuracy, seconds: out.run.result.seconds });
+      post({ type: "pilot", pilot: i + 1, D: search.pilots[i].D, sparsity: out.run.sparsity, testAccuracy: out.run.result.final.testAccuracy, line: search.line(i) });
+      if (search.best === i) { await best?.session.dispose(); best = pass; } else await pass.session.dispose();
+      if (!more) {
+        try {
+          search.check();
+        } catch (err) {
+          await best!.session.dispose();
+          throw err;
+        }
+        result = best!;
+        (run.config as PruneConfig).D = search.pilots[search.best].D; // the model file records the D found
+        break;
+      }
+    }
+  }
+  const { session, done } = result;
   const out = session.outcome;
   const final = out?.kind === "prune" ? { sparsity: out.run.sparsity, acc: out.run.result.final.testAccuracy }
     : out?.kind === "iterative" ? { sparsity: 1 - out.run.iterations.at(-1)!.remainingAfter, acc: out.run.iterations.at(-1)!.prunedAccuracy }
     : out?.kind === "train" ? { sparsity: 0, acc: out.result.final.testAccuracy } : { sparsity: modelStats(engine, session.model).sparsity, acc: NaN };
-  const extra = { training: run.config, studio: { stopped: !done } };
+  const extra = { training: run.config, studio: { stopped: !done, ...(search ? { search: { target: search.target, pilots: search.pilots } } : {}) } };
   const model = encodeModel(session.model, session.spec, extra);
   const sparse = encodeModel(session.model, session.spec, extra, { sparse: {} });
   let onnx: Uint8Array | null = null;
@@ -123,7 +167,8 @@ async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
     onnx = null; // a model ONNX cannot express: the other formats still download
   }
   await session.dispose();
-  post({ type: "done", stopped: !done, sparsity: final.sparsity, testAccuracy: final.acc, samplesPerSecond: trainSeconds > 0 ? samples : 0, seconds: (performance.now() - t0) / 1000,
+  post({ type: "done", stopped: !done, sparsity: final.sparsity, testAccuracy: final.acc, samplesPerSecond: result.samplesPerSecond, seconds: (performance.now() - t0) / 1000,
+    search: search && done ? { D: search.pilots[search.best].D, best: search.best + 1, pilots: search.pilots.length } : null,
     files: { model, sparse, onnx, log: log.join("\n") + "\n" } }, [model.buffer, sparse.buffer, ...(onnx ? [onnx.buffer] : [])]);
 }
 

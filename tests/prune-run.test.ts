@@ -12,7 +12,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runPrune, type PruneRun } from "../src/prune/run.ts";
-import { findDForSparsity } from "../src/prune/search.ts";
+import { findDForSparsity, DSearcher, searchesD } from "../src/prune/search.ts";
 import type { PruneConfig } from "../src/prune/config.ts";
 import { SoftThresholdOptimizer } from "../src/prune/soft-threshold.ts";
 import { MagnitudeOneShot } from "../src/prune/magnitude.ts";
@@ -353,6 +353,35 @@ test("MagnitudeOneShot: the mask holds the smallest |w| and stays zero through m
     opt.free();
     model.free();
   }
+});
+
+test("DSearcher on a closed-form curve s(D) = D/(D + 0.05): doubles to bracket, then regula falsi lands within 0.5 points", async () => {
+  const e = await engine();
+  const curve = (D: number) => D / (D + 0.05); // target 0.7 at D* = 0.11667
+  const s = new DSearcher(e, 0.7, 0.02);
+  const Ds: number[] = [];
+  for (let more = true; more;) {
+    Ds.push(s.D);
+    more = s.record({ sparsity: curve(s.D), testAccuracy: 0.5, seconds: 0 });
+  }
+  // 0.02 → 0.04 → 0.08 → 0.16 (both sides now), then regula falsi on log D.
+  assert.deepEqual(Ds.slice(0, 4).map((D) => +D.toPrecision(12)), [0.02, 0.04, 0.08, 0.16]);
+  assert.ok(Ds.length <= 10, `${Ds.length} pilots`);
+  const best = s.pilots[s.best];
+  assert.ok(Math.abs(best.sparsity - 0.7) <= 0.005, `closest ${best.sparsity}`);
+  for (const p of s.pilots) assert.ok(Math.abs(p.sparsity - 0.7) >= Math.abs(best.sparsity - 0.7));
+  assert.equal(best, s.pilots.at(-1), "the search stops at the first pilot within 0.5 points");
+  assert.doesNotThrow(() => s.check());
+  assert.match(s.line(0), /^target-sparsity: pilot 1: D 0\.020000 → sparsity 28\.57%$/);
+  // Out of pilots before one point: check() names the closest.
+  const short = new DSearcher(e, 0.7, 0.02, 2);
+  assert.equal(short.record({ sparsity: curve(0.02), testAccuracy: 0, seconds: 0 }), true);
+  assert.equal(short.record({ sparsity: curve(0.04), testAccuracy: 0, seconds: 0 }), false);
+  assert.throws(() => short.check(), (err: unknown) => err instanceof ShrinkError && /targetSparsity 0\.7: no D within one point after 2 pilot runs \(closest: D 0\.040000 → 44\.44%\)/.test(err.message));
+  assert.throws(() => new DSearcher(e, 1.5, 0.1), /targetSparsity: 1\.5 must be in \(0, 1\)/);
+  assert.equal(searchesD(pruneConfig({ method: "slats", targetSparsity: 0.9 })), true);
+  assert.equal(searchesD(pruneConfig({ method: "gmp", targetSparsity: 0.9 })), false);
+  assert.equal(searchesD(pruneConfig({ method: "slats" })), false);
 });
 
 test("findDForSparsity: target 0.7 lands within 0.01 and reports its pilots", async () => {

@@ -14,50 +14,93 @@ export interface DSearch {
   run: PruneRun;
 }
 
+export type Pilot = DSearch["pilots"][number];
+
+/** A target sparsity on a scheduled soft-threshold method means pilot runs search D (magnitude and gmp take the target itself). */
+export const searchesD = (c: PruneConfig): boolean => c.targetSparsity !== undefined && c.method !== "magnitude" && c.method !== "gmp";
+
+/**
+ * The search's state, one pilot at a time, so a caller that runs its pilots
+ * itself (the studio's worker, in stoppable slices) takes the same D's as
+ * findDForSparsity: bracket by doubling/halving D, then regula falsi
+ * (Illinois) on log D, which converges in a few runs because sparsity is
+ * smooth and increasing in log D. Done at the first pilot within 0.5 points
+ * of the target, or after maxPilots.
+ */
+export class DSearcher {
+  readonly pilots: Pilot[] = [];
+  /** The index in pilots of the one closest to the target so far (-1 before the first). */
+  best = -1;
+  /** The D of the next pilot. */
+  D: number;
+  private x: number;
+  private lo: { x: number; f: number } | null = null; // log D with sparsity below target
+  private hi: { x: number; f: number } | null = null; // log D with sparsity above target
+  private side = 0;
+
+  constructor(private readonly e: Engine, readonly target: number, D0: number, readonly maxPilots = 10) {
+    if (!(target > 0 && target < 1)) throw new ShrinkError("E_ARG", `targetSparsity: ${target} must be in (0, 1)`);
+    this.D = D0;
+    this.x = e.k.log_f64(D0);
+  }
+
+  /** Records the pilot run at this.D; true while another pilot is needed (at the new this.D). */
+  record(r: Omit<Pilot, "D">): boolean {
+    const f = r.sparsity - this.target;
+    this.pilots.push({ D: this.D, ...r });
+    if (this.best < 0 || Math.abs(f) < Math.abs(this.pilots[this.best].sparsity - this.target)) this.best = this.pilots.length - 1;
+    if (Math.abs(f) <= 0.005 || this.pilots.length >= this.maxPilots) return false;
+    const { x } = this;
+    if (f < 0) { if (this.side === -1 && this.hi) this.hi.f /= 2; this.lo = { x, f }; this.side = -1; }
+    else { if (this.side === 1 && this.lo) this.lo.f /= 2; this.hi = { x, f }; this.side = 1; }
+    const { lo, hi } = this;
+    if (lo && hi) this.x = lo.x + (hi.x - lo.x) * (-lo.f / (hi.f - lo.f)); // regula falsi (Illinois)
+    else this.x += f < 0 ? Math.LN2 : -Math.LN2;
+    this.D = this.e.k.exp_f64(this.x);
+    return true;
+  }
+
+  /** One line per pilot, as the CLI prints them. */
+  line(i: number): string {
+    const p = this.pilots[i];
+    return `target-sparsity: pilot ${i + 1}: D ${p.D.toPrecision(5)} → sparsity ${(100 * p.sparsity).toFixed(2)}%`;
+  }
+
+  /** Throws E_TARGET unless the closest pilot is within one point of the target. */
+  check(): void {
+    const b = this.pilots[this.best];
+    if (!b || Math.abs(b.sparsity - this.target) > 0.01) {
+      throw new ShrinkError("E_TARGET", `targetSparsity ${this.target}: no D within one point after ${this.pilots.length} pilot runs` +
+        (b ? ` (closest: D ${b.D.toPrecision(5)} → ${(100 * b.sparsity).toFixed(2)}%)` : ""));
+    }
+  }
+}
+
 /**
  * Finds D for a target sparsity with full-length pilot runs of the same
  * configuration (sparsity depends on the whole trajectory, so shortened pilots
- * mislead): bracket by doubling/halving D, then regula falsi (Illinois) on
- * log D, which converges in a few runs because sparsity is smooth and
- * increasing in log D. Stops at the first pilot within 0.5 points of the
- * target; that pilot is the result, so the cost is the pilots alone
- * (typically 3–6 training runs).
+ * mislead), chosen by DSearcher. The closest pilot is the result, so the cost
+ * is the pilots alone (typically 3–6 training runs).
  */
 export async function findDForSparsity(e: Engine, c: PruneConfig, train: ImageLabelSet, test: ImageLabelSet,
   o: { hooks?: (pilot: number) => PruneHooks; log?: (s: string) => void; maxPilots?: number } = {}): Promise<DSearch> {
   validatePruneConfig(c);
   if (c.targetSparsity === undefined) throw new ShrinkError("E_ARG", "targetSparsity: missing");
-  const target = c.targetSparsity;
   const t0 = performance.now();
-  const pilots: DSearch["pilots"] = [];
-  let lo: { x: number; f: number } | null = null; // log D with sparsity below target
-  let hi: { x: number; f: number } | null = null; // log D with sparsity above target
-  let side = 0;
-  let D = c.D ?? defaultD(c.model);
-  let x = e.k.log_f64(D);
-  const maxPilots = o.maxPilots ?? 10;
-  let best: { run: PruneRun; err: number } | null = null;
-  for (let i = 0; i < maxPilots; i++) {
-    const run = await runPrune(e, { ...c, D, targetSparsity: undefined }, train, test, o.hooks?.(i + 1) ?? {});
-    const f = run.sparsity - target;
-    pilots.push({ D, sparsity: run.sparsity, testAccuracy: run.result.final.testAccuracy, seconds: run.result.seconds });
-    o.log?.(`target-sparsity: pilot ${i + 1}: D ${D.toPrecision(5)} → sparsity ${(100 * run.sparsity).toFixed(2)}%`);
-    if (!best || Math.abs(f) < best.err) {
-      best?.run.dispose();
-      best = { run, err: Math.abs(f) };
-    } else run.dispose();
-    if (Math.abs(f) <= 0.005) break;
-    if (f < 0) { if (side === -1 && hi) hi.f /= 2; lo = { x, f }; side = -1; }
-    else { if (side === 1 && lo) lo.f /= 2; hi = { x, f }; side = 1; }
-    if (lo && hi) x = lo.x + (hi.x - lo.x) * (-lo.f / (hi.f - lo.f)); // regula falsi (Illinois)
-    else x += f < 0 ? Math.LN2 : -Math.LN2;
-    D = e.k.exp_f64(x);
+  const s = new DSearcher(e, c.targetSparsity, c.D ?? defaultD(c.model), o.maxPilots);
+  let best: PruneRun | null = null;
+  for (let more = true; more;) {
+    const i = s.pilots.length;
+    const run = await runPrune(e, { ...c, D: s.D, targetSparsity: undefined }, train, test, o.hooks?.(i + 1) ?? {});
+    more = s.record({ sparsity: run.sparsity, testAccuracy: run.result.final.testAccuracy, seconds: run.result.seconds });
+    o.log?.(s.line(i));
+    if (s.best === i) { best?.dispose(); best = run; } else run.dispose();
   }
-  if (!best || best.err > 0.01) {
-    const closest = pilots.reduce((a, b) => (Math.abs(a.sparsity - target) <= Math.abs(b.sparsity - target) ? a : b));
-    best?.run.dispose();
-    throw new ShrinkError("E_TARGET", `targetSparsity ${target}: no D within one point after ${pilots.length} pilot runs (closest: D ${closest.D.toPrecision(5)} → ${(100 * closest.sparsity).toFixed(2)}%)`);
+  try {
+    s.check();
+  } catch (err) {
+    best?.dispose();
+    throw err;
   }
-  return { D: best.run.D!, pilots, seconds: (performance.now() - t0) / 1000, run: best.run };
+  return { D: best!.D!, pilots: s.pilots, seconds: (performance.now() - t0) / 1000, run: best! };
 }
-

@@ -28,7 +28,7 @@ import { applyRecipeFile, recipeOf } from "../recipe.js";
 import { dryRunText } from "../dry-run-report.js";
 import { PRUNE_METHODS, PRUNE_FIELDS, DEFAULT_PRUNE, CONV_DEFAULT_D, validatePruneConfig, checkMethodFields, methodFields, type PruneConfig } from "../../prune/config.js";
 import type { PruneHooks, PruneRun } from "../../prune/run.js";
-import { findDForSparsity, type DSearch } from "../../prune/search.js";
+import { findDForSparsity, searchesD, type DSearch } from "../../prune/search.js";
 
 export const OPTIONS: OptSpecs = {
   method: { type: "enum", values: PRUNE_METHODS, default: DEFAULT_PRUNE.method, help: "Pruning method (soft-threshold schedulers, str, gpo, or the magnitude baseline)" },
@@ -109,7 +109,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   };
   checkMethodFields(cfg.method, p.given);
   validatePruneConfig(cfg); // before any output, so a bad option is the only line
-  const search = cfg.targetSparsity !== undefined && cfg.method !== "magnitude" && cfg.method !== "gmp";
+  const search = searchesD(cfg);
   checkCheckpointOptions(p);
   if (o.checkpoint !== undefined && search) {
     throw new ShrinkError("E_ARG", "--checkpoint: a --target-sparsity search runs pilot runs before the run itself; give the D it finds with --D to checkpoint that run");
