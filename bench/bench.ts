@@ -1,7 +1,9 @@
-// npm run bench [-- --json] [-- --quick] [-- --sparse-only]
+// npm run bench [-- --json] [-- --quick] [-- --sparse-only] [-- --threads-only] [-- --threads 1,2,4]
 // GEMM GFLOP/s at the MLP's training shapes and at 256/512/1024 square, beside a
-// plain-JS GEMM in the same process; MLP training steps/s at batch 250.
-// Figures are recorded in docs/performance.md.
+// plain-JS GEMM in the same process; MLP training steps/s at batch 250; every
+// section on one thread (the single-threaded build), then the threads section:
+// the same steps on the single build and the threaded build at 1 and 2 (or the
+// --threads list) threads, interleaved. Figures are recorded in docs/performance.md.
 import { loadEngine } from "../src/node/index";
 import { Rng } from "../src/engine/rng";
 import { buildModel, modelSpec } from "../src/nn/models";
@@ -14,14 +16,43 @@ import { SoftThresholdOptimizer } from "../src/prune/soft-threshold";
 import { prunableParams } from "../src/prune/prunable";
 import { convRates, convStrategies, cnnImagesPerSecond } from "./conv";
 import { sparseInference } from "./sparse";
+import { threadCases } from "./threads";
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const asJson = args.has("--json");
 const quick = args.has("--quick");
 const log = (s: string) => { if (!asJson) console.log(s); };
 
-const e = await loadEngine();
+const e = await loadEngine(undefined, { threads: 1 }); // the single-threaded build
 const rng = new Rng(e, 1);
+
+async function threadsSection() {
+  const ti = argv.indexOf("--threads");
+  const counts = ti >= 0 ? argv[ti + 1].split(",").map(Number) : [1, 2];
+  const engines = [e];
+  for (const n of counts) {
+    const t = await loadEngine(undefined, { threads: Math.max(n, 2), onNotice: (l) => { throw new Error(l); } });
+    if (n === 1) t.k.par_set_threads(1); // the threaded build's own one-thread path
+    engines.push(t);
+  }
+  const cases = threadCases(engines, quick ? 2 : 6);
+  const head = ["single build", ...counts.map((n) => `threads ${n}`)];
+  log(`\nThreads (interleaved rounds, best of each; the same weights on every engine checked)`);
+  log(`  ${"case".padEnd(38)} ${head.map((h) => h.padStart(13)).join("")}  ${counts.slice(1).map((n) => `${n} vs 1`.padStart(8)).join("")}  same bits`);
+  for (const c of cases) {
+    const one = c.rates[1];
+    log(`  ${(c.name + ` (${c.unit})`).padEnd(38)} ${c.rates.map((r) => r.toFixed(1).padStart(13)).join("")}  ${c.rates.slice(2).map((r) => `${(r / one).toFixed(2)}×`.padStart(8)).join("")}  ${c.sameBits ? "yes" : "NO"}`);
+  }
+  for (const t of engines.slice(1)) t.dispose();
+  return { counts, cases };
+}
+
+if (args.has("--threads-only")) {
+  const th = await threadsSection();
+  if (asJson) console.log(JSON.stringify({ threads: th }));
+  process.exit(0);
+}
 
 async function sparseSection() {
   const sp = await sparseInference(e, quick);
@@ -170,10 +201,11 @@ const cnnStep = cnnImagesPerSecond(e, rng, 250, quick ? 2 : 5);
 log(`\ncnn training (28×28×1, batch 250, forward + backward + SGD): ${cnnStep.imagesPerSecond.toFixed(1)} images/s (${cnnStep.msPerStep.toFixed(0)} ms/step)`);
 
 const sparse = await sparseSection();
+const threads = await threadsSection();
 
 if (asJson) {
   console.log(JSON.stringify({
-    sparse,
+    sparse, threads,
     gemm: { square, mlp, ref512 }, mlpStep: { batch, stepsPerSecond, msPerStep: stepSeconds * 1e3, effectiveGflops: stepFlops / stepSeconds / 1e9, gemmShare: gemmSeconds / stepSeconds },
     pruneStep: { denseMs: denseBest * 1e3, slatsMs: pruneBest * 1e3, overhead },
     conv: { ref512: ref512conv, ref512rounds, layers: conv, cnnConvGflops: cnnGflops, cnnConvShare: cnnGflops / ref512conv, strategies }, cnnTraining: cnnStep,

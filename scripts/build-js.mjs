@@ -61,5 +61,6 @@ if (mode === "--tests") {
   mkdirSync("dist/studio/data", { recursive: true });
   for (const f of ["index.html", "style.css"]) copyFileSync(join("studio", f), join("dist/studio", f));
   copyFileSync("build/shrinkwasm.wasm", "dist/studio/shrinkwasm.wasm");
+  copyFileSync("build/shrinkwasm.threads.wasm", "dist/studio/shrinkwasm.threads.wasm");
   for (const f of readdirSync("data").filter((f) => f.endsWith(".gz"))) copyFileSync(join("data", f), join("dist/studio/data", f));
 }

@@ -112,11 +112,16 @@ for (const [name, go] of RUNTIMES) {
     rows.push([name, { error: String(err.message ?? err) }, "–"]);
   }
 }
-console.log("| runtime | SHA-256 of the final weights | sparsity | seconds |");
-console.log("| --- | --- | --- | --- |");
-for (const [name, r, s] of rows) console.log(`| ${name} | ${r.error ? `FAILED: ${r.error}` : r.sha256} | ${r.sparsity ?? "–"} | ${s} |`);
-const hashes = new Set(rows.map(([, r]) => r.sha256 ?? "error"));
-const ok = hashes.size === 1 && !hashes.has("error") && rows.length === (only ? rows.length : 7);
+console.log("| runtime | SHA-256 of the final weights, 1 thread | threads | SHA-256 with them | sparsity | seconds |");
+console.log("| --- | --- | --- | --- | --- | --- |");
+for (const [name, r, s] of rows) {
+  console.log(`| ${name} | ${r.error ? `FAILED: ${r.error}` : r.sha256} | ${r.threads ?? "–"}${r.notice ? ` (${r.notice})` : ""} | ${r.sha256Threads ?? "–"} | ${r.sparsity ?? "–"} | ${s} |`);
+}
+const hashes = new Set(rows.flatMap(([, r]) => [r.sha256 ?? "error", r.sha256Threads ?? "error"]));
+// Threads where the runtime has them: everywhere but workerd (no Workers) and a page's main thread (may not block).
+const THREADED = ["node-esm", "node-cjs", "deno", "bun", "chromium-worker"];
+const threadsOk = rows.every(([name, r]) => r.error || (THREADED.includes(name) ? r.threads === 2 : r.threads === 1 && Boolean(r.notice)));
+const ok = hashes.size === 1 && !hashes.has("error") && threadsOk && rows.length === (only ? rows.length : 7);
 console.log(ok ? `all ${rows.length} runtimes: one SHA-256` : "runtimes disagree or failed");
 
 // The examples, as written (the README shows them), on the embedded data: each prints the same line.

@@ -73,6 +73,9 @@ try {
     check(counts.steps >= EPOCHS && counts.epochs === EPOCHS && counts.layers === 3 && counts.third === EPOCHS && counts.hist === 60,
       `charts hold data: ${counts.steps} step points, ${counts.epochs} epochs, ${counts.layers} layers, ${counts.third} threshold points, ${counts.hist} histogram bins`);
     const result = await page.evaluate(() => window.studioResult);
+    const running = await page.evaluate(() => document.body.dataset.running);
+    const cores = Math.min(8, await page.evaluate(() => navigator.hardwareConcurrency));
+    check(running.endsWith(`, ${cores} thread${cores > 1 ? "s" : ""}`) && (await page.evaluate(() => crossOriginIsolated)), `the studio runs on the page's cores, cross-origin isolated: "${running}"`);
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#dl-model")]);
     const bytes = new Uint8Array(readFileSync(await download.path()));
     const got = core.decodeSafetensors(bytes, "studio download").tensors;

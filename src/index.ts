@@ -1,5 +1,6 @@
 // shrinkwasm core: web-standard only (no node: imports), for every JS runtime.
-export { Engine, type WasmSource, type DType } from "./engine/engine.js";
+export { Engine, type WasmSource, type DType, type EngineOptions } from "./engine/engine.js";
+export { defaultThreads, threadsUnavailable, webSpawn, MAX_THREADS, type SpawnThread, type ThreadInit, type ThreadHandle } from "./engine/threads.js";
 export type { KernelExports } from "./engine/exports.js";
 export { Tensor } from "./engine/tensor.js";
 export { Rng } from "./engine/rng.js";

@@ -225,6 +225,7 @@ function onMessage(m: FromWorker, replay = false): void {
   switch (m.type) {
     case "started":
       resetCharts(m.layers, m.iterative);
+      document.body.dataset.running = m.dataLine;
       $("#status").textContent = `${m.pilot !== null ? `pilot ${m.pilot} (D ${m.D!.toPrecision(4)}): ` : "running: "}${m.dataLine}, ${m.totalSteps} steps`;
       ($("#progress") as HTMLProgressElement).max = m.totalSteps;
       break;

@@ -7,7 +7,8 @@ export interface NamedFile {
 }
 
 export type ToWorker =
-  | { type: "start"; run: RunConfig; data: NamedFile[] | "embedded"; model: NamedFile | null; sliceSteps: number }
+  /** threads: the engine's thread count (default: the cores, at most 8). */
+  | { type: "start"; run: RunConfig; data: NamedFile[] | "embedded"; model: NamedFile | null; sliceSteps: number; threads?: number }
   | { type: "stop" };
 
 export interface LayerPoint {

@@ -4,6 +4,7 @@
 // iteration for the charts; at the end (or on stop) it encodes the model as
 // safetensors, as a sparse file and as ONNX, and the run log.
 import { Engine } from "../src/engine/engine.js";
+import { defaultThreads } from "../src/engine/threads.js";
 import { ShrinkError } from "../src/engine/errors.js";
 import { RunSession, type RunConfig, type RunOutcome } from "../src/prune/run-session.js";
 import { DSearcher, searchesD } from "../src/prune/search.js";
@@ -20,6 +21,7 @@ import { ITERATIVE_METHODS } from "../src/prune/iterative.js";
 import type { InitWeights } from "../src/train/session.js";
 import type { FromWorker, ToWorker, NamedFile } from "./protocol.js";
 
+let threadsLine = "";
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 let stopRequested = false;
 
@@ -99,7 +101,7 @@ async function runPass(engine: Engine, run: RunConfig, sets: { train: ImageLabel
     },
   });
   const D = run.kind === "prune" ? run.config.D ?? null : null;
-  post({ type: "started", totalSteps: session.progress().totalSteps, layers: session.model.params().filter((p) => p.kind === "weight").map((p) => p.name), dataLine: sets.line, ...kind, pilot, D });
+  post({ type: "started", totalSteps: session.progress().totalSteps, layers: session.model.params().filter((p) => p.kind === "weight").map((p) => p.name), dataLine: `${sets.line}, ${threadsLine}`, ...kind, pilot, D });
   let done = false;
   while (!done && !stopRequested) done = await session.advance({ steps: sliceSteps });
   return { session, done, samplesPerSecond: trainSeconds > 0 ? samples : 0, trainSeconds };
@@ -107,7 +109,10 @@ async function runPass(engine: Engine, run: RunConfig, sets: { train: ImageLabel
 
 async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
   const t0 = performance.now();
-  const engine = await Engine.create(new URL("./shrinkwasm.wasm", import.meta.url));
+  // Threads where the page is cross-origin isolated (shrink studio sends COOP/COEP); else one, with the reason in the status line.
+  let notice = "";
+  const engine = await Engine.create(new URL("./shrinkwasm.wasm", import.meta.url), { threads: m.threads ?? defaultThreads(), onNotice: (line) => (notice = line) });
+  threadsLine = notice ? `1 thread (${notice})` : `${engine.threads} thread${engine.threads > 1 ? "s" : ""}`;
   const sets = await dataset(m.data === "embedded" ? await embedded() : m.data);
   const run = m.run;
   let init: InitWeights | undefined;
@@ -167,6 +172,7 @@ async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
     onnx = null; // a model ONNX cannot express: the other formats still download
   }
   await session.dispose();
+  engine.dispose();
   post({ type: "done", stopped: !done, sparsity: final.sparsity, testAccuracy: final.acc, samplesPerSecond: result.samplesPerSecond, seconds: (performance.now() - t0) / 1000,
     search: search && done ? { D: search.pilots[search.best].D, best: search.best + 1, pilots: search.pilots.length } : null,
     files: { model, sparse, onnx, log: log.join("\n") + "\n" } }, [model.buffer, sparse.buffer, ...(onnx ? [onnx.buffer] : [])]);

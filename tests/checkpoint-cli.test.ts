@@ -97,7 +97,7 @@ test("checkpoint options are checked before any work, and a resumed run keeps it
   assert.equal(err("prune", "--resume", model), `shrink prune: ${model}: not a shrinkwasm checkpoint (metadata format is "shrinkwasm/1", expected "shrinkwasm-checkpoint/1")`);
   const ck = join(TMP, "slats-kill.ck");
   assert.equal(err("prune", "--resume", ck, "--lr", "0.5"),
-    "shrink prune: --lr: a resumed run keeps the recipe it started with (only --data-dir, --out, --log, --checkpoint, --checkpoint-every, --json and --quiet may be given with --resume)");
+    "shrink prune: --lr: a resumed run keeps the recipe it started with (only --data-dir, --out, --log, --checkpoint, --checkpoint-every, --threads, --json and --quiet may be given with --resume)");
   assert.equal(err("train", "--resume", ck), `shrink train: ${ck}: a checkpoint of shrink prune, not of shrink train`);
   assert.match(err("prune", "--resume", ck, "--data-dir", "data")!, /^shrink prune: .*slats-kill\.ck: the run trained on 200 training and 50 test images of 1×28×28 in 10 classes, but this data is 10000 training and 10000 test images/);
 });

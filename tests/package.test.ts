@@ -36,7 +36,7 @@ test("attw: '.', './node' and './wasm' resolve with types under node16 (ESM) and
   const attw = run(bin("attw"), [pack(), "--profile", "esm-only", "--format", "json"]);
   const report = JSON.parse(attw.stdout) as { analysis: { problems: unknown[]; entrypoints: Record<string, unknown> } };
   assert.deepEqual(report.analysis.problems.filter((p) => !/node10|node16-cjs/.test(JSON.stringify(p))), [], attw.stdout.slice(0, 2000));
-  assert.deepEqual(Object.keys(report.analysis.entrypoints).filter((k) => !k.includes("*")).sort(), [".", "./node", "./package.json", "./wasm"]);
+  assert.deepEqual(Object.keys(report.analysis.entrypoints).filter((k) => !k.includes("*")).sort(), [".", "./node", "./package.json", "./wasm", "./wasm-threads"]);
   assert.equal(attw.status, 0, attw.stdout.slice(0, 2000));
   const publint = run(bin("publint"), ["--strict"]);
   assert.equal(publint.status, 0, publint.stdout + publint.stderr);

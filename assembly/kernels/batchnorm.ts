@@ -14,6 +14,10 @@
 // c f32 values each.
 
 import { sum } from "./reduce";
+import { parallelRange, threadsFor, taskArgs, threadTmp } from "../parallel";
+
+// Channels are independent: split over threads by channel, at least this many floats per thread.
+const BN_MIN: i32 = 16384;
 
 // Widen the high two f32 lanes of v to f64x2.
 // @ts-ignore: decorator
@@ -94,6 +98,20 @@ function plane_affine(x: usize, y: usize, hw: i32, a: f32, b: f32): void {
   for (; o < nb; o += 4) store<f32>(y + o, load<f32>(x + o) * a + b);
 }
 
+export function bn_forward_train(x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize, eps: f32, momentum: f32,
+  running_mean: usize, running_var: usize, save_mean: usize, save_invstd: usize, y: usize): void {
+  if (n <= 0 || c <= 0 || hw <= 0) return;
+  const nt = threadsFor(c, (BN_MIN + n * hw - 1) / max(n * hw, 1));
+  if (nt <= 1) return bnForwardTrainRange(x, n, c, hw, gamma, beta, eps, momentum, running_mean, running_var, save_mean, save_invstd, y, 0, c);
+  const p = taskArgs();
+  store<usize>(p + 0, x); store<i32>(p + 4, n); store<i32>(p + 8, c); store<i32>(p + 12, hw); store<usize>(p + 16, gamma); store<usize>(p + 20, beta); store<f32>(p + 24, eps); store<f32>(p + 28, momentum); store<usize>(p + 32, running_mean); store<usize>(p + 36, running_var); store<usize>(p + 40, save_mean); store<usize>(p + 44, save_invstd); store<usize>(p + 48, y);
+  parallelRange(bn_forward_train_range, c, 1, nt, p);
+}
+
+function bn_forward_train_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  bnForwardTrainRange(load<usize>(p + 0), load<i32>(p + 4), load<i32>(p + 8), load<i32>(p + 12), load<usize>(p + 16), load<usize>(p + 20), load<f32>(p + 24), load<f32>(p + 28), load<usize>(p + 32), load<usize>(p + 36), load<usize>(p + 40), load<usize>(p + 44), load<usize>(p + 48), lo, hi);
+}
+
 /**
  * Training-mode forward. For each channel ch, with N = n·hw and sums in the
  * fixed order of the file comment (all in f64):
@@ -109,16 +127,15 @@ function plane_affine(x: usize, y: usize, hw: i32, a: f32, b: f32): void {
  * refuses batch·hw == 1 anyway. PyTorch's momentum=None (cumulative average) is
  * the host passing momentum = 1/num_batches_tracked. y may alias x.
  */
-export function bn_forward_train(
+function bnForwardTrainRange(
   x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize, eps: f32, momentum: f32,
-  running_mean: usize, running_var: usize, save_mean: usize, save_invstd: usize, y: usize,
-): void {
+  running_mean: usize, running_var: usize, save_mean: usize, save_invstd: usize, y: usize, lo: i32, hi: i32): void {
   if (n <= 0 || c <= 0 || hw <= 0) return;
   const N = <f64>n * <f64>hw;
   const plane = <usize>hw << 2;
   const stride = <usize>c * plane; // bytes from sample s to s + 1 in one channel
   const mom = <f64>momentum;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = lo; ch < hi; ch++) {
     const base = <usize>ch * plane;
     let s: f64 = 0;
     for (let i = 0; i < n; i++) s += sum(x + base + <usize>i * stride, hw);
@@ -143,20 +160,33 @@ export function bn_forward_train(
   }
 }
 
+export function bn_forward_eval(x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize,
+  running_mean: usize, running_var: usize, eps: f32, y: usize): void {
+  if (n <= 0 || c <= 0 || hw <= 0) return;
+  const nt = threadsFor(c, (BN_MIN + n * hw - 1) / max(n * hw, 1));
+  if (nt <= 1) return bnForwardEvalRange(x, n, c, hw, gamma, beta, running_mean, running_var, eps, y, 0, c);
+  const p = taskArgs();
+  store<usize>(p + 0, x); store<i32>(p + 4, n); store<i32>(p + 8, c); store<i32>(p + 12, hw); store<usize>(p + 16, gamma); store<usize>(p + 20, beta); store<usize>(p + 24, running_mean); store<usize>(p + 28, running_var); store<f32>(p + 32, eps); store<usize>(p + 36, y);
+  parallelRange(bn_forward_eval_range, c, 1, nt, p);
+}
+
+function bn_forward_eval_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  bnForwardEvalRange(load<usize>(p + 0), load<i32>(p + 4), load<i32>(p + 8), load<i32>(p + 12), load<usize>(p + 16), load<usize>(p + 20), load<usize>(p + 24), load<usize>(p + 28), load<f32>(p + 32), load<usize>(p + 36), lo, hi);
+}
+
 /**
  * Eval-mode forward with the running statistics, per channel ch:
  *   k = gamma / √(running_var + eps)  (f64),
  *   y = x·f32(k) + f32(beta − running_mean·k)  (f32).
  * Nothing is updated. y may alias x.
  */
-export function bn_forward_eval(
+function bnForwardEvalRange(
   x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize,
-  running_mean: usize, running_var: usize, eps: f32, y: usize,
-): void {
+  running_mean: usize, running_var: usize, eps: f32, y: usize, lo: i32, hi: i32): void {
   if (n <= 0 || c <= 0 || hw <= 0) return;
   const plane = <usize>hw << 2;
   const stride = <usize>c * plane;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = lo; ch < hi; ch++) {
     const co = <usize>ch << 2;
     const k = <f64>load<f32>(gamma + co) / Math.sqrt(<f64>load<f32>(running_var + co) + <f64>eps);
     const a = <f32>k;
@@ -167,6 +197,20 @@ export function bn_forward_eval(
       plane_affine(x + off, y + off, hw, a, b);
     }
   }
+}
+
+export function bn_backward(dy: usize, x: usize, n: i32, c: i32, hw: i32, gamma: usize, save_mean: usize, save_invstd: usize,
+  dgamma: usize, dbeta: usize, dx: usize): void {
+  if (c <= 0) return;
+  const nt = threadsFor(c, (BN_MIN + n * hw - 1) / max(n * hw, 1));
+  if (nt <= 1) return bnBackwardRange(dy, x, n, c, hw, gamma, save_mean, save_invstd, dgamma, dbeta, dx, 0, c, threadTmp(0));
+  const p = taskArgs();
+  store<usize>(p + 0, dy); store<usize>(p + 4, x); store<i32>(p + 8, n); store<i32>(p + 12, c); store<i32>(p + 16, hw); store<usize>(p + 20, gamma); store<usize>(p + 24, save_mean); store<usize>(p + 28, save_invstd); store<usize>(p + 32, dgamma); store<usize>(p + 36, dbeta); store<usize>(p + 40, dx);
+  parallelRange(bn_backward_range, c, 1, nt, p);
+}
+
+function bn_backward_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  bnBackwardRange(load<usize>(p + 0), load<usize>(p + 4), load<i32>(p + 8), load<i32>(p + 12), load<i32>(p + 16), load<usize>(p + 20), load<usize>(p + 24), load<usize>(p + 28), load<usize>(p + 32), load<usize>(p + 36), load<usize>(p + 40), lo, hi, threadTmp(tid));
 }
 
 /**
@@ -180,10 +224,9 @@ export function bn_forward_eval(
  * dx may alias dy or x (in-place is allowed: a channel's sums are complete
  * before any of its dx is written, and channels do not overlap).
  */
-export function bn_backward(
+function bnBackwardRange(
   dy: usize, x: usize, n: i32, c: i32, hw: i32, gamma: usize, save_mean: usize, save_invstd: usize,
-  dgamma: usize, dbeta: usize, dx: usize,
-): void {
+  dgamma: usize, dbeta: usize, dx: usize, lo: i32, hi: i32, tmp: usize): void {
   if (c <= 0) return;
   if (n <= 0 || hw <= 0) {
     memory.fill(dgamma, 0, <usize>c << 2);
@@ -193,8 +236,7 @@ export function bn_backward(
   const N = <f64>n * <f64>hw;
   const plane = <usize>hw << 2;
   const stride = <usize>c * plane;
-  const tmp = memory.data(8); // one f64 out-parameter
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = lo; ch < hi; ch++) {
     const co = <usize>ch << 2;
     const m32 = load<f32>(save_mean + co);
     const m = <f64>m32;
@@ -234,6 +276,20 @@ export function bn_backward(
   }
 }
 
+export function bn_backward_eval(dy: usize, x: usize, n: i32, c: i32, hw: i32, gamma: usize, running_mean: usize, running_var: usize, eps: f32,
+  dgamma: usize, dbeta: usize, dx: usize): void {
+  if (c <= 0) return;
+  const nt = threadsFor(c, (BN_MIN + n * hw - 1) / max(n * hw, 1));
+  if (nt <= 1) return bnBackwardEvalRange(dy, x, n, c, hw, gamma, running_mean, running_var, eps, dgamma, dbeta, dx, 0, c, threadTmp(0));
+  const p = taskArgs();
+  store<usize>(p + 0, dy); store<usize>(p + 4, x); store<i32>(p + 8, n); store<i32>(p + 12, c); store<i32>(p + 16, hw); store<usize>(p + 20, gamma); store<usize>(p + 24, running_mean); store<usize>(p + 28, running_var); store<f32>(p + 32, eps); store<usize>(p + 36, dgamma); store<usize>(p + 40, dbeta); store<usize>(p + 44, dx);
+  parallelRange(bn_backward_eval_range, c, 1, nt, p);
+}
+
+function bn_backward_eval_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  bnBackwardEvalRange(load<usize>(p + 0), load<usize>(p + 4), load<i32>(p + 8), load<i32>(p + 12), load<i32>(p + 16), load<usize>(p + 20), load<usize>(p + 24), load<usize>(p + 28), load<f32>(p + 32), load<usize>(p + 36), load<usize>(p + 40), load<usize>(p + 44), lo, hi, threadTmp(tid));
+}
+
 /**
  * Evaluation-mode backward (running statistics, as after bn_forward_eval: the
  * layer is then the affine map y = x·k + b with k = gamma/√(running_var + eps)).
@@ -242,15 +298,13 @@ export function bn_backward(
  *   dgamma[ch] = r·Σ dy·(x − running_mean)            (OVERWRITTEN)
  *   dx = dy·f32(gamma·r)                              (dx may alias dy)
  */
-export function bn_backward_eval(
+function bnBackwardEvalRange(
   dy: usize, x: usize, n: i32, c: i32, hw: i32, gamma: usize, running_mean: usize, running_var: usize, eps: f32,
-  dgamma: usize, dbeta: usize, dx: usize,
-): void {
+  dgamma: usize, dbeta: usize, dx: usize, lo: i32, hi: i32, tmp: usize): void {
   if (c <= 0) return;
   const plane = <usize>hw << 2;
   const stride = <usize>c * plane;
-  const tmp = memory.data(8);
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = lo; ch < hi; ch++) {
     const co = <usize>ch << 2;
     const m = <f64>load<f32>(running_mean + co);
     const r = 1 / Math.sqrt(<f64>load<f32>(running_var + co) + <f64>eps);

@@ -15,20 +15,103 @@ import { gemm_ukernel_4x8 } from "./gemm/gen/ukernel_4x8";
 import { gemm_ukernel_2x16 } from "./gemm/gen/ukernel_2x16";
 import { pack_panels } from "./gemm/pack";
 import { gemm_nt_dot } from "./gemm/dot";
+import { parallel, threadScratch, taskArgs, par_threads, isWorker, shareLo } from "../parallel";
 
 const KC: i32 = 256;
 const MC: i32 = 128;
 
-let packA: usize = 0;
-let packACap: usize = 0;
-let packB: usize = 0;
-let packBCap: usize = 0;
-let tile: usize = 0;
-
-function ensure(buf: usize, cap: usize, need: usize): usize {
+// Each thread's packs live in its scratch record (parallel.ts): words 0/1 the
+// A pack and its capacity, 2/3 the B pack and its capacity, 4 the edge tile.
+// The main instance sizes every thread's record before a parallel product, so
+// a worker (which must not allocate) always finds room.
+function ensure(scr: usize, slot: usize, need: usize): usize {
+  const buf = load<usize>(scr + (slot << 2)), cap = load<usize>(scr + (slot << 2) + 4);
   if (cap >= need) return buf;
+  if (isWorker) unreachable();
   if (buf) heap.free(buf);
-  return heap.alloc(need);
+  const fresh = heap.alloc(need);
+  store<usize>(scr + (slot << 2), fresh);
+  store<usize>(scr + (slot << 2) + 4, need);
+  return fresh;
+}
+
+function ensureTile(scr: usize): usize {
+  let t = load<usize>(scr + 16);
+  if (!t) {
+    if (isWorker) unreachable();
+    t = heap.alloc(32 * 4);
+    store<usize>(scr + 16, t);
+  }
+  return t;
+}
+
+// A product is split over threads when it has at least this many
+// multiply-adds (a parallel region costs a few microseconds).
+const PAR_MIN_MACS: i64 = 1 << 17;
+
+/**
+ * gemm_core over threads: C (in the orientation chosen) split into whole
+ * NR-column panels or MR-row panels, each thread's block computed exactly as
+ * one thread would compute it (same tiles, same k order), so the bits do not
+ * depend on the thread count.
+ */
+function gemm_split(
+  m: i32, n: i32, k: i32,
+  a: usize, rsa: i32, csa: i32,
+  b: usize, rsb: i32, csb: i32,
+  c: usize, rsc: i32, csc: i32,
+  accumulate: i32,
+  wide: bool,
+): void {
+  const MR: i32 = wide ? 2 : 4;
+  const NR: i32 = wide ? 16 : 8;
+  // Split C's columns unless they are few: each thread then packs only its
+  // share of op(B), which in training is the weight (X·Wᵀ, dY·W) or the
+  // weight gradient's column block, so a thread's weights stay in its cache
+  // from the forward product through the backward one to the SGD step, which
+  // splits the same rows (the MLP step: 1.61× with rows, 1.74× with columns).
+  const byCols = n * 4 >= m;
+  const panels = byCols ? (n + NR - 1) / NR : (m + MR - 1) / MR;
+  const nt = min(par_threads(), panels);
+  if (nt <= 1 || <i64>m * n * max(k, 1) < PAR_MIN_MACS) {
+    gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, wide, threadScratch(0));
+    return;
+  }
+  // Room for the largest packs any share can ask for (see gemm_core).
+  const kcMax = min(max(k, 1), KC);
+  for (let t = 0; t < nt; t++) {
+    const scr = threadScratch(t);
+    ensure(scr, 0, <usize>(kcMax * MC) * 4);
+    ensure(scr, 2, <usize>(kcMax * paddedTo(n, NR)) * 4);
+    ensureTile(scr);
+  }
+  const p = taskArgs();
+  store<i32>(p, m); store<i32>(p + 4, n); store<i32>(p + 8, k);
+  store<usize>(p + 12, a); store<i32>(p + 16, rsa); store<i32>(p + 20, csa);
+  store<usize>(p + 24, b); store<i32>(p + 28, rsb); store<i32>(p + 32, csb);
+  store<usize>(p + 36, c); store<i32>(p + 40, rsc); store<i32>(p + 44, csc);
+  store<i32>(p + 48, accumulate); store<i32>(p + 52, wide ? 1 : 0); store<i32>(p + 56, byCols ? 1 : 0);
+  parallel(gemm_task, p, nt);
+}
+
+function gemm_task(tid: i32, nt: i32, p: usize): void {
+  const m = load<i32>(p), n = load<i32>(p + 4), k = load<i32>(p + 8);
+  const a = load<usize>(p + 12), rsa = load<i32>(p + 16), csa = load<i32>(p + 20);
+  const b = load<usize>(p + 24), rsb = load<i32>(p + 28), csb = load<i32>(p + 32);
+  const c = load<usize>(p + 36), rsc = load<i32>(p + 40), csc = load<i32>(p + 44);
+  const accumulate = load<i32>(p + 48), wide = load<i32>(p + 52) != 0;
+  const MR: i32 = wide ? 2 : 4;
+  if (load<i32>(p + 56)) {
+    const NR: i32 = wide ? 16 : 8;
+    const cp = (n + NR - 1) / NR;
+    const c0 = shareLo(cp, tid, nt) * NR, c1 = min(n, shareLo(cp, tid + 1, nt) * NR);
+    if (c0 < c1) gemm_core(m, c1 - c0, k, a, rsa, csa, b + (<usize>(c0 * csb) << 2), rsb, csb, c + (<usize>(c0 * csc) << 2), rsc, csc, accumulate, wide, threadScratch(tid));
+    return;
+  }
+  const panels = (m + MR - 1) / MR;
+  const r0 = shareLo(panels, tid, nt) * MR, r1 = min(m, shareLo(panels, tid + 1, nt) * MR);
+  if (r0 >= r1) return;
+  gemm_core(r1 - r0, n, k, a + (<usize>(r0 * rsa) << 2), rsa, csa, b, rsb, csb, c + (<usize>(r0 * rsc) << 2), rsc, csc, accumulate, wide, threadScratch(tid));
 }
 
 @inline function paddedTo(x: i32, m: i32): i32 {
@@ -54,11 +137,11 @@ export function gemm_strided(
   const best = min(min(w48t, w216), w216t);
   if (best * 10 >= w48 * 9) {
     // Switch away from 4x8 upright only for a clear (≥ 10%) saving.
-    gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, false);
+    gemm_split(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, false);
   } else if (best == w216) {
-    gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, true);
+    gemm_split(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, true);
   } else {
-    gemm_core(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc, accumulate, best == w216t);
+    gemm_split(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc, accumulate, best == w216t);
   }
 }
 
@@ -84,6 +167,7 @@ function gemm_core(
   c: usize, rsc: i32, csc: i32,
   accumulate: i32,
   wide: bool,
+  scr: usize,
 ): void {
   const MR: i32 = wide ? 2 : 4;
   const NR: i32 = wide ? 16 : 8;
@@ -99,13 +183,9 @@ function gemm_core(
   const doPackB = csb != 1 || (policyB < 0 ? m > DIRECT_B_MAX_M && k > 32 : policyB == 1);
   const np = paddedTo(n, NR);
   const kcMax = min(k, KC);
-  const needB = <usize>(kcMax * (doPackB ? np : NR)) * 4;
-  packB = ensure(packB, packBCap, needB);
-  packBCap = max(packBCap, needB);
-  const needA = <usize>(kcMax * (doPackA ? MC : MR)) * 4;
-  packA = ensure(packA, packACap, needA);
-  packACap = max(packACap, needA);
-  if (!tile) tile = heap.alloc(32 * 4);
+  const packB = ensure(scr, 2, <usize>(kcMax * (doPackB ? np : NR)) * 4);
+  const packA = ensure(scr, 0, <usize>(kcMax * (doPackA ? MC : MR)) * 4);
+  const tile = ensureTile(scr);
   const direct = csc == 1;
   const nFull = n - n % NR;
   const mcMax = doPackA ? MC : m;
@@ -200,8 +280,28 @@ export function gemm_nn(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ld
 /** C[m×n] (+)= A[m×k]·Bᵀ with B stored [n×k] (a Linear layer's forward pass). */
 export function gemm_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
   // Narrow outputs: dot products need no packing and no padded tile columns.
-  if (n < DOT_MAX_N && k >= 4) return gemm_nt_dot(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  if (n < DOT_MAX_N && k >= 4) return gemm_nt_dot_split(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
   gemm_strided(m, n, k, a, lda, 1, b, 1, ldb, c, ldc, 1, accumulate);
+}
+
+// The dot form over threads: rows of C in blocks of 4 (its row tile).
+function gemm_nt_dot_split(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  const nt = min(par_threads(), (m + 3) >> 2);
+  if (nt <= 1 || <i64>m * n * k < PAR_MIN_MACS) return gemm_nt_dot(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  const p = taskArgs();
+  store<i32>(p, m); store<i32>(p + 4, n); store<i32>(p + 8, k);
+  store<usize>(p + 12, a); store<i32>(p + 16, lda); store<usize>(p + 20, b); store<i32>(p + 24, ldb);
+  store<usize>(p + 28, c); store<i32>(p + 32, ldc); store<i32>(p + 36, accumulate);
+  parallel(dot_task, p, nt);
+}
+
+function dot_task(tid: i32, nt: i32, p: usize): void {
+  const m = load<i32>(p), n = load<i32>(p + 4), k = load<i32>(p + 8);
+  const a = load<usize>(p + 12), lda = load<i32>(p + 16), b = load<usize>(p + 20), ldb = load<i32>(p + 24);
+  const c = load<usize>(p + 28), ldc = load<i32>(p + 32), accumulate = load<i32>(p + 36);
+  const blocks = (m + 3) >> 2;
+  const r0 = shareLo(blocks, tid, nt) << 2, r1 = min(m, shareLo(blocks, tid + 1, nt) << 2);
+  if (r0 < r1) gemm_nt_dot(r1 - r0, n, k, a + (<usize>(r0 * lda) << 2), lda, b, ldb, c + (<usize>(r0 * ldc) << 2), ldc, accumulate);
 }
 
 /** C[m×n] (+)= Aᵀ·B with A stored [k×m] and B stored [k×n] (a weight gradient). */

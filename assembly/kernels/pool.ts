@@ -8,6 +8,72 @@
 // [0, kw); positions outside the input are padding (−∞ for max, 0 for avg).
 
 import { sum } from "./reduce";
+import { parallelRange, threadsFor, taskArgs } from "../parallel";
+
+// Planes are independent: each exported kernel splits its planes over threads
+// (the same serial code on a contiguous block of planes), at least this many
+// floats per thread.
+const POOL_MIN: i32 = 16384;
+
+// kind: 0 maxpool forward, 1 maxpool backward, 2 avgpool forward, 3 avgpool backward, 4 gap forward, 5 gap backward.
+// Arguments at p: 0 a (x or dy), 4 b (argmax), 8 out (y or dx), 12 planes, 16.. h w kh kw sh sw ph pw oh ow (i32).
+function poolPar(kind: i32, a: usize, b: usize, out: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, oh: i32, ow: i32): void {
+  const nt = threadsFor(planes, (POOL_MIN + h * w - 1) / max(h * w, 1));
+  const p = taskArgs();
+  store<usize>(p, a); store<usize>(p + 4, b); store<usize>(p + 8, out); store<i32>(p + 12, kind);
+  store<i32>(p + 16, h); store<i32>(p + 20, w); store<i32>(p + 24, kh); store<i32>(p + 28, kw); store<i32>(p + 32, sh);
+  store<i32>(p + 36, sw); store<i32>(p + 40, ph); store<i32>(p + 44, pw); store<i32>(p + 48, oh); store<i32>(p + 52, ow);
+  parallelRange(pool_range, planes, 1, nt, p);
+}
+
+function pool_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  const kind = load<i32>(p + 12);
+  const h = load<i32>(p + 16), w = load<i32>(p + 20), kh = load<i32>(p + 24), kw = load<i32>(p + 28), sh = load<i32>(p + 32);
+  const sw = load<i32>(p + 36), ph = load<i32>(p + 40), pw = load<i32>(p + 44), oh = load<i32>(p + 48), ow = load<i32>(p + 52);
+  const inB = <usize>lo * (<usize>(h * w) << 2), outB = <usize>lo * (<usize>(oh * ow) << 2);
+  const a = load<usize>(p), b = load<usize>(p + 4), out = load<usize>(p + 8), n = hi - lo;
+  if (kind == 0) maxpoolForward(a + inB, n, h, w, kh, kw, sh, sw, ph, pw, oh, ow, out + outB, b + outB);
+  else if (kind == 1) maxpoolBackward(a + outB, b + outB, n, h * w, oh * ow, out + inB);
+  else if (kind == 2) avgpoolForward(a + inB, n, h, w, kh, kw, sh, sw, ph, pw, oh, ow, out + outB);
+  else if (kind == 3) avgpoolBackward(a + outB, n, h, w, kh, kw, sh, sw, ph, pw, oh, ow, out + inB);
+  else if (kind == 4) gapForward(a + inB, n, h * w, out + (<usize>lo << 2));
+  else gapBackward(a + (<usize>lo << 2), n, h * w, out + inB);
+}
+
+export function maxpool_forward(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  oh: i32, ow: i32, y: usize, argmax_i32: usize): void {
+  if (planes <= 0 || oh <= 0 || ow <= 0) return;
+  poolPar(0, x, argmax_i32, y, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+}
+
+/** hw_in, hw_out: the plane sizes (h·w, oh·ow). */
+export function maxpool_backward(dy: usize, argmax_i32: usize, planes: i32, hw_in: i32, hw_out: i32, dx: usize): void {
+  if (planes <= 0 || hw_in <= 0) return;
+  poolPar(1, dy, argmax_i32, dx, planes, hw_in, 1, 0, 0, 0, 0, 0, 0, hw_out, 1);
+}
+
+export function avgpool_forward(x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  oh: i32, ow: i32, y: usize): void {
+  if (planes <= 0 || oh <= 0 || ow <= 0) return;
+  poolPar(2, x, 0, y, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+}
+
+export function avgpool_backward(dy: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  oh: i32, ow: i32, dx: usize): void {
+  if (planes <= 0 || h <= 0 || w <= 0) return;
+  poolPar(3, dy, 0, dx, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+}
+
+export function gap_forward(x: usize, planes: i32, hw: i32, y: usize): void {
+  if (planes <= 0 || hw <= 0) return;
+  poolPar(4, x, 0, y, planes, hw, 1, 0, 0, 0, 0, 0, 0, 1, 1);
+}
+
+export function gap_backward(dy: usize, planes: i32, hw: i32, dx: usize): void {
+  if (planes <= 0 || hw <= 0) return;
+  poolPar(5, dy, 0, dx, planes, hw, 1, 0, 0, 0, 0, 0, 0, 1, 1);
+}
 
 // ---------------------------------------------------------------------------
 // Max pooling
@@ -119,7 +185,7 @@ function maxpool2x2_s2_plane(xp: usize, yp: usize, ap: usize, w: i32, oh: i32, o
  * (only possible with untrusted sizes) gives y = −∞, argmax = −1. The 2×2
  * stride-2 unpadded case runs a SIMD path with identical results.
  */
-export function maxpool_forward(
+function maxpoolForward(
   x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
   oh: i32, ow: i32, y: usize, argmax_i32: usize,
 ): void {
@@ -141,7 +207,7 @@ export function maxpool_forward(
  * then dx[p, argmax[p, o]] += dy[p, o] for o = 0..hw_out−1 in order (f32;
  * entries with argmax < 0 are skipped). dx must not alias dy or argmax.
  */
-export function maxpool_backward(
+function maxpoolBackward(
   dy: usize, argmax_i32: usize, planes: i32, hw_in: i32, hw_out: i32, dx: usize,
 ): void {
   if (planes <= 0 || hw_in <= 0) return;
@@ -179,7 +245,7 @@ export function maxpool_backward(
  * in-range window elements, f32, row-major order from +0) / d with d the
  * divisor above (padding counts as 0 but is included in d). y overwritten.
  */
-export function avgpool_forward(
+function avgpoolForward(
   x: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
   oh: i32, ow: i32, y: usize,
 ): void {
@@ -213,7 +279,7 @@ export function avgpool_forward(
  * row-major order g = dy[p, oy, ox] / d (f32) is added to every in-range
  * element of its window (row-major). dx must not alias dy.
  */
-export function avgpool_backward(
+function avgpoolBackward(
   dy: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
   oh: i32, ow: i32, dx: usize,
 ): void {
@@ -253,7 +319,7 @@ export function avgpool_backward(
  * y[p] = f32(Σ x[p, :] / hw) for p < planes, the sum in f64 in reduce.ts `sum`
  * order. y overwritten (y must not overlap x).
  */
-export function gap_forward(x: usize, planes: i32, hw: i32, y: usize): void {
+function gapForward(x: usize, planes: i32, hw: i32, y: usize): void {
   if (planes <= 0 || hw <= 0) return;
   const inB = <usize>hw << 2;
   for (let p = 0; p < planes; p++) {
@@ -262,7 +328,7 @@ export function gap_forward(x: usize, planes: i32, hw: i32, y: usize): void {
 }
 
 /** dx[p, i] = f32(dy[p] / hw) for i < hw (dx overwritten; must not overlap dy). */
-export function gap_backward(dy: usize, planes: i32, hw: i32, dx: usize): void {
+function gapBackward(dy: usize, planes: i32, hw: i32, dx: usize): void {
   if (planes <= 0 || hw <= 0) return;
   const inB = <usize>hw << 2;
   const n4 = <usize>(hw & ~3) << 2;

@@ -9,6 +9,10 @@
 // about one ulp per step, not to the bit; wasm has FMA only in relaxed SIMD,
 // which this build excludes. One pass over the tensor, SIMD with a scalar tail.
 import { sgdDirection4, sgdDirection1 } from "./sgd_update";
+import { parallelRange, threadsFor, taskArgs } from "../parallel";
+
+// Elementwise kernels split over threads in shares of at least this many elements.
+export const ELEMENTWISE_MIN: i32 = 4096;
 
 // @ts-ignore: decorator
 @inline function step4(pp: usize, gp: usize, bp: usize, lr: v128, m: v128, damp1: v128, wd: v128,
@@ -25,8 +29,25 @@ import { sgdDirection4, sgdDirection1 } from "./sgd_update";
   store<f32>(pp, p - lr * sgdDirection1(p, load<f32>(gp), bp, m, damp1, wd, useWd, useMom, nesterov, first));
 }
 
-/** One SGD update of n parameters; buf may be 0 when momentum == 0. */
+/** One SGD update of n parameters; buf may be 0 when momentum == 0. Elementwise, so split over threads by range. */
 export function sgd_step(param: usize, grad: usize, buf: usize, n: i32, lr: f32, momentum: f32, dampening: f32,
+  weight_decay: f32, nesterov: i32, first: i32): void {
+  const nt = threadsFor(n, ELEMENTWISE_MIN);
+  if (nt <= 1) return sgd_serial(param, grad, buf, n, lr, momentum, dampening, weight_decay, nesterov, first);
+  const p = taskArgs();
+  store<usize>(p, param); store<usize>(p + 4, grad); store<usize>(p + 8, buf);
+  store<f32>(p + 12, lr); store<f32>(p + 16, momentum); store<f32>(p + 20, dampening); store<f32>(p + 24, weight_decay);
+  store<i32>(p + 28, nesterov); store<i32>(p + 32, first);
+  parallelRange(sgd_range, n, 64, nt, p);
+}
+
+function sgd_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  const o = <usize>lo << 2, buf = load<usize>(p + 8);
+  sgd_serial(load<usize>(p) + o, load<usize>(p + 4) + o, buf ? buf + o : 0, hi - lo, load<f32>(p + 12), load<f32>(p + 16),
+    load<f32>(p + 20), load<f32>(p + 24), load<i32>(p + 28), load<i32>(p + 32));
+}
+
+function sgd_serial(param: usize, grad: usize, buf: usize, n: i32, lr: f32, momentum: f32, dampening: f32,
   weight_decay: f32, nesterov: i32, first: i32): void {
   if (n <= 0) return;
   const useWd = weight_decay != 0;

@@ -16,6 +16,8 @@
 // depend on n % 4). NaN propagates through the arithmetic and never compares
 // above a threshold.
 import { sgdDirection4, sgdDirection1 } from "./sgd_update";
+import { parallelRange, threadsFor, taskArgs, threadResult } from "../parallel";
+import { ELEMENTWISE_MIN } from "./sgd";
 
 // @ts-ignore: decorator
 @inline const SIGN_BITS: u32 = 0x80000000;
@@ -119,6 +121,31 @@ import { sgdDirection4, sgdDirection1 } from "./sgd_update";
  * η·∇_w L) (Lemma 1, Eq. 9), i.e. L1 penalty (d(t+1) − d(t))/η (Theorem 1).
  */
 export function st_step(theta: usize, grad: usize, buf: usize, w: usize, n: i32, lr: f32, momentum: f32,
+  dampening: f32, weight_decay: f32, nesterov: i32, first: i32, d_cur: f32, d_next: f32, mode: i32, k: f32): i32 {
+  // Elementwise: split over threads by range; the nonzero count is a sum of integers, exact in any order.
+  const nt = threadsFor(n, ELEMENTWISE_MIN);
+  if (nt <= 1) return st_serial(theta, grad, buf, w, n, lr, momentum, dampening, weight_decay, nesterov, first, d_cur, d_next, mode, k);
+  const p = taskArgs();
+  store<usize>(p, theta); store<usize>(p + 4, grad); store<usize>(p + 8, buf); store<usize>(p + 12, w);
+  store<f32>(p + 16, lr); store<f32>(p + 20, momentum); store<f32>(p + 24, dampening); store<f32>(p + 28, weight_decay);
+  store<i32>(p + 32, nesterov); store<i32>(p + 36, first); store<f32>(p + 40, d_cur); store<f32>(p + 44, d_next);
+  store<i32>(p + 48, mode); store<f32>(p + 52, k);
+  for (let t = 0; t < nt; t++) store<i64>(threadResult(t), 0); // a thread whose share is empty leaves 0
+  parallelRange(st_range, n, 64, nt, p);
+  let c: i64 = 0;
+  for (let t = 0; t < nt; t++) c += load<i64>(threadResult(t));
+  return <i32>c;
+}
+
+function st_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  const o = <usize>lo << 2, buf = load<usize>(p + 8);
+  const c = st_serial(load<usize>(p) + o, load<usize>(p + 4) + o, buf ? buf + o : 0, load<usize>(p + 12) + o, hi - lo,
+    load<f32>(p + 16), load<f32>(p + 20), load<f32>(p + 24), load<f32>(p + 28), load<i32>(p + 32), load<i32>(p + 36),
+    load<f32>(p + 40), load<f32>(p + 44), load<i32>(p + 48), load<f32>(p + 52));
+  store<i64>(threadResult(tid), <i64>c);
+}
+
+function st_serial(theta: usize, grad: usize, buf: usize, w: usize, n: i32, lr: f32, momentum: f32,
   dampening: f32, weight_decay: f32, nesterov: i32, first: i32, d_cur: f32, d_next: f32, mode: i32, k: f32): i32 {
   if (n <= 0) return 0;
   const md = mode == 1 || mode == 2 ? mode : 0;

@@ -3,4 +3,5 @@ import * as sw from "../../dist/index.js";
 import { scenario } from "./scenario.mjs";
 
 const wasm = new Uint8Array(await Bun.file(new URL("../../build/shrinkwasm.wasm", import.meta.url)).arrayBuffer());
-console.log(JSON.stringify(await scenario(sw, wasm)));
+const threadsWasm = new Uint8Array(await Bun.file(new URL("../../build/shrinkwasm.threads.wasm", import.meta.url)).arrayBuffer());
+console.log(JSON.stringify(await scenario(sw, wasm, { threadsWasm })));

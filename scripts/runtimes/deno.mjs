@@ -1,4 +1,4 @@
-// Deno: the .wasm by its file: URL (Engine.create fetches it).
+// Deno: the .wasm by its file: URL (Engine.create fetches it; the threaded build beside it).
 import * as sw from "../../dist/index.js";
 import { scenario } from "./scenario.mjs";
 

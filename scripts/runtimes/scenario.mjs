@@ -26,8 +26,21 @@ function images(count, seed) {
 const bytesOf = (t) => new Uint8Array(t.toArray().buffer);
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
-export async function scenario(sw, wasm) {
-  const e = await sw.Engine.create(wasm);
+/**
+ * The scenario on one thread, then with `threads` (the runner's Engine.create
+ * options: threads, threadsWasm, spawn): both hashes, and the thread count the
+ * engine got (1 with a notice where the runtime has no threads).
+ */
+export async function scenario(sw, wasm, threads = {}) {
+  const one = await scenarioOn(sw, await sw.Engine.create(wasm));
+  const notices = [];
+  const e = await sw.Engine.create(wasm, { threads: 2, ...threads, onNotice: (line) => notices.push(line) });
+  const count = e.threads; // before scenarioOn disposes the engine
+  const many = await scenarioOn(sw, e);
+  return { ...one, threads: count, sha256Threads: many.sha256, notice: notices.join("; ") || undefined };
+}
+
+async function scenarioOn(sw, e) {
   const parts = [];
   const train = images(600, 1), test = images(100, 2);
   const base = { ...sw.DEFAULT_TRAIN_CONFIG, ...sw.DEFAULT_PRUNE, exclude: [], seed: 3, dataset: "fashion-mnist" };
@@ -42,6 +55,7 @@ export async function scenario(sw, wasm) {
   for (const p of cnn.model.params()) parts.push(bytesOf(p.value));
   for (const b of cnn.model.buffers()) parts.push(new Uint8Array(e.u8(b.value.ptr, b.value.size * 4).slice()));
   cnn.dispose();
+  e.dispose();
   parts.push(new Uint8Array(new Float64Array([pqi]).buffer));
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;

@@ -4,6 +4,7 @@
 // precompiled WebAssembly.Module is accepted as well.
 import type { KernelExports } from "./exports.js";
 import { ShrinkError } from "./errors.js";
+import { MAX_THREADS, THREADS_MEMORY, threadsUnavailable, webSpawn, type SpawnThread, type ThreadHandle } from "./threads.js";
 
 export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response | Promise<Response>;
 
@@ -15,15 +16,45 @@ const MiB = 1048576;
 const MAX_BYTES = 4096 * MiB - 128 * MiB;
 const mb = (b: number) => `${(b / MiB).toFixed(0)} MB`;
 
+export interface EngineOptions {
+  /**
+   * Threads to run the kernels on (default 1). More than one needs the
+   * threaded build (`threadsWasm`), shared memory and workers; where the
+   * runtime has none of these the engine runs on one thread and says why
+   * once through `onNotice`. The results are the same bits for any count.
+   */
+  threads?: number;
+  /** The threaded build (build/shrinkwasm.threads.wasm), as any WasmSource. Derived from a URL source ending in shrinkwasm.wasm when not given. */
+  threadsWasm?: WasmSource;
+  /** How to start a worker thread (default: a module Web Worker; shrinkwasm/node passes worker_threads). */
+  spawn?: SpawnThread;
+  /** Where the one-line notice of a fallback to one thread goes (default console.warn). */
+  onNotice?: (line: string) => void;
+}
+
 export class Engine {
   readonly k: KernelExports;
   /** Bytes handed out by alloc and not yet freed (leak checks). */
   liveBytes = 0;
   liveBuffers = 0;
   private sizes = new Map<number, number>();
+  private workers: ThreadHandle[];
 
-  private constructor(exports: KernelExports) {
+  private constructor(exports: KernelExports, workers: ThreadHandle[] = []) {
     this.k = exports;
+    this.workers = workers;
+  }
+
+  /** Threads the kernels run on (1, or the pool's size). */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Stops the worker threads (the engine then runs on one thread); a no-op for a single-threaded engine. */
+  dispose(): void {
+    if (!this.workers.length) return;
+    this.k.par_stop();
+    for (const w of this.workers.splice(0)) w.terminate();
   }
 
   /**
@@ -33,7 +64,22 @@ export class Engine {
    * pass instead. The release .wasm imports nothing; a debug build imports
    * env.abort, which turns its assertion messages into errors.
    */
-  static async create(source: WasmSource): Promise<Engine> {
+  static async create(source: WasmSource, options: EngineOptions = {}): Promise<Engine> {
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+      throw new ShrinkError("E_ARG", `threads: ${threads} is not allowed (an integer from 1 to ${MAX_THREADS})`);
+    }
+    if (threads > 1) {
+      const threadsWasm = options.threadsWasm ?? siblingThreadsBuild(source);
+      const why = threadsUnavailable(options.spawn) ?? (threadsWasm === undefined ? "no threaded build was given (threadsWasm: build/shrinkwasm.threads.wasm)" : null);
+      if (!why) {
+        try {
+          return await Engine.createThreaded(threadsWasm!, threads, options.spawn ?? webSpawn);
+        } catch (err) {
+          (options.onNotice ?? console.warn)(`threads: ${threads} requested, running on 1 (${err instanceof ShrinkError ? err.message : (err as Error).message})`);
+        }
+      } else (options.onNotice ?? console.warn)(`threads: ${threads} requested, running on 1 (${why})`);
+    }
     const module = await compile(source);
     const imports: WebAssembly.Imports = WebAssembly.Module.imports(module).some((i) => i.module === "env" && i.name === "abort")
       ? { env: { abort: abortHandler(() => engine) } } : {};
@@ -45,6 +91,38 @@ export class Engine {
     }
     const engine: Engine = new Engine(instance.exports as unknown as KernelExports);
     return engine;
+  }
+
+  /**
+   * The threaded build on one shared memory: the main instance here, one
+   * instance per worker, all instantiated before the main one's start
+   * function runs (instantiating copies the module's data segments into the
+   * shared memory, which must not happen once the program has written there).
+   */
+  private static async createThreaded(source: WasmSource, threads: number, spawn: SpawnThread): Promise<Engine> {
+    const module = await compile(source);
+    if (!WebAssembly.Module.imports(module).some((i) => i.module === "env" && i.name === "memory" && i.kind === "memory")) {
+      throw new ShrinkError("E_WASM_LOAD", `wasm: ${describe(source)} is not shrinkwasm's threaded build (it imports no shared memory); pass build/shrinkwasm.threads.wasm`);
+    }
+    const memory = new WebAssembly.Memory(THREADS_MEMORY);
+    let instance: WebAssembly.Instance;
+    try {
+      instance = await WebAssembly.instantiate(module, { env: { memory } });
+    } catch (err) {
+      throw new ShrinkError("E_WASM_LOAD", `wasm: ${describe(source)} is not shrinkwasm's threaded build (${(err as Error).message}); pass build/shrinkwasm.threads.wasm`, { cause: err });
+    }
+    const workers: ThreadHandle[] = [];
+    try {
+      for (let tid = 1; tid < threads; tid++) workers.push(spawn({ module, memory, tid }));
+      await Promise.all(workers.map((w) => w.ready));
+    } catch (err) {
+      for (const w of workers) w.terminate();
+      throw new ShrinkError("E_THREADS", `a worker thread did not start: ${(err as Error).message}`, { cause: err });
+    }
+    (instance.exports._start as () => void)();
+    const k = instance.exports as unknown as KernelExports;
+    k.par_set_threads(threads);
+    return new Engine(k, workers);
   }
 
   get memory(): WebAssembly.Memory {
@@ -94,6 +172,13 @@ export class Engine {
   u8(ptr: number, n: number): Uint8Array {
     return new Uint8Array(this.k.memory.buffer, ptr, n);
   }
+}
+
+/** build/shrinkwasm.threads.wasm beside a build/shrinkwasm.wasm given by URL. */
+function siblingThreadsBuild(source: WasmSource): URL | undefined {
+  if (!(source instanceof URL) && typeof source !== "string") return undefined;
+  const url = new URL(String(source), (globalThis as { location?: { href: string } }).location?.href ?? "file:///");
+  return /\/shrinkwasm\.wasm$/.test(url.pathname) ? new URL("shrinkwasm.threads.wasm", url) : undefined;
 }
 
 const WHAT_TO_PASS = "pass the .wasm's bytes (Uint8Array, ArrayBuffer), its URL, a fetch Response, or a compiled WebAssembly.Module (Cloudflare Workers cannot compile bytes: import the .wasm as a module)";

@@ -4,6 +4,12 @@ export interface KernelExports {
   // memory.ts
   alloc(bytes: number): number;
   free(ptr: number): void;
+  // parallel.ts: the thread pool (the threaded build runs tasks on its workers; the default build has one thread)
+  par_worker(tid: number): void;
+  par_set_threads(n: number): void;
+  par_threads(): number;
+  par_stop(): void;
+  par_fail(): void;
   // prng.ts
   rng_seed(state: number, seed: number): void;
   rng_next_u32(state: number): number;

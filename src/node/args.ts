@@ -11,6 +11,9 @@ export interface OptSpec {
   default?: string | number | boolean;
   /** Placeholder shown in help, e.g. "N". */
   arg?: string;
+  /** Bounds of an "int" option, checked when parsed. */
+  min?: number;
+  max?: number;
 }
 
 export type OptSpecs = Record<string, OptSpec>;
@@ -67,6 +70,9 @@ function convert(name: string, v: string, s: OptSpec): string | number {
     case "int": {
       const x = Number(v);
       if (v.trim() === "" || !Number.isInteger(x)) throw new ShrinkError("E_ARG", `--${name}: "${v}" is not an integer`);
+      if ((s.min !== undefined && x < s.min) || (s.max !== undefined && x > s.max)) {
+        throw new ShrinkError("E_ARG", `--${name}: ${x} is not allowed (an integer from ${s.min ?? "-∞"} to ${s.max ?? "∞"})`);
+      }
       return x;
     }
     case "enum":

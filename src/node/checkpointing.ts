@@ -17,11 +17,11 @@ import type { Progress } from "./progress.js";
 export const CHECKPOINT_OPTIONS: OptSpecs = {
   checkpoint: { type: "string", arg: "FILE", help: "Write the run's whole state to FILE (atomically) every --checkpoint-every and on Ctrl-C/SIGTERM; go on with --resume FILE" },
   "checkpoint-every": { type: "string", arg: "N[steps]", help: "Checkpoint every N epochs (default 1), or every N optimizer steps with a steps suffix (500steps)" },
-  resume: { type: "string", arg: "FILE", help: "Continue the run of a checkpoint: its recipe, data and outputs (only --data-dir, --out, --log, --checkpoint, --checkpoint-every, --json, --quiet may be given)" },
+  resume: { type: "string", arg: "FILE", help: "Continue the run of a checkpoint: its recipe, data and outputs (only --data-dir, --out, --log, --checkpoint, --checkpoint-every, --threads, --json, --quiet may be given)" },
 };
 
 /** Options a resumed run may set: where data and outputs are, and how it reports. */
-const RESUME_MAY_SET = new Set(["resume", "dataDir", "out", "log", "checkpoint", "checkpointEvery", "json", "quiet"]);
+const RESUME_MAY_SET = new Set(["resume", "dataDir", "out", "log", "checkpoint", "checkpointEvery", "json", "quiet", "threads"]);
 
 export interface Every {
   n: number;
@@ -110,7 +110,7 @@ export async function readResume(p: Parsed, command: CliRun["command"]): Promise
   for (const name of p.given) {
     if (!RESUME_MAY_SET.has(name)) {
       const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      throw new ShrinkError("E_ARG", `--${flag}: a resumed run keeps the recipe it started with (only --data-dir, --out, --log, --checkpoint, --checkpoint-every, --json and --quiet may be given with --resume)`);
+      throw new ShrinkError("E_ARG", `--${flag}: a resumed run keeps the recipe it started with (only --data-dir, --out, --log, --checkpoint, --checkpoint-every, --threads, --json and --quiet may be given with --resume)`);
     }
   }
   let bytes: Uint8Array;

@@ -12,7 +12,7 @@ import type { OptSpecs, Parsed } from "./args.js";
 
 export const RECIPE_FORMAT = "shrinkwasm-recipe/1";
 /** Options that say where output goes or how it looks, not what the run computes. */
-const NOT_IN_RECIPES = new Set(["out", "log", "json", "quiet", "dry-run", "recipe", "seeds", "checkpoint", "checkpoint-every", "resume"]);
+const NOT_IN_RECIPES = new Set(["out", "log", "json", "quiet", "dry-run", "recipe", "seeds", "checkpoint", "checkpoint-every", "resume", "threads"]);
 
 export interface Recipe {
   format: typeof RECIPE_FORMAT;

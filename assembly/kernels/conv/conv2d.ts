@@ -16,6 +16,12 @@
 // @ts-nocheck
 import { gemm_nn, gemm_nt, gemm_tn } from "../gemm";
 import { im2col, col2im } from "./im2col";
+import { parallelRange, threadsFor, taskArgs } from "../../parallel";
+
+// im2col, col2im and the chunk scatter split over threads by channel (each
+// channel's col rows and dx plane belong to one thread), with at least this
+// many floats moved per thread.
+const MOVE_MIN: i32 = 16384;
 
 @inline function gi(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
@@ -42,13 +48,13 @@ export function conv2d_forward(g: usize, x: usize, n: i32, wt: usize, col: usize
     let b = xc;
     if (!direct) {
       b = chunkCol(g, col, s0, kh * kw * c * ohw);
-      im2col(xc, c, h, w, 0, c, kh, kw, gi(g, 6), gi(g, 7), gi(g, 8), gi(g, 9), gi(g, 10), gi(g, 11), oh, ow, ns, b);
+      unroll(g, xc, ns, b, 0);
     }
     const yc = ns == 1 ? y + <usize>s0 * ys : ybuf;
     for (let gr = 0; gr < groups; gr++) {
       gemm_nn(og, ncol, kg, wt + (<usize>(gr * og * kg) << 2), kg, b + (<usize>(gr * kg) * ncol << 2), ncol, yc + (<usize>(gr * og) * ncol << 2), ncol, 0);
     }
-    if (ns > 1) scatter_chunk(ybuf, y + <usize>s0 * ys, o, ns, ohw, true);
+    if (ns > 1) scatter(ybuf, y + <usize>s0 * ys, o, ns, ohw, true);
   }
 }
 
@@ -71,11 +77,11 @@ export function conv2d_backward(g: usize, x: usize, n: i32, wt: usize, dy: usize
     let b = xc;
     if (!direct) {
       b = chunkCol(g, col, s0, kh * kw * c * ohw);
-      if (!gi(g, 16)) im2col(xc, c, h, w, 0, c, kh, kw, sh, sw, ph, pw, dh, dwl, oh, ow, ns, b);
+      if (!gi(g, 16)) unroll(g, xc, ns, b, 0);
     }
     let d = dy + <usize>s0 * ys;
     if (ns > 1) {
-      scatter_chunk(ybuf, d, o, ns, ohw, false);
+      scatter(ybuf, d, o, ns, ohw, false);
       d = ybuf;
     }
     const acc = s0 > 0 ? 1 : 0;
@@ -88,10 +94,7 @@ export function conv2d_backward(g: usize, x: usize, n: i32, wt: usize, dy: usize
     for (let gr = 0; gr < groups; gr++) {
       gemm_tn(kg, ncol, og, wt + (<usize>(gr * og * kg) << 2), kg, d + (<usize>(gr * og) * ncol << 2), ncol, dc + (<usize>(gr * kg) * ncol << 2), ncol, 0);
     }
-    if (!direct) {
-      memory.fill(dxc, 0, <usize>ns * xs);
-      col2im(dcol, c, h, w, 0, c, kh, kw, sh, sw, ph, pw, dh, dwl, oh, ow, ns, dxc);
-    }
+    if (!direct) unroll(g, dxc, ns, dcol, 1); // zeroes dx, then adds the columns back
   }
 }
 
@@ -101,15 +104,47 @@ export function conv2d_backward(g: usize, x: usize, n: i32, wt: usize, dy: usize
   return gi(g, 16) ? col + (<usize>s0 * <usize>perSample << 2) : col;
 }
 
+/** im2col (dir 0: x → col) or col2im (dir 1: col → x, x zeroed first) of ns samples, over threads by channel. */
+function unroll(g: usize, x: usize, ns: i32, col: usize, dir: i32): void {
+  const c = gi(g, 0), per = gi(g, 4) * gi(g, 5) * ns * gi(g, 13) * gi(g, 14);
+  const nt = threadsFor(c, (MOVE_MIN + per - 1) / per);
+  const p = taskArgs();
+  store<usize>(p, g); store<usize>(p + 4, x); store<i32>(p + 8, ns); store<usize>(p + 12, col); store<i32>(p + 16, dir);
+  parallelRange(unroll_range, c, 1, nt, p);
+}
+
+function unroll_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  const g = load<usize>(p), x = load<usize>(p + 4), ns = load<i32>(p + 8), dir = load<i32>(p + 16);
+  const c = gi(g, 0), h = gi(g, 1), w = gi(g, 2), kh = gi(g, 4), kw = gi(g, 5), oh = gi(g, 13), ow = gi(g, 14);
+  const col = load<usize>(p + 12) + (<usize>lo * <usize>(kh * kw * ns * oh * ow) << 2);
+  if (dir == 0) im2col(x, c, h, w, lo, hi - lo, kh, kw, gi(g, 6), gi(g, 7), gi(g, 8), gi(g, 9), gi(g, 10), gi(g, 11), oh, ow, ns, col);
+  else {
+    const plane = <usize>(h * w) << 2;
+    for (let s = 0; s < ns; s++) memory.fill(x + <usize>(s * c + lo) * plane, 0, <usize>(hi - lo) * plane);
+    col2im(col, c, h, w, lo, hi - lo, kh, kw, gi(g, 6), gi(g, 7), gi(g, 8), gi(g, 9), gi(g, 10), gi(g, 11), oh, ow, ns, x);
+  }
+}
+
 /**
  * Moves a chunk between the column-batched layout Y[o, s·OHW + p] and NCHW
- * t[s, o, p]: toNchw copies Y → t, otherwise t → Y.
+ * t[s, o, p]: toNchw copies Y → t, otherwise t → Y. Over threads by channel.
  */
-function scatter_chunk(yb: usize, t: usize, o: i32, ns: i32, ohw: i32, toNchw: bool): void {
+function scatter(yb: usize, t: usize, o: i32, ns: i32, ohw: i32, toNchw: bool): void {
+  const nt = threadsFor(o, (MOVE_MIN + ns * ohw - 1) / (ns * ohw));
+  const p = taskArgs();
+  store<usize>(p, yb); store<usize>(p + 4, t); store<i32>(p + 8, o); store<i32>(p + 12, ns); store<i32>(p + 16, ohw); store<i32>(p + 20, toNchw ? 1 : 0);
+  parallelRange(scatter_range, o, 1, nt, p);
+}
+
+function scatter_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  scatter_chunk(load<usize>(p), load<usize>(p + 4), load<i32>(p + 8), load<i32>(p + 12), load<i32>(p + 16), load<i32>(p + 20) != 0, lo, hi);
+}
+
+function scatter_chunk(yb: usize, t: usize, o: i32, ns: i32, ohw: i32, toNchw: bool, lo: i32, hi: i32): void {
   const run = <usize>ohw << 2;
   const ld = <usize>(ns * ohw) << 2;
   for (let s = 0; s < ns; s++) {
-    for (let oc = 0; oc < o; oc++) {
+    for (let oc = lo; oc < hi; oc++) {
       const yp = yb + <usize>oc * ld + <usize>s * run;
       const tp = t + (<usize>(s * o + oc)) * run;
       if (toNchw) memory.copy(tp, yp, run);

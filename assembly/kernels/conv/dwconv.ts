@@ -15,6 +15,7 @@
 // (zero padding). All sums are f32 from +0 in the order each export states
 // (no FMA), identical between the SIMD and scalar paths. Outputs must not
 // overlap inputs.
+import { parallelRange, threadsFor, taskArgs } from "../../parallel";
 
 // Smallest o ≥ 0 with o·s + off ≥ 0.
 // @ts-ignore: decorator
@@ -179,7 +180,7 @@ function corr_plane(
  * ox·sw − pw + kx·dw] · w[ch, 0, ky, kx] over in-range taps, f32 from +0 in
  * (ky, kx) row-major order. y overwritten.
  */
-export function dwconv_forward(
+function dwForward(
   x: usize, w: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize,
 ): void {
@@ -336,7 +337,7 @@ function dgrad_plane_sw2(
  * Stride 1 is the forward correlation of dy with the 180°-rotated filter and
  * padding (k − 1)·d − p; stride 2 in width is vectorised per column parity.
  */
-export function dwconv_backward_input(
+function dwBackwardInput(
   dy: usize, w: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, dx: usize,
 ): void {
@@ -386,15 +387,15 @@ export function dwconv_backward_input(
  * would read past the input row; g = 0 for other strides. g depends only on
  * the geometry and the tap, so the result is fixed bit for bit.
  */
-export function dwconv_backward_weight(
+function dwBackwardWeight(
   dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gw: usize,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gw: usize, lo: i32, hi: i32,
 ): void {
   if (c <= 0 || kh <= 0 || kw <= 0) return;
   const inB = <usize>(h * wd) << 2;
   const outB = <usize>(oh * ow) << 2;
   const rowB = <usize>wd << 2;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = lo; ch < hi; ch++) {
     for (let ky = 0; ky < kh; ky++) {
       const offY = ky * dh - ph; // iy = oy·sh + offY
       const oy0 = out_lo(offY, sh);
@@ -442,4 +443,60 @@ export function dwconv_backward_weight(
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Over threads: forward and input gradient by sample (a sample's planes are
+// independent), the weight gradient by channel (each channel's sum over the
+// batch stays in one thread, in the order above).
+
+const DW_MIN: i32 = 16384; // floats of output per thread at least
+
+// kind 0 forward (a = x, out = y), 1 input gradient (a = dy, out = dx), 2 weight gradient (a = dy, b = x, out = gw).
+function dwPar(kind: i32, a: usize, b: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, out: usize): void {
+  const units = kind == 2 ? c : n;
+  const per = kind == 2 ? n * oh * ow : c * max(oh * ow, h * wd);
+  const nt = threadsFor(units, (DW_MIN + per - 1) / max(per, 1));
+  const p = taskArgs();
+  store<i32>(p, kind); store<usize>(p + 4, a); store<usize>(p + 8, b); store<i32>(p + 12, n); store<i32>(p + 16, c);
+  store<i32>(p + 20, h); store<i32>(p + 24, wd); store<i32>(p + 28, kh); store<i32>(p + 32, kw); store<i32>(p + 36, sh);
+  store<i32>(p + 40, sw); store<i32>(p + 44, ph); store<i32>(p + 48, pw); store<i32>(p + 52, dh); store<i32>(p + 56, dw);
+  store<i32>(p + 60, oh); store<i32>(p + 64, ow); store<usize>(p + 68, out);
+  parallelRange(dw_range, units, 1, nt, p);
+}
+
+function dw_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  const kind = load<i32>(p), a = load<usize>(p + 4), b = load<usize>(p + 8), n = load<i32>(p + 12), c = load<i32>(p + 16);
+  const h = load<i32>(p + 20), wd = load<i32>(p + 24), kh = load<i32>(p + 28), kw = load<i32>(p + 32), sh = load<i32>(p + 36);
+  const sw = load<i32>(p + 40), ph = load<i32>(p + 44), pw = load<i32>(p + 48), dh = load<i32>(p + 52), dw = load<i32>(p + 56);
+  const oh = load<i32>(p + 60), ow = load<i32>(p + 64), out = load<usize>(p + 68);
+  if (kind == 2) return dwBackwardWeight(a, b, n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out, lo, hi);
+  const inB = <usize>lo * <usize>c * (<usize>(h * wd) << 2), outB = <usize>lo * <usize>c * (<usize>(oh * ow) << 2);
+  if (kind == 0) dwForward(a + inB, b, hi - lo, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out + outB);
+  else dwBackwardInput(a + outB, b, hi - lo, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out + inB);
+}
+
+export function dwconv_forward(
+  x: usize, w: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize,
+): void {
+  if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0) return;
+  dwPar(0, x, w, n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, y);
+}
+
+export function dwconv_backward_input(
+  dy: usize, w: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, dx: usize,
+): void {
+  if (n <= 0 || c <= 0 || h <= 0 || wd <= 0) return;
+  dwPar(1, dy, w, n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, dx);
+}
+
+export function dwconv_backward_weight(
+  dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gw: usize,
+): void {
+  if (c <= 0 || kh <= 0 || kw <= 0) return;
+  dwPar(2, dy, x, n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, gw);
 }

@@ -2,7 +2,7 @@
 // (sparse where its density is below the break-even), per layer and in total,
 // at each --batch, and its file sizes dense, sparse and sparse with f16 values.
 import { parseArgs, helpText, type OptSpecs } from "../args.js";
-import { loadEngine } from "../index.js";
+import { THREADS_OPTION, engineFor } from "../threads-option.js";
 import { ShrinkError } from "../../engine/errors.js";
 import { modelFromTensors, encodeModel } from "../../io/model-file.js";
 import { InferenceSession } from "../../infer/session.js";
@@ -11,6 +11,7 @@ import { choiceTable } from "./infer.js";
 import { bestSeconds } from "../timing.js";
 
 export const OPTIONS: OptSpecs = {
+  ...THREADS_OPTION,
   batch: { type: "string", arg: "LIST", default: "1,64", help: "Comma-separated batch sizes" },
   arch: { type: "string", arg: "FILE", help: "The model's architecture (.json or .onnx), for a plain PyTorch state_dict" },
   json: { type: "bool", help: "Print a JSON object instead of tables" },
@@ -36,7 +37,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (!file) throw new ShrinkError("E_ARG", "missing MODEL argument (see shrink bench --help)");
   const batches = String(p.opts.batch).split(",").map((s) => Number(s.trim()));
   if (!batches.every((b) => Number.isInteger(b) && b >= 1 && b <= 4096)) throw new ShrinkError("E_ARG", `--batch: ${p.opts.batch} is not allowed (comma-separated integers from 1 to 4096)`);
-  const e = await loadEngine();
+  const e = await engineFor(p);
   const input = await readModelInput(e, file, p.opts.arch as string | undefined);
   const model = modelFromTensors(e, input.spec, input.tensors, file, 1, { inference: true });
   const sizes = {

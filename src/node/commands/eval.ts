@@ -1,7 +1,8 @@
 // shrink eval MODEL: test loss and accuracy of a saved model (shrink's
 // .safetensors, a PyTorch state_dict with --arch, or an .onnx file).
 import { parseArgs, helpText, type OptSpecs } from "../args.js";
-import { loadEngine, loadDataset } from "../index.js";
+import { THREADS_OPTION, engineFor } from "../threads-option.js";
+import { loadDataset } from "../index.js";
 import { DATASET_NAMES, type DatasetName } from "../../data/catalog.js";
 import { modelFromTensors } from "../../io/model-file.js";
 import { readModelInput } from "../model-input.js";
@@ -14,6 +15,7 @@ import { Progress } from "../progress.js";
 import { printLayerTable, printFiringRates, firingNote } from "../report.js";
 
 export const OPTIONS: OptSpecs = {
+  ...THREADS_OPTION,
   arch: { type: "string", arg: "FILE", help: "The model's architecture (.json or .onnx), for a plain PyTorch state_dict without shrink's metadata" },
   dataset: { type: "enum", values: DATASET_NAMES, help: "Dataset (as for shrink train: inferred from --data-dir, else fashion-mnist)" },
   "data-dir": { type: "string", arg: "DIR", help: "Dataset directory (as for shrink train)" },
@@ -31,7 +33,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (!file) throw new ShrinkError("E_ARG", "missing MODEL.safetensors argument (see shrink eval --help)");
   const given = p.opts.batch as number | undefined;
   if (given !== undefined && (given < 1 || given > 65536)) throw new ShrinkError("E_ARG", `--batch: ${given} is not allowed (an integer from 1 to 65536)`);
-  const e = await loadEngine();
+  const e = await engineFor(p);
   const input = await readModelInput(e, file, p.opts.arch as string | undefined);
   const progress = new Progress(Boolean(p.opts.quiet));
   const data = await loadDataset({ dataset: p.opts.dataset as DatasetName | undefined, dataDir: p.opts.dataDir as string | undefined });

@@ -3,7 +3,7 @@
 // TF.js converters, with the input normalisation in metadata_props; or
 // shrink's safetensors (e.g. from an ONNX file, to prune with shrink later).
 import { parseArgs, helpText, type OptSpecs } from "../args.js";
-import { loadEngine } from "../index.js";
+import { THREADS_OPTION, engineFor } from "../threads-option.js";
 import { ShrinkError } from "../../engine/errors.js";
 import { DATASET_NAMES, DATASETS, type DatasetName } from "../../data/catalog.js";
 import { modelFromTensors, encodeModel } from "../../io/model-file.js";
@@ -14,6 +14,7 @@ import { readModelInput } from "../model-input.js";
 import { trainedOn } from "./infer.js";
 
 export const OPTIONS: OptSpecs = {
+  ...THREADS_OPTION,
   format: { type: "enum", values: ["onnx", "safetensors", "sparse"], default: "onnx", help: "Output format: ONNX, shrink's safetensors, or a sparse safetensors file (nonzero values + bitmask or delta-coded positions)" },
   values: { type: "enum", values: ["f32", "f16"], default: "f32", help: "sparse: the nonzero values as f32 (lossless) or f16 (lossy, half the value bytes)" },
   out: { type: "string", arg: "FILE", help: "Output file (required)" },
@@ -38,7 +39,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (o.foldBn && o.format !== "onnx") throw new ShrinkError("E_ARG", "--fold-bn: applies to --format onnx only");
   if (p.given.has("values") && o.format !== "sparse") throw new ShrinkError("E_ARG", "--values: applies to --format sparse only");
   checkOutputs({ out });
-  const e = await loadEngine();
+  const e = await engineFor(p);
   const input = await readModelInput(e, file, o.arch as string | undefined);
   const model = modelFromTensors(e, input.spec, input.tensors, file, 1, { inference: true });
   try {

@@ -2,8 +2,9 @@
 // each conv and linear layer dense or sparse by its density): the test set's
 // accuracy and latency, or the class of every image of an IDX file (--input).
 import { readFile } from "node:fs/promises";
+import { THREADS_OPTION, engineFor } from "../threads-option.js";
 import { parseArgs, helpText, type OptSpecs } from "../args.js";
-import { loadEngine, loadDataset } from "../index.js";
+import { loadDataset } from "../index.js";
 import { ShrinkError } from "../../engine/errors.js";
 import { DATASET_NAMES, DATASETS, type DatasetName } from "../../data/catalog.js";
 import { loadIdx } from "../../data/idx.js";
@@ -12,6 +13,7 @@ import { InferenceSession, type InferenceMode, type LayerChoice } from "../../in
 import { readModelInput } from "../model-input.js";
 
 export const OPTIONS: OptSpecs = {
+  ...THREADS_OPTION,
   input: { type: "string", arg: "FILE", help: "An IDX images file (N×H×W, raw or .gz): print each image's class instead of scoring the test set" },
   arch: { type: "string", arg: "FILE", help: "The model's architecture (.json or .onnx), for a plain PyTorch state_dict" },
   mode: { type: "enum", values: ["auto", "dense", "sparse"], default: "auto", help: "Per layer by density (auto), or every conv/linear layer dense or sparse" },
@@ -48,7 +50,7 @@ export async function inferCommand(argv: string[]): Promise<void> {
   const o = p.opts;
   const batch = o.batch as number;
   if (batch < 1 || batch > 4096) throw new ShrinkError("E_ARG", `--batch: ${batch} is not allowed (an integer from 1 to 4096)`);
-  const e = await loadEngine();
+  const e = await engineFor(p);
   const input = await readModelInput(e, file, o.arch as string | undefined);
   const dataset = (o.dataset as DatasetName | undefined) ?? trainedOn(input.metadata) ?? "fashion-mnist";
   const norm = DATASETS[dataset].norm;

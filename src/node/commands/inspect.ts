@@ -10,7 +10,7 @@
 // f32) and on ONNX files (their initializers, under the layers' names); with
 // --arch, the tensors are first checked against the architecture.
 import { parseArgs, helpText, type OptSpecs } from "../args.js";
-import { loadEngine } from "../index.js";
+import { THREADS_OPTION, engineFor } from "../threads-option.js";
 import { decodeModelTensors } from "../../io/model-file.js";
 import { checkStateDict } from "../../io/state-dict.js";
 import { modelPlan } from "../../nn/models.js";
@@ -25,6 +25,7 @@ import { checkPQ } from "../../prune/measures/vector.js";
 import { parsePattern, satisfiesPattern } from "../../prune/pattern.js";
 
 export const OPTIONS: OptSpecs = {
+  ...THREADS_OPTION,
   arch: { type: "string", arg: "FILE", help: "Check the tensors against this architecture (.json or .onnx) first" },
   p: { type: "number", arg: "X", default: 0.5, help: "PQ Index p (0 < p ≤ 1)" },
   q: { type: "number", arg: "X", default: 1, help: "PQ Index q (q ≥ 1, q > p)" },
@@ -47,7 +48,7 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   checkPQ(p, q);
   const pat = parsePattern(a.opts.pattern as string);
   const arch = a.opts.arch as string | undefined;
-  const e = await loadEngine();
+  const e = await engineFor(a);
   // An ONNX file or an --arch is read as a model (and checked against it); anything else as raw tensors.
   const readModel = async () => {
     const m = await readModelInput(e, file, arch);

@@ -2,8 +2,9 @@
 // and the one-shot magnitude baseline — with per-epoch threshold, Theorem 1's
 // μ and per-layer sparsity, and a per-layer table at the end.
 import { parseArgs, helpText, type OptSpecs, type Parsed } from "../args.js";
+import { engineFor } from "../threads-option.js";
 import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options.js";
-import { loadEngine, loadDataset, dataLine } from "../index.js";
+import { loadDataset, dataLine } from "../index.js";
 import { validateTrainConfig } from "../../train/config.js";
 import { encodeModel } from "../../io/model-file.js";
 import { writeFileAtomic } from "../atomic-write.js";
@@ -123,7 +124,7 @@ export async function pruneCommand(argv: string[], signal: AbortSignal): Promise
   train.dataset ??= data.name; // recorded in the summary and the model file
   cfg.dataset ??= data.name;
   progress.line(dataLine(data, train.augment));
-  const e = await loadEngine();
+  const e = await engineFor(p);
   if (o.dryRun) {
     const d = await dryRun(e, cfg, data.train, data.test, { init });
     return void process.stdout.write(o.json ? JSON.stringify(d) + "\n" : dryRunText(d));
@@ -145,7 +146,7 @@ async function resumePrune(p: Parsed, signal: AbortSignal): Promise<void> {
   const data = await loadDataset({ dataset: cfg.dataset, dataDir: (p.opts.dataDir ?? r.cli.recipe.options["data-dir"]) as string | undefined });
   for (const k of ["out", "log", "checkpoint"] as const) checkNotInput(k, cli[k], data.dir);
   progress.line(dataLine(data, cfg.augment));
-  const e = await loadEngine();
+  const e = await engineFor(p);
   return runCommand(e, cfg, data, cli, { resume: r }, progress, Boolean(p.opts.json), signal);
 }
 

@@ -3,10 +3,10 @@
 // --recipe; shrink rerun MODEL: runs the recipe a saved model embeds again and
 // says whether every tensor came out bit for bit the same.
 import { mkdtempSync, rmSync } from "node:fs";
+import { THREADS_OPTION, engineFor } from "../threads-option.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, helpText, type OptSpecs } from "../args.js";
-import { loadEngine } from "../index.js";
 import { ShrinkError } from "../../engine/errors.js";
 import { decodeModelTensors } from "../../io/model-file.js";
 import { TRAIN_OPTIONS } from "./train-options.js";
@@ -34,6 +34,7 @@ export async function recipeCommand(argv: string[]): Promise<void> {
 }
 
 export const RERUN_OPTIONS: OptSpecs = {
+  ...THREADS_OPTION,
   out: { type: "string", arg: "FILE", help: "Keep the rerun's model here (default: a temporary file, removed)" },
   json: { type: "bool", help: "Print a JSON object instead of text" },
 };
@@ -46,7 +47,7 @@ export async function rerunCommand(argv: string[], signal: AbortSignal): Promise
   if (p.help) return void process.stdout.write(RERUN_HELP);
   const file = p.positional[0];
   if (!file) throw new ShrinkError("E_ARG", "missing MODEL argument (see shrink rerun --help)");
-  const e = await loadEngine();
+  const e = await engineFor(p);
   const original = decodeModelTensors(e, await readBytes(file), file);
   if (!original.metadata.recipe) throw new ShrinkError("E_RECIPE", `${file}: no recipe in its metadata (saved by an older shrink, or not by train/prune)`);
   let json: unknown;

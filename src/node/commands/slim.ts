@@ -4,7 +4,7 @@
 // with the same outputs; reports channels, parameters, latency and the largest
 // output difference on a probe batch.
 import { parseArgs, helpText, type OptSpecs } from "../args.js";
-import { loadEngine } from "../index.js";
+import { THREADS_OPTION, engineFor } from "../threads-option.js";
 import { ShrinkError } from "../../engine/errors.js";
 import { modelFromTensors, encodeModel } from "../../io/model-file.js";
 import { InferenceSession } from "../../infer/session.js";
@@ -15,6 +15,7 @@ import { readModelInput } from "../model-input.js";
 import { bestSeconds } from "../timing.js";
 
 export const OPTIONS: OptSpecs = {
+  ...THREADS_OPTION,
   out: { type: "string", arg: "FILE", help: "Where to write the slimmed model (.safetensors; required)" },
   arch: { type: "string", arg: "FILE", help: "The model's architecture (.json or .onnx), for a plain PyTorch state_dict" },
   json: { type: "bool", help: "Print a JSON object instead of the table" },
@@ -31,7 +32,7 @@ export async function slimCommand(argv: string[]): Promise<void> {
   const out = p.opts.out as string | undefined;
   if (!out) throw new ShrinkError("E_ARG", "--out: missing (the file to write)");
   checkOutputs({ out });
-  const e = await loadEngine();
+  const e = await engineFor(p);
   const input = await readModelInput(e, file, p.opts.arch as string | undefined);
   const slim = slimModel(e, input.spec, input.tensors);
   const before = modelFromTensors(e, input.spec, input.tensors, file, 64, { inference: true });

@@ -1,5 +1,6 @@
 // The training options shared by `shrink train` and `shrink prune`.
 import type { OptSpecs, Parsed } from "../args.js";
+import { THREADS_OPTION } from "../threads-option.js";
 import type { Architecture } from "../../nn/architecture.js";
 import { ShrinkError } from "../../engine/errors.js";
 import { DEFAULT_TRAIN_CONFIG as D, defaultWarmup, defaultBatch, type TrainConfig } from "../../train/config.js";
@@ -9,6 +10,7 @@ import { DATASET_NAMES, AUGMENT_KINDS } from "../../data/catalog.js";
 import { CHECKPOINT_OPTIONS } from "../checkpointing.js";
 
 export const TRAIN_OPTIONS: OptSpecs = {
+  ...THREADS_OPTION,
   model: { type: "enum", values: MODEL_NAMES, default: D.model, help: "Model: linear, mlp (in-128-256-K), cnn (conv 64-128-256-512), resnet18, mobilenet-v1; spiking: spiking-cnn (cnn with LIF neurons), sew-resnet18 (SEW ResNet-18, ADD)" },
   arch: { type: "string", arg: "FILE", help: "Your own model instead of --model: an architecture file (.json, docs/model-format.md) or an ONNX model (.onnx, its weights too)" },
   init: { type: "string", arg: "FILE", help: "Start from these weights: a PyTorch state_dict in safetensors (F32/F16/BF16), checked like load_state_dict(strict=True)" },

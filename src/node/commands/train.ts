@@ -1,6 +1,7 @@
 // shrink train: dense training of a built-in model or your own (--arch, --init)
 // on Fashion-MNIST, MNIST or CIFAR.
 import { parseArgs, helpText, type Parsed } from "../args.js";
+import { engineFor } from "../threads-option.js";
 import type { Engine } from "../../engine/engine.js";
 import type { LoadedDataset } from "../load-dataset.js";
 import type { RunSession } from "../../prune/run-session.js";
@@ -8,7 +9,7 @@ import { modelStats } from "../../nn/summary.js";
 import { driveRun, resumedOutputs, type DriveArgs } from "../drive-run.js";
 import { readResume, checkCheckpointOptions, type CliRun } from "../checkpointing.js";
 import { TRAIN_OPTIONS, trainConfigFrom } from "./train-options.js";
-import { loadEngine, loadDataset, dataLine } from "../index.js";
+import { loadDataset, dataLine } from "../index.js";
 import { validateTrainConfig } from "../../train/config.js";
 import { encodeModel } from "../../io/model-file.js";
 import { writeFileAtomic } from "../atomic-write.js";
@@ -49,7 +50,7 @@ export async function trainCommand(argv: string[], signal: AbortSignal): Promise
   for (const k of ["out", "log", "checkpoint"] as const) checkNotInput(k, outputs[k], data.dir);
   config.dataset ??= data.name; // recorded in the summary and the model file
   progress.line(dataLine(data, config.augment));
-  const e = await loadEngine();
+  const e = await engineFor(p);
   if (o.dryRun) {
     const d = await dryRun(e, config, data.train, data.test, { init });
     return void process.stdout.write(o.json ? JSON.stringify(d) + "\n" : dryRunText(d));
@@ -68,7 +69,7 @@ async function resumeTrain(p: Parsed, signal: AbortSignal): Promise<void> {
   const data = await loadDataset({ dataset: r.run.config.dataset, dataDir: (p.opts.dataDir ?? r.cli.recipe.options["data-dir"]) as string | undefined });
   for (const k of ["out", "log", "checkpoint"] as const) checkNotInput(k, cli[k], data.dir);
   progress.line(dataLine(data, r.run.config.augment));
-  return runTrain(await loadEngine(), data, cli, { resume: r }, progress, Boolean(p.opts.json), signal);
+  return runTrain(await engineFor(p), data, cli, { resume: r }, progress, Boolean(p.opts.json), signal);
 }
 
 async function runTrain(e: Engine, data: LoadedDataset, cli: CliRun, start: DriveArgs["start"], progress: Progress, json: boolean, signal: AbortSignal): Promise<void> {

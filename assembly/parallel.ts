@@ -1,0 +1,191 @@
+// The thread pool's wasm side. The threaded build (asconfig target "threads")
+// runs one instance per thread on one shared memory: the host's main instance
+// runs the program; each worker instance sits in par_worker and runs the tasks
+// the main instance posts. Work is split by output (each element computed by
+// one thread, in the order one thread would), so results are the same bits for
+// any thread count. In the default build (no threads feature) parallel() is a
+// plain call.
+//
+// Worker instances never run the module's start function and never allocate:
+// everything they read lives at static addresses (the control block and the
+// per-thread scratch table below) or was allocated by the main instance.
+// @ts-nocheck
+
+/** A task: run part `tid` of `nt` parts of the work described at `args`. */
+export type Task = (tid: i32, nt: i32, args: usize) => void;
+
+export const MAX_THREADS: i32 = 64;
+// Busy-wait this many polls (some microseconds) before sleeping on
+// Atomics.wait: a wake-up costs tens of microseconds and a training step posts
+// a task every few dozen, so a short spin catches most tasks awake. Measured
+// on the 2-core machine (MLP step, 2 threads): 2^13 polls 1.82–1.88×, 2^11
+// 1.45–1.68× (sleeps too soon), 2^16–2^20 1.6× (the spinning thread slows its
+// sibling), and only short spins keep 3–4 threads on 2 cores usable.
+const SPIN: i32 = 1 << 13;
+
+// Control block (i32 words): 0 generation, 1 done count, 2 task, 3 args,
+// 4 thread count of the task, 5 set when a worker's part trapped, 6 set while
+// a region runs (still set on entry: this thread trapped in its own part). Then an argument area of 32 i64 slots.
+function ctrl(): usize {
+  return memory.data(64, 64);
+}
+/** Where a task's arguments go (one parallel region at a time). */
+export function taskArgs(): usize {
+  return memory.data(32 * 8, 64);
+}
+/** Per-thread scratch: 8 usize words per thread, owned by the kernel that uses them (GEMM's packs). */
+export function threadScratch(tid: i32): usize {
+  return memory.data(MAX_THREADS * 8 * 4, 64) + (<usize>tid << 5);
+}
+
+let threads: i32 = 1;
+let inTask = false;
+/** Set on worker instances: they must not allocate (their allocator is not the main one). */
+export let isWorker = false;
+
+/** The main instance's thread count (1 until the host has started its workers). */
+export function par_threads(): i32 {
+  return threads;
+}
+
+/** Called by the host once its n - 1 workers sit in par_worker. */
+export function par_set_threads(n: i32): void {
+  threads = ASC_FEATURE_THREADS ? max(1, min(n, MAX_THREADS)) : 1;
+}
+
+/** Runs `task` over min(nt, threads) parts, this thread taking part 0, and returns when all are done. */
+export function parallel(task: Task, args: usize, nt: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    const n = min(nt, threads);
+    if (n > 1 && !inTask) {
+      const c = ctrl();
+      const workers = threads - 1;
+      // The last region was cut short by a trap in this thread's part: let the workers finish it first.
+      if (load<i32>(c + 24)) waitDone(c, workers);
+      store<i32>(c + 24, 1);
+      store<usize>(c + 8, changetype<usize>(task));
+      store<usize>(c + 12, args);
+      store<i32>(c + 16, n);
+      atomic.store<i32>(c + 4, 0);
+      atomic.add<i32>(c, 1);
+      atomic.notify(c, workers);
+      inTask = true;
+      task(0, n, args);
+      inTask = false;
+      waitDone(c, workers);
+      store<i32>(c + 24, 0);
+      // A worker's part trapped (its host counted it done through par_fail): trap here too, not return half a result.
+      if (atomic.load<i32>(c + 20)) {
+        atomic.store<i32>(c + 20, 0);
+        unreachable();
+      }
+      return;
+    }
+  }
+  task(0, 1, args);
+}
+
+function waitDone(c: usize, workers: i32): void {
+  inTask = false;
+  let d = atomic.load<i32>(c + 4);
+  for (let i = 0; d < workers && i < SPIN; i++) d = atomic.load<i32>(c + 4);
+  while (d < workers) {
+    atomic.wait<i32>(c + 4, d, -1);
+    d = atomic.load<i32>(c + 4);
+  }
+}
+
+/** A worker's loop: wait for a task, run its part, count it done; returns on the stop task. */
+export function par_worker(tid: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  isWorker = true;
+  const c = ctrl();
+  let seen = atomic.load<i32>(c);
+  while (true) {
+    let g = atomic.load<i32>(c);
+    for (let i = 0; g == seen && i < SPIN; i++) g = atomic.load<i32>(c);
+    while (g == seen) {
+      atomic.wait<i32>(c, seen, -1);
+      g = atomic.load<i32>(c);
+    }
+    seen = g;
+    const fn = load<usize>(c + 8);
+    if (fn == 0) return;
+    const nt = load<i32>(c + 16);
+    if (tid < nt) changetype<Task>(fn)(tid, nt, load<usize>(c + 12));
+    atomic.add<i32>(c + 4, 1);
+    atomic.notify(c + 4, 1);
+  }
+}
+
+/** Called by a worker's host when its part trapped: marks the task failed and counts the part done, so the main thread does not wait forever. */
+export function par_fail(): void {
+  if (!ASC_FEATURE_THREADS) return;
+  const c = ctrl();
+  atomic.store<i32>(c + 20, 1);
+  atomic.add<i32>(c + 4, 1);
+  atomic.notify(c + 4, 1);
+}
+
+/** Ends every worker's loop (the host then terminates their threads). */
+export function par_stop(): void {
+  if (!ASC_FEATURE_THREADS) return;
+  const c = ctrl();
+  store<usize>(c + 8, 0);
+  atomic.add<i32>(c, 1);
+  atomic.notify(c, MAX_THREADS);
+  threads = 1;
+}
+
+/** The [lo, hi) share of part `tid` of `nt` over `units` units (units split as evenly as integers allow). */
+@inline export function shareLo(units: i32, tid: i32, nt: i32): i32 {
+  return <i32>(<i64>units * tid / nt);
+}
+
+/** An 8-byte out-parameter of thread `tid`'s own (kernels that return a second f64 through memory). */
+export function threadTmp(tid: i32): usize {
+  return memory.data(MAX_THREADS * 8, 64) + (<usize>tid << 3);
+}
+
+/** A per-thread result slot (8 bytes), for partial counts the main thread adds up in thread order. */
+export function threadResult(tid: i32): usize {
+  return memory.data(MAX_THREADS * 8, 64) + (<usize>tid << 3);
+}
+
+/** The threads worth using for `units` units of work when each thread should get at least `minPerThread`. */
+export function threadsFor(units: i32, minPerThread: i32): i32 {
+  if (!ASC_FEATURE_THREADS || threads <= 1 || inTask) return 1;
+  return max(1, min(threads, units / max(minPerThread, 1)));
+}
+
+/** A body over the index range [lo, hi) of a kernel whose arguments are at `args`, run by thread `tid`. */
+export type RangeBody = (lo: i32, hi: i32, args: usize, tid: i32) => void;
+
+function rangeMeta(): usize {
+  return memory.data(16, 16);
+}
+
+/**
+ * body over [0, n) in nt contiguous shares whose bounds are multiples of
+ * `align` (so an element falls in a SIMD body or a scalar tail exactly as
+ * with one thread): elementwise kernels and kernels with independent rows.
+ */
+export function parallelRange(body: RangeBody, n: i32, align: i32, nt: i32, args: usize): void {
+  if (nt <= 1) {
+    body(0, n, args, 0);
+    return;
+  }
+  const m = rangeMeta();
+  store<usize>(m, changetype<usize>(body));
+  store<i32>(m + 4, n);
+  store<i32>(m + 8, align);
+  store<usize>(m + 12, args);
+  parallel(range_task, m, nt);
+}
+
+function range_task(tid: i32, nt: i32, m: usize): void {
+  const n = load<i32>(m + 4), align = load<i32>(m + 8);
+  const units = (n + align - 1) / align;
+  const lo = shareLo(units, tid, nt) * align, hi = min(n, shareLo(units, tid + 1, nt) * align);
+  if (lo < hi) changetype<RangeBody>(load<usize>(m))(lo, hi, load<usize>(m + 12), tid);
+}

@@ -1,0 +1,75 @@
+// Threads: the same cases on the single-threaded build, on the threaded build
+// with 1 thread and with 2 (or --threads N), timed in interleaved rounds (each
+// round one trial of every case on every engine, best kept), so the ratios come
+// from one run. The weights after the timed steps are compared across engines:
+// a speed-up that changed the bits would not count.
+import type { Engine } from "../src/engine/engine";
+import { Rng } from "../src/engine/rng";
+import { buildModel, modelSpec, type ModelName } from "../src/nn/models";
+import { Sgd } from "../src/optim/sgd";
+
+export interface ThreadCase {
+  name: string;
+  unit: string;
+  /** Per engine (as given): units per second. */
+  rates: number[];
+  /** Whether every engine ended with the same weights. */
+  sameBits: boolean;
+}
+
+interface Runner { step: () => void; bytes: () => string; perStep: number }
+
+function modelStep(e: Engine, name: ModelName, shape: number[], batch: number, width?: number): Runner {
+  const rng = new Rng(e, 7);
+  const model = buildModel(e, modelSpec(name, shape, 10, width ? { width } : {}), batch, rng);
+  const sgd = new Sgd(e, model.params(), { momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true });
+  const per = shape.reduce((a, b) => a * b, 1);
+  const x = e.alloc(batch * per);
+  rng.fillNormal(x, batch * per, 0, 1);
+  const y = e.alloc(batch, "i32");
+  e.i32(y, batch).set(Array.from({ length: batch }, (_, i) => i % 10));
+  const dl = e.alloc(batch * 10), correct = e.alloc(1, "i32");
+  return {
+    step: () => {
+      const logits = model.forward(x, batch);
+      e.k.softmax_xent(logits, y, batch, 10, 0, dl, correct);
+      model.backward(dl, batch);
+      sgd.step(0.01);
+    },
+    bytes: () => model.params().map((p) => Buffer.from(e.u8(p.value.ptr, p.value.size * 4)).toString("base64")).join(),
+    perStep: name === "mlp" ? 1 : batch,
+  };
+}
+
+function gemm512(e: Engine): Runner {
+  const S = 512, rng = new Rng(e, 3);
+  const a = e.alloc(S * S), b = e.alloc(S * S), c = e.alloc(S * S);
+  rng.fillUniform(a, S * S, -1, 1);
+  rng.fillUniform(b, S * S, -1, 1);
+  return { step: () => e.k.gemm_nn(S, S, S, a, S, b, S, c, S, 0), bytes: () => Buffer.from(e.u8(c, S * S * 4)).toString("base64"), perStep: 2 * S * S * S / 1e9 };
+}
+
+const CASES: { name: string; unit: string; make: (e: Engine) => Runner; trialSteps: number }[] = [
+  { name: "GEMM 512²", unit: "GFLOP/s", make: gemm512, trialSteps: 4 },
+  { name: "MLP step (batch 250)", unit: "steps/s", make: (e) => modelStep(e, "mlp", [1, 28, 28], 250), trialSteps: 10 },
+  { name: "cnn step (28×28, batch 64)", unit: "images/s", make: (e) => modelStep(e, "cnn", [1, 28, 28], 64), trialSteps: 1 },
+  { name: "MobileNet-V1 step (32×32, batch 32)", unit: "images/s", make: (e) => modelStep(e, "mobilenet-v1", [3, 32, 32], 32), trialSteps: 1 },
+];
+
+export function threadCases(engines: Engine[], rounds: number): ThreadCase[] {
+  return CASES.map((c) => {
+    const runners = engines.map((e) => c.make(e));
+    for (const r of runners) r.step(); // warm-up
+    const best = runners.map(() => Infinity);
+    for (let round = 0; round < rounds; round++) {
+      runners.forEach((r, i) => {
+        const t = performance.now();
+        for (let s = 0; s < c.trialSteps; s++) r.step();
+        best[i] = Math.min(best[i], (performance.now() - t) / 1000 / c.trialSteps);
+      });
+    }
+    // Every engine ran the same number of steps from the same start.
+    const sameBits = new Set(runners.map((r) => r.bytes())).size === 1;
+    return { name: c.name, unit: c.unit, rates: runners.map((r, i) => r.perStep / best[i]), sameBits };
+  });
+}

@@ -1,0 +1,190 @@
+// The threaded engine: the same bits for any thread count (work split by
+// output, reductions in one thread or over fixed partitions of integers),
+// against the single-threaded build; its options and fallbacks; and the CLI's
+// --threads. 3 threads on this 2-core machine too: the split must not depend
+// on the count, however the threads are scheduled.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Engine } from "../src/engine/engine.ts";
+import { ShrinkError } from "../src/engine/errors.ts";
+import { nodeSpawn } from "../src/node/threads.ts";
+import { createSession } from "../src/train/session.ts";
+import { runPrune } from "../src/prune/run.ts";
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../src/train/config.ts";
+import { DEFAULT_PRUNE } from "../src/prune/config.ts";
+import { syntheticImageSet, lcg, repoRoot } from "./helpers/engine.ts";
+import { shrink } from "./helpers/cli.ts";
+import { writeFashionSubset } from "./helpers/fashion-subset.ts";
+
+const ROOT = repoRoot();
+const single = readFileSync(join(ROOT, "build/shrinkwasm.wasm"));
+const threaded = readFileSync(join(ROOT, "build/shrinkwasm.threads.wasm"));
+const withThreads = (threads: number) => Engine.create(single, { threads, threadsWasm: threaded, spawn: nodeSpawn, onNotice: (l) => assert.fail(l) });
+
+/** Every engine the bits must agree across: the single-threaded build, and the threaded one on 1, 2 and 3 threads. */
+async function engines(): Promise<[string, Engine][]> {
+  const one = await Engine.create(single);
+  const t1 = await withThreads(2);
+  t1.k.par_set_threads(1); // the threaded build's own serial path
+  return [["single build", one], ["threaded, 1", t1], ["threaded, 2", await withThreads(2)], ["threaded, 3", await withThreads(3)]];
+}
+
+const hex = (e: Engine, ptr: number, n: number) => Buffer.from(e.u8(ptr, n * 4).slice()).toString("base64");
+
+test("GEMM (nn, nt, tn, accumulate or not) at edge shapes: the same bits on 1, 2 and 3 threads as the single-threaded build", async () => {
+  const es = await engines();
+  const rand = lcg(99);
+  // Shapes around the tiles (4x8, 2x16, the dot path for n < 16) and the thread split.
+  const shapes = [[250, 128, 784], [128, 784, 250], [10, 256, 250], [250, 10, 256], [33, 65, 129], [7, 300, 41], [300, 7, 300], [64, 64, 3], [513, 17, 96], [96, 1000, 27]];
+  for (const [m, n, k] of shapes) {
+    const a = Float32Array.from({ length: m * k + k * m }, () => rand() * 2 - 1);
+    const b = Float32Array.from({ length: n * k + k * n }, () => rand() * 2 - 1);
+    const c0 = Float32Array.from({ length: m * n }, () => rand() - 0.5);
+    for (const [kind, acc] of [["nn", 0], ["nt", 1], ["tn", 0], ["nn", 1], ["nt", 0], ["tn", 1]] as const) {
+      const outs = es.map(([, e]) => {
+        const pa = e.alloc(a.length), pb = e.alloc(b.length), pc = e.alloc(m * n);
+        e.f32(pa, a.length).set(a); e.f32(pb, b.length).set(b); e.f32(pc, m * n).set(c0);
+        if (kind === "nn") e.k.gemm_nn(m, n, k, pa, k, pb, n, pc, n, acc);
+        else if (kind === "nt") e.k.gemm_nt(m, n, k, pa, k, pb, k, pc, n, acc);
+        else e.k.gemm_tn(m, n, k, pa, m, pb, n, pc, n, acc);
+        const out = hex(e, pc, m * n);
+        e.free(pa); e.free(pb); e.free(pc);
+        return out;
+      });
+      for (let i = 1; i < es.length; i++) assert.equal(outs[i], outs[0], `gemm_${kind} ${m}×${n}×${k} acc ${acc}: ${es[i][0]} differs`);
+    }
+  }
+  for (const [, e] of es) e.dispose();
+});
+
+/** Parameters and buffers of a run, as one string of bytes. */
+async function trained(e: Engine, config: TrainConfig, n: number): Promise<string> {
+  const s = createSession(e, config, syntheticImageSet(n, 5, config.model === "mobilenet-v1" ? 32 : 28, config.model === "mobilenet-v1" ? 32 : 28), syntheticImageSet(40, 6, config.model === "mobilenet-v1" ? 32 : 28, config.model === "mobilenet-v1" ? 32 : 28));
+  try {
+    const r = await s.run();
+    const parts = [...s.model.params(), ...s.model.buffers()].map((p) => hex(e, p.value.ptr, p.value.size));
+    return [...parts, r.final.testLoss, r.final.trainLoss].join("|");
+  } finally {
+    s.dispose();
+  }
+}
+
+test("training the cnn (conv, BN, max pool), MobileNet-V1 (depthwise, 1×1 convs) and the resnet18 blocks: the same bits for any thread count", async () => {
+  const es = await engines();
+  const base = { ...DEFAULT_TRAIN_CONFIG, epochs: 1, seed: 4, warmup: 0 };
+  const cases: [TrainConfig, number][] = [
+    [{ ...base, model: "cnn", batch: 20 }, 60],
+    [{ ...base, model: "mobilenet-v1", width: 0.25, batch: 16, augment: "none" }, 32],
+    [{ ...base, model: "resnet18", batch: 8 }, 16],
+  ];
+  for (const [config, n] of cases) {
+    const outs: string[] = [];
+    for (const [, e] of es) outs.push(await trained(e, config, n));
+    for (let i = 1; i < es.length; i++) assert.ok(outs[i] === outs[0], `${config.model}: ${es[i][0]} differs from the single-threaded build`);
+  }
+  for (const [, e] of es) e.dispose();
+});
+
+test("S-LATS on the MLP (soft-threshold step, its nonzero count summed over threads): the same weights and sparsity on 1, 2 and 3 threads", async () => {
+  const es = await engines();
+  const config = { ...DEFAULT_TRAIN_CONFIG, ...DEFAULT_PRUNE, model: "mlp" as const, method: "slats" as const, D: 0.05, epochs: 2, batch: 50, exclude: [] };
+  const outs = [];
+  for (const [, e] of es) {
+    const run = await runPrune(e, config, syntheticImageSet(400, 7), syntheticImageSet(100, 8));
+    outs.push({ bytes: run.model.params().map((p) => hex(e, p.value.ptr, p.value.size)).join("|"), sparsity: run.sparsity, counts: run.stats.layers.map((l) => l.nonzero) });
+    run.dispose();
+  }
+  assert.ok(outs[0].sparsity > 0.3, `sparsity ${outs[0].sparsity}`);
+  for (let i = 1; i < es.length; i++) assert.deepEqual(outs[i], outs[0], es[i][0]);
+  for (const [, e] of es) e.dispose();
+});
+
+test("Engine.create: threads outside 1–64 is one error; no threaded build or no workers falls back to one thread with one notice; dispose stops the pool", async () => {
+  await assert.rejects(Engine.create(single, { threads: 0 }), (err: unknown) => err instanceof ShrinkError && err.message === "threads: 0 is not allowed (an integer from 1 to 64)");
+  await assert.rejects(Engine.create(single, { threads: 1.5 }), /threads: 1\.5 is not allowed/);
+  const notices: string[] = [];
+  const e1 = await Engine.create(single, { threads: 2, spawn: nodeSpawn, onNotice: (l) => notices.push(l) });
+  assert.equal(e1.threads, 1);
+  assert.deepEqual(notices, ["threads: 2 requested, running on 1 (no threaded build was given (threadsWasm: build/shrinkwasm.threads.wasm))"]);
+  // Node 20 has no Web Worker: without a spawner there is no way to start one.
+  const e2 = await Engine.create(single, { threads: 2, threadsWasm: threaded, onNotice: (l) => notices.push(l) });
+  assert.equal(e2.threads, typeof (globalThis as { Worker?: unknown }).Worker === "function" ? 2 : 1);
+  if (e2.threads === 1) assert.equal(notices[1], "threads: 2 requested, running on 1 (this runtime has no Web Workers)");
+  // Bytes that are not the threaded build: a notice, and the single build runs.
+  const e3 = await Engine.create(single, { threads: 2, threadsWasm: single, spawn: nodeSpawn, onNotice: (l) => notices.push(l) });
+  assert.equal(e3.threads, 1);
+  assert.equal(notices.at(-1), "threads: 2 requested, running on 1 (wasm: the bytes is not shrinkwasm's threaded build (it imports no shared memory); pass build/shrinkwasm.threads.wasm)");
+  const e4 = await withThreads(2);
+  assert.equal(e4.threads, 2);
+  assert.equal(e4.k.par_threads(), 2);
+  e4.dispose();
+  assert.equal(e4.threads, 1);
+  assert.equal(e4.k.par_threads(), 1);
+  // Still usable on one thread after the pool has stopped.
+  const p = e4.alloc(64 * 64);
+  e4.k.gemm_nn(64, 64, 64, p, 64, p, 64, p, 64, 0);
+  for (const e of [e1, e2, e3]) e.dispose();
+});
+
+test("a trap in a worker's part (its rows of C past the end of memory) traps the main thread too, then the pool works on: never a hang", async () => {
+  const e = await withThreads(2);
+  const m = 1024, n = 8, k = 64; // few columns: the rows are split, the worker takes rows 512…1023
+  const a = e.alloc(m * k), b = e.alloc(k * n);
+  const end = e.memory.buffer.byteLength;
+  const c = end - 512 * n * 4; // rows 0…511 fit, the worker's rows fall past the end
+  assert.throws(() => e.k.gemm_nn(m, n, k, a, k, b, n, c, n, 0), WebAssembly.RuntimeError);
+  const ok = e.alloc(m * n);
+  e.k.gemm_nn(m, n, k, a, k, b, n, ok, n, 0);
+  // A trap in the main thread's own part: C's rows run downwards (ldc = -n) from past the end of
+  // memory, so rows 0…511 (this thread's) fall outside and the worker's rows 512…1023 inside.
+  // The next product still waits for the worker's part of this one.
+  const top = e.alloc(m * n);
+  const end2 = e.memory.buffer.byteLength;
+  assert.throws(() => e.k.gemm_nn(m, n, k, a, k, b, n, end2 + 511 * n * 4, -n, 0), WebAssembly.RuntimeError);
+  e.k.gemm_nn(m, n, k, a, k, b, n, top, n, 0);
+  // (The worker's rows may have landed on a or b: compare with one thread on whatever they hold now.)
+  e.k.par_set_threads(1);
+  e.k.gemm_nn(m, n, k, a, k, b, n, ok, n, 0);
+  e.k.par_set_threads(2);
+  assert.deepEqual(e.f32(top, m * n), e.f32(ok, m * n));
+  assert.equal(e.threads, 2);
+  e.dispose();
+});
+
+test("the threaded build: the same exports as the single-threaded one plus _start, and one import, a shared memory", () => {
+  const mod = new WebAssembly.Module(threaded), one = new WebAssembly.Module(single);
+  const names = (m: WebAssembly.Module) => WebAssembly.Module.exports(m).map((d) => d.name).sort();
+  assert.deepEqual(names(mod), [...names(one), "_start"].sort());
+  assert.deepEqual(WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}:${i.kind}`), ["env.memory:memory"]);
+  assert.deepEqual(WebAssembly.Module.imports(one), []);
+});
+
+test("shrink train/prune --threads 1 and --threads 2: bit-identical model files after 3 epochs (mlp S-LATS and the cnn)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "threads-cli-"));
+  try {
+    const data = await writeFashionSubset(join(dir, "data"), 300, 100);
+    for (const args of [["prune", "--model", "mlp", "--method", "slats", "--D", "0.05"], ["train", "--model", "cnn", "--batch", "50"]]) {
+      const files = [1, 2].map((t) => {
+        const out = join(dir, `${args[2]}-${t}.safetensors`);
+        const r = shrink(...args, "--epochs", "3", "--data-dir", data, "--threads", String(t), "--out", out, "--quiet");
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stderr, "", "no fallback notice");
+        return readFileSync(out);
+      });
+      // The files hold the recipe (no --threads: it does not change the run) and the metrics, timings aside.
+      const meta = (b: Buffer) => JSON.parse(b.subarray(8, 8 + Number(b.readBigUInt64LE(0))).toString()).__metadata__;
+      const body = (b: Buffer) => b.subarray(8 + Number(b.readBigUInt64LE(0)));
+      assert.ok(body(files[0]).equals(body(files[1])), `${args[2]}: the tensors differ between 1 and 2 threads`);
+      assert.equal(meta(files[0]).recipe, meta(files[1]).recipe);
+      assert.doesNotMatch(meta(files[0]).recipe, /"threads"/);
+    }
+    const bad = shrink("train", "--threads", "0");
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr.trim(), "shrink train: --threads: 0 is not allowed (an integer from 1 to 64)");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
