@@ -72,7 +72,9 @@ test("every line of the README's CLI block runs as written, in order, each exiti
     for (const { line, argv } of commands) {
       assert.deepEqual(argv.slice(0, 2), ["npx", "shrink"], line);
       const args = shortened(argv.slice(2).map((a) => a.replace(/^~(?=\/)/, dir)));
+      const t0 = performance.now();
       const r = await run(args, dir, env);
+      if (process.env.README_CLI_TIMES) console.error(`${((performance.now() - t0) / 1000).toFixed(1)} s  shrink ${args.join(" ")}`);
       assert.equal(r.code, 0, `${line}\n→ shrink ${args.join(" ")}\n${r.err}`);
       outs.push({ cmd: args.join(" "), out: r.out });
     }

@@ -76,9 +76,9 @@ test("training the cnn (conv, BN, max pool), MobileNet-V1 (depthwise, 1×1 convs
   const es = await engines();
   const base = { ...DEFAULT_TRAIN_CONFIG, epochs: 1, seed: 4, warmup: 0 };
   const cases: [TrainConfig, number][] = [
-    [{ ...base, model: "cnn", batch: 20 }, 60],
+    [{ ...base, model: "cnn", batch: 20 }, 40],
     [{ ...base, model: "mobilenet-v1", width: 0.25, batch: 16, augment: "none" }, 32],
-    [{ ...base, model: "resnet18", batch: 8 }, 16],
+    [{ ...base, model: "resnet18", batch: 8 }, 8],
   ];
   for (const [config, n] of cases) {
     const outs: string[] = [];
@@ -165,7 +165,7 @@ test("the threaded build: the same exports as the single-threaded one plus _star
 test("shrink train/prune --threads 1 and --threads 2: bit-identical model files after 3 epochs (mlp S-LATS and the cnn)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "threads-cli-"));
   try {
-    const data = await writeFashionSubset(join(dir, "data"), 300, 100);
+    const data = await writeFashionSubset(join(dir, "data"), 150, 50);
     for (const args of [["prune", "--model", "mlp", "--method", "slats", "--D", "0.05"], ["train", "--model", "cnn", "--batch", "50"]]) {
       const files = [1, 2].map((t) => {
         const out = join(dir, `${args[2]}-${t}.safetensors`);
