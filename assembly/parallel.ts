@@ -142,6 +142,27 @@ export function par_stop(): void {
   return <i32>(<i64>units * tid / nt);
 }
 
+/**
+ * Main thread only: makes the work buffers of threads 0…nt−1 (words 5 and 6
+ * of their scratch records: pointer and capacity) hold at least `bytes`.
+ * Kernels call it before a parallel region; their parts read threadBuffer(tid).
+ */
+export function ensureThreadBuffers(nt: i32, bytes: usize): void {
+  for (let t = 0; t < nt; t++) {
+    const rec = threadScratch(t);
+    if (load<usize>(rec + 24) >= bytes) continue;
+    const old = load<usize>(rec + 20);
+    if (old) heap.free(old);
+    store<usize>(rec + 20, heap.alloc(bytes));
+    store<usize>(rec + 24, bytes);
+  }
+}
+
+/** Thread `tid`'s work buffer (see ensureThreadBuffers). */
+export function threadBuffer(tid: i32): usize {
+  return load<usize>(threadScratch(tid) + 20);
+}
+
 /** An 8-byte out-parameter of thread `tid`'s own (kernels that return a second f64 through memory). */
 export function threadTmp(tid: i32): usize {
   return memory.data(MAX_THREADS * 8, 64) + (<usize>tid << 3);

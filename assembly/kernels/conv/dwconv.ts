@@ -15,7 +15,7 @@
 // (zero padding). All sums are f32 from +0 in the order each export states
 // (no FMA), identical between the SIMD and scalar paths. Outputs must not
 // overlap inputs.
-import { parallelRange, threadsFor, taskArgs } from "../../parallel";
+import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
 
 // Smallest o ≥ 0 with o·s + off ≥ 0.
 // @ts-ignore: decorator
@@ -175,6 +175,122 @@ function corr_plane(
   return acc;
 }
 
+// ---------------------------------------------------------------------------
+// 3×3 undilated planes through a zero-padded copy (small maps). On 2×2 to 8×8
+// maps most outputs touch the border, where the kernels above fall back to
+// scalar code; copying the plane into a zero-filled buffer with the padding
+// (and room for the last 4-wide group) lets every output take the 4-wide row
+// kernels. A tap in the padding adds 0·w, which is +0 or −0 and leaves the
+// sum unchanged (a sum started at +0 is never −0), so the bits are those of
+// skipping it; only an infinite or NaN weight could tell, as in PyTorch,
+// which multiplies the padding too.
+
+/** Maps at most this wide go through the padded copy (wider: the kernels above, without the copy buffer). */
+const PAD_MAX_WIDTH: i32 = 512;
+
+@inline function padded3(kh: i32, kw: i32, dh: i32, dw: i32, sh: i32, sw: i32, ph: i32, pw: i32, wd: i32): bool {
+  return kh == 3 && kw == 3 && dh == 1 && dw == 1 && sh == sw && sh <= 2 && ph >= 0 && pw >= 0 && ph <= 2 && pw <= 2 && wd <= PAD_MAX_WIDTH;
+}
+
+// Row pitch of a padded plane: the image with its padding, and every column
+// the row kernels read for the last 4-wide output group.
+@inline function padPitch(iw: i32, pw: i32, ow: i32, s: i32): i32 {
+  const ow4 = (ow + 3) & ~3;
+  return max(iw + 2 * pw, s == 1 ? ow4 + 2 : 2 * ow4 + 1);
+}
+
+/** Bytes of work buffer a padded plane needs: the padded input and one 4-wide output row. */
+export function dwPadBytes(ih: i32, iw: i32, ph: i32, pw: i32, oh: i32, ow: i32, s: i32): usize {
+  const hp = max(ih + 2 * ph, (oh - 1) * s + 3);
+  return (<usize>(hp * padPitch(iw, pw, ow, s)) + <usize>((ow + 3) & ~3)) << 2;
+}
+
+// out (oh × ow) = the 3×3 correlation, stride s, of the padded plane P (pitch
+// wp floats), taps k(a, b) = w0 + (3a + b)·wstep, 4 outputs per f32x4 (taps
+// in (a, b) row-major order, as the row kernels above); each output row goes
+// through the scratch row `row` (its last group may run past ow).
+function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: usize, oh: i32, ow: i32, row: usize): void {
+  const pitch = <usize>wp << 2;
+  const k00 = v128.load32_splat(w0), k01 = v128.load32_splat(w0 + wstep), k02 = v128.load32_splat(w0 + 2 * wstep);
+  const k10 = v128.load32_splat(w0 + 3 * wstep), k11 = v128.load32_splat(w0 + 4 * wstep);
+  const k12 = v128.load32_splat(w0 + 5 * wstep), k20 = v128.load32_splat(w0 + 6 * wstep);
+  const k21 = v128.load32_splat(w0 + 7 * wstep), k22 = v128.load32_splat(w0 + 8 * wstep);
+  const owB = <usize>ow << 2;
+  for (let oy = 0; oy < oh; oy++) {
+    const r0 = P + <usize>(oy * s) * pitch, r1 = r0 + pitch, r2 = r1 + pitch;
+    const direct = (ow & 3) == 0;
+    const yr = direct ? op + <usize>oy * owB : row;
+    for (let ox = 0; ox < ow; ox += 4) {
+      let acc = f32x4.splat(0);
+      if (s == 1) {
+        const o = <usize>ox << 2;
+        acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o), k00));
+        acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 4), k01));
+        acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 8), k02));
+        acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o), k10));
+        acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 4), k11));
+        acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 8), k12));
+        acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o), k20));
+        acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 4), k21));
+        acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 8), k22));
+      } else {
+        const o = <usize>(2 * ox) << 2;
+        let a = v128.load(r0 + o), b = v128.load(r0 + o, 16), c = v128.load32_splat(r0 + o, 32);
+        let t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
+        acc = f32x4.add(acc, f32x4.mul(t0, k00));
+        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k01));
+        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k02));
+        a = v128.load(r1 + o); b = v128.load(r1 + o, 16); c = v128.load32_splat(r1 + o, 32);
+        t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
+        acc = f32x4.add(acc, f32x4.mul(t0, k10));
+        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k11));
+        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k12));
+        a = v128.load(r2 + o); b = v128.load(r2 + o, 16); c = v128.load32_splat(r2 + o, 32);
+        t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
+        acc = f32x4.add(acc, f32x4.mul(t0, k20));
+        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k21));
+        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k22));
+      }
+      v128.store(yr + (<usize>ox << 2), acc);
+    }
+    if (!direct) memory.copy(op + <usize>oy * owB, row, owB);
+  }
+}
+
+// The plane ip (ih × iw) into the zero-filled buffer P at row offset ph, column offset pw.
+function pad_plane(ip: usize, ih: i32, iw: i32, ph: i32, pw: i32, P: usize, hp: i32, wp: i32): void {
+  memory.fill(P, 0, <usize>(hp * wp) << 2);
+  for (let iy = 0; iy < ih; iy++) memory.copy(P + (<usize>((iy + ph) * wp + pw) << 2), ip + (<usize>(iy * iw) << 2), <usize>iw << 2);
+}
+
+// Forward of one plane through the padded copy (buffer `buf`, dwPadBytes).
+function forward_padded(ip: usize, w0: usize, op: usize, h: i32, wd: i32, s: i32, ph: i32, pw: i32, oh: i32, ow: i32, buf: usize): void {
+  const hp = max(h + 2 * ph, (oh - 1) * s + 3), wp = padPitch(wd, pw, ow, s);
+  pad_plane(ip, h, wd, ph, pw, buf, hp, wp);
+  corr3_padded(buf, wp, s, w0, <usize>4, op, oh, ow, buf + (<usize>(hp * wp) << 2));
+}
+
+// Input gradient of one plane through a padded copy of dy: for stride 1 the
+// correlation of dy padded by 2 − p with the rotated kernel; for stride 2 the
+// same of dy spread onto the even positions (zeros between), which puts the
+// taps in the stated order (oy, ox increasing = ky, kx decreasing).
+function dgrad_padded(gp: usize, w0: usize, dp: usize, h: i32, wd: i32, s: i32, ph: i32, pw: i32, oh: i32, ow: i32, buf: usize): void {
+  const hp = h + 2, wp = padPitch(wd + 2, 0, wd, 1);
+  if (s == 1) pad_plane(gp, oh, ow, 2 - ph, 2 - pw, buf, hp, wp);
+  else {
+    memory.fill(buf, 0, <usize>(hp * wp) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const u = 2 * oy + 2 - ph;
+      if (u < 0 || u >= hp) continue;
+      for (let ox = 0; ox < ow; ox++) {
+        const v = 2 * ox + 2 - pw;
+        if (v >= 0 && v < wp) store<f32>(buf + (<usize>(u * wp + v) << 2), load<f32>(gp + (<usize>(oy * ow + ox) << 2)));
+      }
+    }
+  }
+  corr3_padded(buf, wp, 1, w0 + 32, <usize>-4, dp, h, wd, buf + (<usize>(hp * wp) << 2));
+}
+
 /**
  * Forward: y[s, ch, oy, ox] = Σ_{ky<kh} Σ_{kx<kw} x[s, ch, oy·sh − ph + ky·dh,
  * ox·sw − pw + kx·dw] · w[ch, 0, ky, kx] over in-range taps, f32 from +0 in
@@ -182,15 +298,20 @@ function corr_plane(
  */
 function dwForward(
   x: usize, w: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, y: usize, buf: usize,
 ): void {
   if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0) return;
   const inB = <usize>(h * wd) << 2;
   const outB = <usize>(oh * ow) << 2;
   const kB = <usize>(kh * kw) << 2;
+  const pad = buf != 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd);
   for (let s = 0; s < n; s++) {
     for (let ch = 0; ch < c; ch++) {
       const p = <usize>(s * c + ch);
+      if (pad) {
+        forward_padded(x + p * inB, w + <usize>ch * kB, y + p * outB, h, wd, sh, ph, pw, oh, ow, buf);
+        continue;
+      }
       corr_plane(x + p * inB, w + <usize>ch * kB, <usize>4, y + p * outB, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
     }
   }
@@ -339,7 +460,7 @@ function dgrad_plane_sw2(
  */
 function dwBackwardInput(
   dy: usize, w: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, dx: usize,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, dx: usize, buf: usize,
 ): void {
   if (n <= 0 || c <= 0 || h <= 0 || wd <= 0) return;
   const inB = <usize>(h * wd) << 2;
@@ -348,6 +469,7 @@ function dwBackwardInput(
   const empty = oh <= 0 || ow <= 0;
   const gy = gcd(dh, sh), gx = gcd(dw, sw);
   const sky = sh / gy, soy = dh / gy, skx = sw / gx, sox = dw / gx;
+  const pad = buf != 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd);
   for (let s = 0; s < n; s++) {
     for (let ch = 0; ch < c; ch++) {
       const p = <usize>(s * c + ch);
@@ -356,6 +478,8 @@ function dwBackwardInput(
       const dp = dx + p * inB;
       if (empty) {
         memory.fill(dp, 0, inB);
+      } else if (pad) {
+        dgrad_padded(gp, wp, dp, h, wd, sh, ph, pw, oh, ow, buf);
       } else if (sh == 1 && sw == 1) {
         corr_plane(gp, wp + kB - 4, <usize>-4, dp, oh, ow, kh, kw, 1, 1,
           (kh - 1) * dh - ph, (kw - 1) * dw - pw, dh, dw, h, wd);
@@ -458,6 +582,10 @@ function dwPar(kind: i32, a: usize, b: usize, n: i32, c: i32, h: i32, wd: i32, k
   const units = kind == 2 ? c : n;
   const per = kind == 2 ? n * oh * ow : c * max(oh * ow, h * wd);
   const nt = threadsFor(units, (DW_MIN + per - 1) / max(per, 1));
+  // Small maps take the padded copy: a work buffer per thread, sized here (workers do not allocate).
+  if (kind != 2 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd)) {
+    ensureThreadBuffers(nt, kind == 0 ? dwPadBytes(h, wd, ph, pw, oh, ow, sh) : dwPadBytes(h, wd + 2, 0, 0, h, wd, 1));
+  }
   const p = taskArgs();
   store<i32>(p, kind); store<usize>(p + 4, a); store<usize>(p + 8, b); store<i32>(p + 12, n); store<i32>(p + 16, c);
   store<i32>(p + 20, h); store<i32>(p + 24, wd); store<i32>(p + 28, kh); store<i32>(p + 32, kw); store<i32>(p + 36, sh);
@@ -473,8 +601,9 @@ function dw_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const oh = load<i32>(p + 60), ow = load<i32>(p + 64), out = load<usize>(p + 68);
   if (kind == 2) return dwBackwardWeight(a, b, n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out, lo, hi);
   const inB = <usize>lo * <usize>c * (<usize>(h * wd) << 2), outB = <usize>lo * <usize>c * (<usize>(oh * ow) << 2);
-  if (kind == 0) dwForward(a + inB, b, hi - lo, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out + outB);
-  else dwBackwardInput(a + outB, b, hi - lo, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out + inB);
+  const buf = padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd) ? threadBuffer(tid) : 0;
+  if (kind == 0) dwForward(a + inB, b, hi - lo, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out + outB, buf);
+  else dwBackwardInput(a + outB, b, hi - lo, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out + inB, buf);
 }
 
 export function dwconv_forward(
