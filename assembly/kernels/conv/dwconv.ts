@@ -499,6 +499,83 @@ function dwBackwardInput(
 // ---------------------------------------------------------------------------
 // Weight gradient
 
+// The 3×3 undilated weight gradient with its nine f64 totals in locals: for
+// each channel, samples and output rows outermost, every tap's row partial
+// computed where its rows and columns are in range. Each tap still adds its
+// partials in (s, oy) order, each partial formed exactly as in
+// dwBackwardWeight below (same vector groups, same lanes, same tail), so the
+// bits are the same; a row of dy and of x is loaded once for nine taps.
+
+// One tap's row partial (see dwBackwardWeight): lanes over ox0…vEnd−1, scalar tail to ox1.
+// @ts-ignore: decorator
+@inline function wrow(gr: usize, xr: usize, ox0: i32, vEnd: i32, ox1: i32, offX: i32, sw: i32): f64 {
+  let acc = f32x4.splat(0);
+  let ox = ox0;
+  if (sw == 1) {
+    for (; ox < vEnd; ox += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(gr + (<usize>ox << 2)), v128.load(xr + (<usize>(ox + offX) << 2))));
+  } else {
+    for (; ox < vEnd; ox += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(gr + (<usize>ox << 2)), load_even(xr + (<usize>(2 * ox + offX) << 2))));
+  }
+  let t: f32 = 0;
+  for (; ox < ox1; ox++) t += load<f32>(gr + (<usize>ox << 2)) * load<f32>(xr + (<usize>(ox * sw + offX) << 2));
+  return ((<f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)) +
+    (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3))) + <f64>t;
+}
+
+// Where tap column kx's vector groups end (as dwBackwardWeight computes it).
+// @ts-ignore: decorator
+@inline function wVecEnd(ox0: i32, ox1: i32, offX: i32, sw: i32, wd: i32): i32 {
+  if (sw == 1) return ox0 + ((max(ox1 - ox0, 0)) & ~3);
+  const m = max(ox1 - ox0, 0);
+  let g = m >> 2;
+  if (g > 0 && 2 * (ox0 + 4 * g - 1) + offX + 1 > wd - 1) g--;
+  return ox0 + 4 * g;
+}
+
+function dwWgrad3x3(
+  dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, gw: usize, lo: i32, hi: i32,
+): void {
+  const inB = <usize>(h * wd) << 2, outB = <usize>(oh * ow) << 2, rowB = <usize>wd << 2;
+  const oa0 = out_lo(-ph, sh), oa1 = out_hi(-ph, sh, h, oh);
+  const ob0 = out_lo(1 - ph, sh), ob1 = out_hi(1 - ph, sh, h, oh);
+  const oc0 = out_lo(2 - ph, sh), oc1 = out_hi(2 - ph, sh, h, oh);
+  const x00 = out_lo(-pw, sw), x01 = out_hi(-pw, sw, wd, ow), v0 = wVecEnd(x00, x01, -pw, sw, wd);
+  const x10 = out_lo(1 - pw, sw), x11 = out_hi(1 - pw, sw, wd, ow), v1 = wVecEnd(x10, x11, 1 - pw, sw, wd);
+  const x20 = out_lo(2 - pw, sw), x21 = out_hi(2 - pw, sw, wd, ow), v2 = wVecEnd(x20, x21, 2 - pw, sw, wd);
+  for (let ch = lo; ch < hi; ch++) {
+    let t00: f64 = 0, t01: f64 = 0, t02: f64 = 0, t10: f64 = 0, t11: f64 = 0, t12: f64 = 0, t20: f64 = 0, t21: f64 = 0, t22: f64 = 0;
+    for (let s = 0; s < n; s++) {
+      const p = <usize>(s * c + ch);
+      const xp = x + p * inB, gp = dy + p * outB;
+      for (let oy = 0; oy < oh; oy++) {
+        const gr = gp + (<usize>(oy * ow) << 2);
+        if (oy >= oa0 && oy < oa1) {
+          const xr = xp + <usize>(oy * sh - ph) * rowB;
+          t00 += wrow(gr, xr, x00, v0, x01, -pw, sw);
+          t01 += wrow(gr, xr, x10, v1, x11, 1 - pw, sw);
+          t02 += wrow(gr, xr, x20, v2, x21, 2 - pw, sw);
+        }
+        if (oy >= ob0 && oy < ob1) {
+          const xr = xp + <usize>(oy * sh + 1 - ph) * rowB;
+          t10 += wrow(gr, xr, x00, v0, x01, -pw, sw);
+          t11 += wrow(gr, xr, x10, v1, x11, 1 - pw, sw);
+          t12 += wrow(gr, xr, x20, v2, x21, 2 - pw, sw);
+        }
+        if (oy >= oc0 && oy < oc1) {
+          const xr = xp + <usize>(oy * sh + 2 - ph) * rowB;
+          t20 += wrow(gr, xr, x00, v0, x01, -pw, sw);
+          t21 += wrow(gr, xr, x10, v1, x11, 1 - pw, sw);
+          t22 += wrow(gr, xr, x20, v2, x21, 2 - pw, sw);
+        }
+      }
+    }
+    const o = gw + (<usize>(ch * 9) << 2);
+    store<f32>(o, <f32>t00); store<f32>(o, <f32>t01, 4); store<f32>(o, <f32>t02, 8);
+    store<f32>(o, <f32>t10, 12); store<f32>(o, <f32>t11, 16); store<f32>(o, <f32>t12, 20);
+    store<f32>(o, <f32>t20, 24); store<f32>(o, <f32>t21, 28); store<f32>(o, <f32>t22, 32);
+  }
+}
+
 /**
  * Weight gradient: dw[ch, 0, ky, kx] = Σ_s Σ_{oy,ox} dy[s, ch, oy, ox] ·
  * x[s, ch, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw] over in-range taps.
@@ -516,6 +593,7 @@ function dwBackwardWeight(
   ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gw: usize, lo: i32, hi: i32,
 ): void {
   if (c <= 0 || kh <= 0 || kw <= 0) return;
+  if (kh == 3 && kw == 3 && dh == 1 && dw == 1 && sw <= 2) return dwWgrad3x3(dy, x, n, c, h, wd, sh, sw, ph, pw, oh, ow, gw, lo, hi);
   const inB = <usize>(h * wd) << 2;
   const outB = <usize>(oh * ow) << 2;
   const rowB = <usize>wd << 2;
@@ -528,39 +606,15 @@ function dwBackwardWeight(
         const offX = kx * dw - pw; // ix = ox·sw + offX
         const ox0 = out_lo(offX, sw);
         const ox1 = out_hi(offX, sw, wd, ow);
-        // Vector groups ox..ox+3 with ox + 3 < ox1; stride 2 also reads ix + 1.
-        let vEnd = ox0; // vector groups start at ox0, ox0 + 4, … < vEnd
-        if (sw == 1) vEnd = ox0 + ((max(ox1 - ox0, 0)) & ~3);
-        else if (sw == 2) {
-          const m = max(ox1 - ox0, 0);
-          let g = m >> 2;
-          // last group's extra column: 2(ox0 + 4g − 1) + offX + 1 ≤ wd − 1
-          if (g > 0 && 2 * (ox0 + 4 * g - 1) + offX + 1 > wd - 1) g--;
-          vEnd = ox0 + 4 * g;
-        }
+        // Vector groups ox..ox+3 with ox + 3 < ox1 (stride 2 also reads ix + 1); other strides scalar.
+        const vEnd = sw <= 2 ? wVecEnd(ox0, ox1, offX, sw, wd) : ox0;
         let total: f64 = 0;
         for (let s = 0; s < n; s++) {
           const p = <usize>(s * c + ch);
           const xp = x + p * inB;
           const gp = dy + p * outB;
           for (let oy = oy0; oy < oy1; oy++) {
-            const gr = gp + (<usize>(oy * ow) << 2);
-            const xr = xp + <usize>(oy * sh + offY) * rowB;
-            let acc = f32x4.splat(0);
-            let ox = ox0;
-            if (sw == 1) {
-              for (; ox < vEnd; ox += 4) {
-                acc = f32x4.add(acc, f32x4.mul(v128.load(gr + (<usize>ox << 2)), v128.load(xr + (<usize>(ox + offX) << 2))));
-              }
-            } else if (sw == 2) {
-              for (; ox < vEnd; ox += 4) {
-                acc = f32x4.add(acc, f32x4.mul(v128.load(gr + (<usize>ox << 2)), load_even(xr + (<usize>(2 * ox + offX) << 2))));
-              }
-            }
-            let t: f32 = 0;
-            for (; ox < ox1; ox++) t += load<f32>(gr + (<usize>ox << 2)) * load<f32>(xr + (<usize>(ox * sw + offX) << 2));
-            total += ((<f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)) +
-              (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3))) + <f64>t;
+            total += wrow(gp + (<usize>(oy * ow) << 2), xp + <usize>(oy * sh + offY) * rowB, ox0, vEnd, ox1, offX, sw);
           }
         }
         store<f32>(gw + (<usize>((ch * kh + ky) * kw + kx) << 2), <f32>total);
