@@ -17,6 +17,7 @@ import { prunableParams } from "../src/prune/prunable";
 import { convRates, convStrategies, cnnImagesPerSecond } from "./conv";
 import { sparseInference } from "./sparse";
 import { threadCases } from "./threads";
+import { depthwiseRates } from "./dwconv";
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -46,6 +47,11 @@ async function threadsSection() {
   }
   for (const t of engines.slice(1)) t.dispose();
   return { counts, cases };
+}
+
+if (args.has("--depthwise-only")) {
+  for (const r of depthwiseRates(e, rng, 6)) log(`  ${r.shape.padEnd(28)} forward ${r.forward.toFixed(1)}  input grad ${r.inputGrad.toFixed(1)}  weight grad ${r.weightGrad.toFixed(1)}  all ${r.all.toFixed(1)} GFLOP/s`);
+  process.exit(0);
 }
 
 if (args.has("--threads-only")) {
@@ -197,6 +203,10 @@ log(`  cnn conv layers together: ${cnnGflops.toFixed(1)} GFLOP/s = ${((100 * cnn
 const strategies = convStrategies(e, rng, quick ? 2 : 4);
 log("\nConv strategies (forward + backward with dx, GFLOP/s; docs/conv.md)");
 for (const s of strategies) log(`  ${s.layer.padEnd(16)} ${s.shape.padEnd(34)} ${s.variant.padEnd(38)} ${s.gflops.toFixed(1).padStart(6)}`);
+const dw = depthwiseRates(e, rng, quick ? 2 : 6);
+log("\nDepthwise 3×3 (MobileNet-V1's layers, batch 32, one thread; GFLOP/s, 2·9 per output)");
+log("  shape                        forward  input grad  weight grad    all");
+for (const r of dw) log(`  ${r.shape.padEnd(28)} ${r.forward.toFixed(1).padStart(7)} ${r.inputGrad.toFixed(1).padStart(11)} ${r.weightGrad.toFixed(1).padStart(12)} ${r.all.toFixed(1).padStart(6)}`);
 const cnnStep = cnnImagesPerSecond(e, rng, 250, quick ? 2 : 5);
 log(`\ncnn training (28×28×1, batch 250, forward + backward + SGD): ${cnnStep.imagesPerSecond.toFixed(1)} images/s (${cnnStep.msPerStep.toFixed(0)} ms/step)`);
 
@@ -208,6 +218,6 @@ if (asJson) {
     sparse, threads,
     gemm: { square, mlp, ref512 }, mlpStep: { batch, stepsPerSecond, msPerStep: stepSeconds * 1e3, effectiveGflops: stepFlops / stepSeconds / 1e9, gemmShare: gemmSeconds / stepSeconds },
     pruneStep: { denseMs: denseBest * 1e3, slatsMs: pruneBest * 1e3, overhead },
-    conv: { ref512: ref512conv, ref512rounds, layers: conv, cnnConvGflops: cnnGflops, cnnConvShare: cnnGflops / ref512conv, strategies }, cnnTraining: cnnStep,
+    conv: { ref512: ref512conv, ref512rounds, layers: conv, cnnConvGflops: cnnGflops, cnnConvShare: cnnGflops / ref512conv, strategies, depthwise: dw }, cnnTraining: cnnStep,
   }));
 }
