@@ -117,6 +117,11 @@ test("Engine.create: threads outside 1–64 is one error; no threaded build or n
   const e3 = await Engine.create(single, { threads: 2, threadsWasm: single, spawn: nodeSpawn, onNotice: (l) => notices.push(l) });
   assert.equal(e3.threads, 1);
   assert.equal(notices.at(-1), "threads: 2 requested, running on 1 (wasm: the bytes is not shrinkwasm's threaded build (it imports no shared memory); pass build/shrinkwasm.threads.wasm)");
+  // A spawner whose worker never answers: the engine falls back (after the start timeout), it does not hang.
+  // (Here the worker fails at once, the path a dead worker takes too.)
+  const dead = await Engine.create(single, { threads: 2, threadsWasm: threaded, spawn: () => ({ ready: Promise.reject(new Error("worker died")), terminate: () => {} }), onNotice: (l) => notices.push(l) });
+  assert.equal(dead.threads, 1);
+  assert.equal(notices.at(-1), "threads: 2 requested, running on 1 (a worker thread did not start: worker died)");
   const e4 = await withThreads(2);
   assert.equal(e4.threads, 2);
   assert.equal(e4.k.par_threads(), 2);

@@ -15,6 +15,8 @@ export type DType = keyof typeof DTYPE_BYTES;
 const MiB = 1048576;
 const MAX_BYTES = 4096 * MiB - 128 * MiB;
 const mb = (b: number) => `${(b / MiB).toFixed(0)} MB`;
+/** How long worker threads may take to start before the engine falls back to one thread. */
+const START_TIMEOUT_MS = 20_000;
 
 export interface EngineOptions {
   /**
@@ -114,7 +116,16 @@ export class Engine {
     const workers: ThreadHandle[] = [];
     try {
       for (let tid = 1; tid < threads; tid++) workers.push(spawn({ module, memory, tid }));
-      await Promise.all(workers.map((w) => w.ready));
+      // A runtime whose workers never answer must not hang the caller: give up after START_TIMEOUT_MS.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([Promise.all(workers.map((w) => w.ready)), late]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (err) {
       for (const w of workers) w.terminate();
       throw new ShrinkError("E_THREADS", `a worker thread did not start: ${(err as Error).message}`, { cause: err });
