@@ -201,7 +201,9 @@ form.addEventListener("submit", (ev) => {
   worker.onerror = (e) => { $("#error").textContent = e.message; setRunning(false); };
   setRunning(true);
   $("#status").textContent = "loading…";
-  const msg: ToWorker = { type: "start", run, data: droppedData ?? "embedded", model: droppedModel, sliceSteps: 20 };
+  // ?threads=N overrides the worker's default (the cores less one); any N gives the same bits.
+  const threads = Number(new URLSearchParams(location.search).get("threads")) || undefined;
+  const msg: ToWorker = { type: "start", run, data: droppedData ?? "embedded", model: droppedModel, sliceSteps: 20, threads };
   worker.postMessage(msg);
 });
 
@@ -289,7 +291,7 @@ function onMessage(m: FromWorker, replay = false): void {
       link("#dl-log", m.files.log);
       $("#downloads").hidden = false;
       document.body.dataset.done = "1";
-      (window as unknown as { studioResult: unknown }).studioResult = { sparsity: m.sparsity, testAccuracy: m.testAccuracy, samplesPerSecond: m.samplesPerSecond, stopped: m.stopped, search: m.search };
+      (window as unknown as { studioResult: unknown }).studioResult = { sparsity: m.sparsity, testAccuracy: m.testAccuracy, samplesPerSecond: m.samplesPerSecond, bestSamplesPerSecond: m.bestSamplesPerSecond, stopped: m.stopped, search: m.search };
       break;
     }
     case "error":

@@ -24,7 +24,7 @@ export type FromWorker =
   | { type: "epoch"; epoch: number; iteration: number | null; testAccuracy: number; testLoss: number; trainLoss: number; sparsity: number; threshold: number | null; mu: number | null;
       layers: LayerPoint[]; histogram: { maxAbs: number; counts: number[]; zeros: number } }
   | { type: "iteration"; iteration: number; remaining: number; pqi: number | null; gini: number | null; prunedAccuracy: number; retrainedAccuracy: number }
-  | { type: "done"; stopped: boolean; sparsity: number; testAccuracy: number; samplesPerSecond: number; seconds: number;
+  | { type: "done"; stopped: boolean; sparsity: number; testAccuracy: number; samplesPerSecond: number; bestSamplesPerSecond: number; seconds: number;
       /** A finished D search: the D found and which pilot it was (its charts are the result's). */
       search: { D: number; best: number; pilots: number } | null;
       files: { model: Uint8Array; sparse: Uint8Array; onnx: Uint8Array | null; log: string } }

@@ -67,12 +67,13 @@ function modelInput(e: Engine, f: NamedFile): { architecture: NonNullable<import
   return { architecture: spec.architecture, init: { tensors, source: f.name } };
 }
 
-interface Pass { session: RunSession; done: boolean; samplesPerSecond: number; trainSeconds: number }
+/** samplesPerSecond: the last epoch's training rate; bestSamplesPerSecond: the fastest epoch's. */
+interface Pass { session: RunSession; done: boolean; samplesPerSecond: number; bestSamplesPerSecond: number; trainSeconds: number }
 
 /** One run (or one pilot of a D search) as a RunSession in slices, reporting for the charts and the log. */
 async function runPass(engine: Engine, run: RunConfig, sets: { train: ImageLabelSet; test: ImageLabelSet; line: string }, init: InitWeights | undefined,
   kind: { soft: boolean; iterative: boolean }, log: string[], pilot: number | null, sliceSteps: number): Promise<Pass> {
-  let lastBatch = 0, samples = 0, trainSeconds = 0;
+  let lastBatch = 0, samples = 0, best = 0, trainSeconds = 0;
   const session: RunSession = RunSession.start(engine, run, sets.train, sets.test, {
     init,
     onBatch: (ev) => {
@@ -84,6 +85,7 @@ async function runPass(engine: Engine, run: RunConfig, sets: { train: ImageLabel
     },
     onEpoch: (ev, st) => {
       trainSeconds += ev.seconds;
+      best = Math.max(best, samples); // the epoch's last batch carries its whole-epoch rate
       const weights = session.model.params().filter((p) => p.kind === "weight").map((p) => p.value);
       const stats = modelStats(engine, session.model);
       const weightLayers = stats.layers.filter((l) => l.name.endsWith("weight") && l.shape.length > 1);
@@ -104,14 +106,18 @@ async function runPass(engine: Engine, run: RunConfig, sets: { train: ImageLabel
   post({ type: "started", totalSteps: session.progress().totalSteps, layers: session.model.params().filter((p) => p.kind === "weight").map((p) => p.name), dataLine: `${sets.line}, ${threadsLine}`, ...kind, pilot, D });
   let done = false;
   while (!done && !stopRequested) done = await session.advance({ steps: sliceSteps });
-  return { session, done, samplesPerSecond: trainSeconds > 0 ? samples : 0, trainSeconds };
+  return { session, done, samplesPerSecond: trainSeconds > 0 ? samples : 0, bestSamplesPerSecond: best, trainSeconds };
 }
 
 async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
   const t0 = performance.now();
   // Threads where the page is cross-origin isolated (shrink studio sends COOP/COEP); else one, with the reason in the status line.
+  // One core is left to the page: its charts redraw while the run trains, and a pool thread
+  // descheduled by the page's drawing stalls every parallel region (on 2 cores: 0.69× Node's
+  // rate with 2 threads, against 0.9–1.1× with 1).
   let notice = "";
-  const engine = await Engine.create(new URL("./shrinkwasm.wasm", import.meta.url), { threads: m.threads ?? defaultThreads(), onNotice: (line) => (notice = line) });
+  const threads = m.threads ?? Math.max(1, Math.min(defaultThreads(), (navigator.hardwareConcurrency || 1) - 1));
+  const engine = await Engine.create(new URL("./shrinkwasm.wasm", import.meta.url), { threads, onNotice: (line) => (notice = line) });
   threadsLine = notice ? `1 thread (${notice})` : `${engine.threads} thread${engine.threads > 1 ? "s" : ""}`;
   const sets = await dataset(m.data === "embedded" ? await embedded() : m.data);
   const run = m.run;
@@ -173,7 +179,7 @@ async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
   }
   await session.dispose();
   engine.dispose();
-  post({ type: "done", stopped: !done, sparsity: final.sparsity, testAccuracy: final.acc, samplesPerSecond: result.samplesPerSecond, seconds: (performance.now() - t0) / 1000,
+  post({ type: "done", stopped: !done, sparsity: final.sparsity, testAccuracy: final.acc, samplesPerSecond: result.samplesPerSecond, bestSamplesPerSecond: result.bestSamplesPerSecond, seconds: (performance.now() - t0) / 1000,
     search: search && done ? { D: search.pilots[search.best].D, best: search.best + 1, pilots: search.pilots.length } : null,
     files: { model, sparse, onnx, log: log.join("\n") + "\n" } }, [model.buffer, sparse.buffer, ...(onnx ? [onnx.buffer] : [])]);
 }
