@@ -43,14 +43,13 @@ import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer 
 // rotated by 180°). ph, pw may be negative here.
 
 // 3×3 undilated, stride 1, all three rows in range: outputs ox..ox+3 for
-// ox = ox, ox + 4, … ≤ oxv; returns the first ox not done.
-function dwconv3x3_s1_row(
-  r0: usize, r1: usize, r2: usize, w0: usize, wstep: usize, yr: usize, ox: i32, oxv: i32, pw: i32,
+// ox = ox, ox + 4, … ≤ oxv; returns the first ox not done. kab is tap
+// k(a, b) splatted to 4 lanes, loaded once per plane by the caller.
+// @ts-ignore: decorator
+@inline function dwconv3x3_s1_row(
+  r0: usize, r1: usize, r2: usize, k00: v128, k01: v128, k02: v128, k10: v128, k11: v128, k12: v128, k20: v128, k21: v128, k22: v128,
+  yr: usize, ox: i32, oxv: i32, pw: i32,
 ): i32 {
-  const k00 = v128.load32_splat(w0), k01 = v128.load32_splat(w0 + wstep), k02 = v128.load32_splat(w0 + 2 * wstep);
-  const k10 = v128.load32_splat(w0 + 3 * wstep), k11 = v128.load32_splat(w0 + 4 * wstep);
-  const k12 = v128.load32_splat(w0 + 5 * wstep), k20 = v128.load32_splat(w0 + 6 * wstep);
-  const k21 = v128.load32_splat(w0 + 7 * wstep), k22 = v128.load32_splat(w0 + 8 * wstep);
   for (; ox <= oxv; ox += 4) {
     const o = <usize>(ox - pw) << 2;
     let acc = f32x4.splat(0);
@@ -71,13 +70,11 @@ function dwconv3x3_s1_row(
 // 3×3 undilated, stride 2, all three rows in range. Per row three loads:
 // A = in[c..c+3], B = in[c+4..c+7], C = splat in[c+8] (c = 2·ox − pw); taps
 // 0, 1, 2 are lanes (0,2,4,6), (1,3,5,7) of A:B and (2,4,6,8) = tap 0 shifted.
-function dwconv3x3_s2_row(
-  r0: usize, r1: usize, r2: usize, w0: usize, wstep: usize, yr: usize, ox: i32, oxv: i32, pw: i32,
+// @ts-ignore: decorator
+@inline function dwconv3x3_s2_row(
+  r0: usize, r1: usize, r2: usize, k00: v128, k01: v128, k02: v128, k10: v128, k11: v128, k12: v128, k20: v128, k21: v128, k22: v128,
+  yr: usize, ox: i32, oxv: i32, pw: i32,
 ): i32 {
-  const k00 = v128.load32_splat(w0), k01 = v128.load32_splat(w0 + wstep), k02 = v128.load32_splat(w0 + 2 * wstep);
-  const k10 = v128.load32_splat(w0 + 3 * wstep), k11 = v128.load32_splat(w0 + 4 * wstep);
-  const k12 = v128.load32_splat(w0 + 5 * wstep), k20 = v128.load32_splat(w0 + 6 * wstep);
-  const k21 = v128.load32_splat(w0 + 7 * wstep), k22 = v128.load32_splat(w0 + 8 * wstep);
   for (; ox <= oxv; ox += 4) {
     const o = <usize>(2 * ox - pw) << 2;
     let acc = f32x4.splat(0);
@@ -117,6 +114,13 @@ function corr_plane(
     if (lim >= 3 * sw) oxV = min(lim / sw - 3, ow - 4);
   }
   const is3 = kh == 3 && kw == 3 && dh == 1 && dw == 1;
+  // The 3×3 taps splatted once per plane; another kernel has fewer than nine
+  // taps, so its (unused) splats read a static zero instead of past its weights.
+  const t0 = is3 ? w0 : memory.data(4), ts: usize = is3 ? wstep : 0;
+  const k00 = v128.load32_splat(t0), k01 = v128.load32_splat(t0 + ts), k02 = v128.load32_splat(t0 + 2 * ts);
+  const k10 = v128.load32_splat(t0 + 3 * ts), k11 = v128.load32_splat(t0 + 4 * ts);
+  const k12 = v128.load32_splat(t0 + 5 * ts), k20 = v128.load32_splat(t0 + 6 * ts);
+  const k21 = v128.load32_splat(t0 + 7 * ts), k22 = v128.load32_splat(t0 + 8 * ts);
   for (let oy = 0; oy < oh; oy++) {
     const iy0 = oy * sh - ph;
     const a0 = out_lo(iy0, dh);
@@ -127,8 +131,8 @@ function corr_plane(
     if (ox <= oxV) {
       if (is3 && a0 == 0 && a1 == 3) {
         const r0 = ip + <usize>iy0 * rowB;
-        if (sw == 1) ox = dwconv3x3_s1_row(r0, r0 + rowB, r0 + 2 * rowB, w0, wstep, yr, ox, oxV, pw);
-        else ox = dwconv3x3_s2_row(r0, r0 + rowB, r0 + 2 * rowB, w0, wstep, yr, ox, oxV, pw);
+        if (sw == 1) ox = dwconv3x3_s1_row(r0, r0 + rowB, r0 + 2 * rowB, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, ox, oxV, pw);
+        else ox = dwconv3x3_s2_row(r0, r0 + rowB, r0 + 2 * rowB, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, ox, oxV, pw);
       } else if (sw == 1) {
         for (; ox <= oxV; ox += 4) {
           let acc = f32x4.splat(0);
@@ -206,53 +210,23 @@ export function dwPadBytes(ih: i32, iw: i32, ph: i32, pw: i32, oh: i32, ow: i32,
 }
 
 // out (oh × ow) = the 3×3 correlation, stride s, of the padded plane P (pitch
-// wp floats), taps k(a, b) = w0 + (3a + b)·wstep, 4 outputs per f32x4 (taps
-// in (a, b) row-major order, as the row kernels above); each output row goes
-// through the scratch row `row` (its last group may run past ow).
+// wp floats), taps k(a, b) = w0 + (3a + b)·wstep, through the row kernels
+// above; an output row whose last 4-wide group runs past ow goes through the
+// scratch row `row`.
 function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: usize, oh: i32, ow: i32, row: usize): void {
   const pitch = <usize>wp << 2;
+  const owB = <usize>ow << 2;
+  const last = ((ow + 3) & ~3) - 4;
   const k00 = v128.load32_splat(w0), k01 = v128.load32_splat(w0 + wstep), k02 = v128.load32_splat(w0 + 2 * wstep);
   const k10 = v128.load32_splat(w0 + 3 * wstep), k11 = v128.load32_splat(w0 + 4 * wstep);
   const k12 = v128.load32_splat(w0 + 5 * wstep), k20 = v128.load32_splat(w0 + 6 * wstep);
   const k21 = v128.load32_splat(w0 + 7 * wstep), k22 = v128.load32_splat(w0 + 8 * wstep);
-  const owB = <usize>ow << 2;
+  const direct = (ow & 3) == 0;
   for (let oy = 0; oy < oh; oy++) {
-    const r0 = P + <usize>(oy * s) * pitch, r1 = r0 + pitch, r2 = r1 + pitch;
-    const direct = (ow & 3) == 0;
+    const r0 = P + <usize>(oy * s) * pitch;
     const yr = direct ? op + <usize>oy * owB : row;
-    for (let ox = 0; ox < ow; ox += 4) {
-      let acc = f32x4.splat(0);
-      if (s == 1) {
-        const o = <usize>ox << 2;
-        acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o), k00));
-        acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 4), k01));
-        acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 8), k02));
-        acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o), k10));
-        acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 4), k11));
-        acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 8), k12));
-        acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o), k20));
-        acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 4), k21));
-        acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 8), k22));
-      } else {
-        const o = <usize>(2 * ox) << 2;
-        let a = v128.load(r0 + o), b = v128.load(r0 + o, 16), c = v128.load32_splat(r0 + o, 32);
-        let t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
-        acc = f32x4.add(acc, f32x4.mul(t0, k00));
-        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k01));
-        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k02));
-        a = v128.load(r1 + o); b = v128.load(r1 + o, 16); c = v128.load32_splat(r1 + o, 32);
-        t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
-        acc = f32x4.add(acc, f32x4.mul(t0, k10));
-        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k11));
-        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k12));
-        a = v128.load(r2 + o); b = v128.load(r2 + o, 16); c = v128.load32_splat(r2 + o, 32);
-        t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
-        acc = f32x4.add(acc, f32x4.mul(t0, k20));
-        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k21));
-        acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k22));
-      }
-      v128.store(yr + (<usize>ox << 2), acc);
-    }
+    if (s == 1) dwconv3x3_s1_row(r0, r0 + pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
+    else dwconv3x3_s2_row(r0, r0 + pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
     if (!direct) memory.copy(op + <usize>oy * owB, row, owB);
   }
 }
