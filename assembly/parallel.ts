@@ -39,7 +39,6 @@ export function threadScratch(tid: i32): usize {
 }
 
 let threads: i32 = 1;
-let inTask = false;
 /** Set on worker instances: they must not allocate (their allocator is not the main one). */
 export let isWorker = false;
 
@@ -53,15 +52,25 @@ export function par_set_threads(n: i32): void {
   threads = ASC_FEATURE_THREADS ? max(1, min(n, MAX_THREADS)) : 1;
 }
 
-/** Runs `task` over min(nt, threads) parts, this thread taking part 0, and returns when all are done. */
+/**
+ * Runs `task` over min(nt, threads) parts, this thread taking part 0, and
+ * returns when all are done. A task's parts run serial code only (the
+ * kernels' serial bodies): a part never calls parallel. On a worker that
+ * holds by construction (its thread count stays 1).
+ */
 export function parallel(task: Task, args: usize, nt: i32): void {
   if (ASC_FEATURE_THREADS) {
     const n = min(nt, threads);
-    if (n > 1 && !inTask) {
+    if (n > 1) {
       const c = ctrl();
       const workers = threads - 1;
-      // The last region was cut short by a trap in this thread's part: let the workers finish it first.
-      if (load<i32>(c + 24)) waitDone(c, workers);
+      // Still marked running: the last region was cut short by a trap in this
+      // thread's part. Let the workers finish their parts of it before this one
+      // reuses the control block (and forget a failure it left).
+      if (load<i32>(c + 24)) {
+        waitDone(c, workers);
+        atomic.store<i32>(c + 20, 0);
+      }
       store<i32>(c + 24, 1);
       store<usize>(c + 8, changetype<usize>(task));
       store<usize>(c + 12, args);
@@ -69,9 +78,7 @@ export function parallel(task: Task, args: usize, nt: i32): void {
       atomic.store<i32>(c + 4, 0);
       atomic.add<i32>(c, 1);
       atomic.notify(c, workers);
-      inTask = true;
       task(0, n, args);
-      inTask = false;
       waitDone(c, workers);
       store<i32>(c + 24, 0);
       // A worker's part trapped (its host counted it done through par_fail): trap here too, not return half a result.
@@ -86,7 +93,6 @@ export function parallel(task: Task, args: usize, nt: i32): void {
 }
 
 function waitDone(c: usize, workers: i32): void {
-  inTask = false;
   let d = atomic.load<i32>(c + 4);
   for (let i = 0; d < workers && i < SPIN; i++) d = atomic.load<i32>(c + 4);
   while (d < workers) {
@@ -175,7 +181,7 @@ export function threadResult(tid: i32): usize {
 
 /** The threads worth using for `units` units of work when each thread should get at least `minPerThread`. */
 export function threadsFor(units: i32, minPerThread: i32): i32 {
-  if (!ASC_FEATURE_THREADS || threads <= 1 || inTask) return 1;
+  if (!ASC_FEATURE_THREADS || threads <= 1) return 1;
   return max(1, min(threads, units / max(minPerThread, 1)));
 }
 

@@ -1,6 +1,6 @@
 // shrinkwasm core: web-standard only (no node: imports), for every JS runtime.
 export { Engine, type WasmSource, type DType, type EngineOptions } from "./engine/engine.js";
-export { defaultThreads, threadsUnavailable, webSpawn, MAX_THREADS, type SpawnThread, type ThreadInit, type ThreadHandle } from "./engine/threads.js";
+export { defaultThreads, threadsUnavailable, webSpawn, MAX_THREADS, DEFAULT_MAX_THREADS, type SpawnThread, type ThreadInit, type ThreadHandle } from "./engine/threads.js";
 export type { KernelExports } from "./engine/exports.js";
 export { Tensor } from "./engine/tensor.js";
 export { Rng } from "./engine/rng.js";
@@ -46,7 +46,7 @@ export { makeThresholdSchedule, impliedPenalty, THRESHOLD_SCHEDULERS, type Thres
 export { SoftThresholdOptimizer, SOFT_THRESHOLD_METHODS, type SoftThresholdMethod, type SoftThresholdOptions } from "./prune/soft-threshold.js";
 export { validatePruneConfig, checkMethodFields, methodFields, defaultD, CONV_DEFAULT_D, PRUNE_METHODS, PRUNE_FIELDS, DEFAULT_PRUNE, type PruneConfig, type PruneMethod } from "./prune/config.js";
 export { runPrune, pruneJob, type PruneRun, type PruneJob } from "./prune/run.js";
-export { findDForSparsity, DSearcher, searchesD, type DSearch, type Pilot } from "./prune/search.js";
+export { findDForSparsity, DSearcher, searchesD, targetIsSearched, type DSearch, type Pilot } from "./prune/search.js";
 export { runIterativePrune, iterativeJob, type IterativeRun, type IterativeJob } from "./prune/run-iterative.js";
 export { RunSession, type RunConfig, type RunOutcome, type RunHooks } from "./prune/run-session.js";
 export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, type DecodedCheckpoint } from "./io/checkpoint.js";

@@ -9,6 +9,7 @@ import { DEFAULT_PRUNE, PRUNE_METHODS, methodFields, validatePruneConfig, type P
 import { validateTrainConfig, type TrainConfig } from "../src/train/config.js";
 import { MODEL_NAMES, SPIKING_MODELS } from "../src/nn/models.js";
 import type { RunConfig } from "../src/prune/run-session.js";
+import { targetIsSearched } from "../src/prune/search.js";
 import type { FromWorker, NamedFile, ToWorker } from "./protocol.js";
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
@@ -45,13 +46,11 @@ function methodFieldsFor(method: string): string[] {
   return (methodFields(method as PruneMethod) as readonly string[]).filter((f) => FIELD_INPUTS[f]);
 }
 
-/** magnitude and gmp prune to the target itself; on a scheduled soft-threshold method it is optional and pilot runs search D for it. */
-const targetIsSearch = (method: string) => method !== "magnitude" && method !== "gmp";
-
 function renderMethodFields(): void {
   const box = $("#method-fields");
   box.replaceChildren(...methodFieldsFor(field("method").value).map((f) => {
-    const search = f === "targetSparsity" && targetIsSearch(field("method").value);
+    // On a scheduled soft-threshold method the target is optional and pilot runs search D for it.
+    const search = f === "targetSparsity" && targetIsSearched(field("method").value);
     const spec = search ? { label: "Target sparsity (optional: pilot runs search D)", value: NaN, step: "any" } : FIELD_INPUTS[f]!;
     const label = document.createElement("label");
     const input = Object.assign(document.createElement("input"), { name: f, type: "number", step: spec.step ?? "any" });

@@ -7,7 +7,7 @@ export interface NamedFile {
 }
 
 export type ToWorker =
-  /** threads: the engine's thread count (default: the cores, at most 8). */
+  /** threads: the engine's thread count (default: the page's cores less one, at most 8). */
   | { type: "start"; run: RunConfig; data: NamedFile[] | "embedded"; model: NamedFile | null; sliceSteps: number; threads?: number }
   | { type: "stop" };
 
@@ -19,7 +19,7 @@ export interface LayerPoint {
 export type FromWorker =
   /** pilot: the pilot's number in a D search for a target sparsity (null for a plain run), D: its final threshold. */
   | { type: "started"; totalSteps: number; layers: string[]; dataLine: string; soft: boolean; iterative: boolean; pilot: number | null; D: number | null }
-  | { type: "pilot"; pilot: number; D: number; sparsity: number; testAccuracy: number; line: string }
+  | { type: "pilot"; pilot: number; D: number; sparsity: number; testAccuracy: number }
   | { type: "batch"; step: number; totalSteps: number; loss: number; accuracy: number; lr: number; samplesPerSecond: number }
   | { type: "epoch"; epoch: number; iteration: number | null; testAccuracy: number; testLoss: number; trainLoss: number; sparsity: number; threshold: number | null; mu: number | null;
       layers: LayerPoint[]; histogram: { maxAbs: number; counts: number[]; zeros: number } }

@@ -148,7 +148,7 @@ async function start(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
       }
       const out = pass.session.outcome as Extract<RunOutcome, { kind: "prune" }>;
       const more = search.record({ sparsity: out.run.sparsity, testAccuracy: out.run.result.final.testAccuracy, seconds: out.run.result.seconds });
-      post({ type: "pilot", pilot: i + 1, D: search.pilots[i].D, sparsity: out.run.sparsity, testAccuracy: out.run.result.final.testAccuracy, line: search.line(i) });
+      post({ type: "pilot", pilot: i + 1, D: search.pilots[i].D, sparsity: out.run.sparsity, testAccuracy: out.run.result.final.testAccuracy });
       if (search.best === i) { await best?.session.dispose(); best = pass; } else await pass.session.dispose();
       if (!more) {
         try {

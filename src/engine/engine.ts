@@ -73,14 +73,15 @@ export class Engine {
     }
     if (threads > 1) {
       const threadsWasm = options.threadsWasm ?? siblingThreadsBuild(source);
-      const why = threadsUnavailable(options.spawn) ?? (threadsWasm === undefined ? "no threaded build was given (threadsWasm: build/shrinkwasm.threads.wasm)" : null);
+      let why = threadsUnavailable(options.spawn) ?? (threadsWasm === undefined ? "no threaded build was given (threadsWasm: build/shrinkwasm.threads.wasm)" : null);
       if (!why) {
         try {
           return await Engine.createThreaded(threadsWasm!, threads, options.spawn ?? webSpawn);
         } catch (err) {
-          (options.onNotice ?? console.warn)(`threads: ${threads} requested, running on 1 (${err instanceof ShrinkError ? err.message : (err as Error).message})`);
+          why = (err as Error).message;
         }
-      } else (options.onNotice ?? console.warn)(`threads: ${threads} requested, running on 1 (${why})`);
+      }
+      (options.onNotice ?? console.warn)(`threads: ${threads} requested, running on 1 (${why})`);
     }
     const module = await compile(source);
     const imports: WebAssembly.Imports = WebAssembly.Module.imports(module).some((i) => i.module === "env" && i.name === "abort")

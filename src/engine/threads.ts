@@ -67,8 +67,11 @@ export function threadsUnavailable(spawn: SpawnThread | undefined): string | nul
   return null;
 }
 
-/** The cores the runtime reports (navigator.hardwareConcurrency), at most 8: beyond that a step's small products stop scaling. */
+/** The default thread count's cap: beyond it a training step's small products stop scaling. */
+export const DEFAULT_MAX_THREADS = 8;
+
+/** The cores the runtime reports (navigator.hardwareConcurrency), at most DEFAULT_MAX_THREADS. */
 export function defaultThreads(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return Number.isInteger(n) && n! > 0 ? Math.min(n!, 8) : 1;
+  return Number.isInteger(n) && n! > 0 ? Math.min(n!, DEFAULT_MAX_THREADS) : 1;
 }

@@ -3,7 +3,7 @@
 // par_worker. Unref'd, so an engine left running does not keep a process alive.
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import type { SpawnThread } from "../engine/threads.js";
+import { DEFAULT_MAX_THREADS, type SpawnThread } from "../engine/threads.js";
 
 const WORKER_SOURCE = `const { parentPort, workerData: { module, memory, tid } } = require("node:worker_threads");
 const inst = new WebAssembly.Instance(module, { env: { memory } });
@@ -24,7 +24,7 @@ export const nodeSpawn: SpawnThread = (init) => {
   return { ready, terminate: () => void w.terminate() };
 };
 
-/** The cores Node reports, at most 8 (as defaultThreads in the core). */
+/** The cores Node reports, at most DEFAULT_MAX_THREADS (defaultThreads in the core reads navigator, which Node 20 lacks). */
 export function nodeDefaultThreads(): number {
-  return Math.max(1, Math.min(availableParallelism(), 8));
+  return Math.max(1, Math.min(availableParallelism(), DEFAULT_MAX_THREADS));
 }

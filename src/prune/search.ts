@@ -16,8 +16,11 @@ export interface DSearch {
 
 export type Pilot = DSearch["pilots"][number];
 
-/** A target sparsity on a scheduled soft-threshold method means pilot runs search D (magnitude and gmp take the target itself). */
-export const searchesD = (c: PruneConfig): boolean => c.targetSparsity !== undefined && c.method !== "magnitude" && c.method !== "gmp";
+/** Whether a method's target sparsity is searched for through D (the scheduled soft-threshold methods); magnitude and gmp prune to the target itself. */
+export const targetIsSearched = (method: string): boolean => method !== "magnitude" && method !== "gmp";
+
+/** A config whose target sparsity means pilot runs that search D. */
+export const searchesD = (c: PruneConfig): boolean => c.targetSparsity !== undefined && targetIsSearched(c.method);
 
 /**
  * The search's state, one pilot at a time, so a caller that runs its pilots
