@@ -28,6 +28,7 @@ export { remaining_count, remaining_count_rows, remaining_max_abs, pqi_sums, pqi
 export { gini_scratch_bytes, abs_keys, radix_sort_u32, gini_sorted_keys, gini, gini_rows } from "./kernels/gini";
 export { conv2d_forward, conv2d_backward } from "./kernels/conv/conv2d";
 export { im2col } from "./kernels/conv/im2col";
+export { winograd_forward, winograd_backward } from "./kernels/conv/winograd";
 export { gather_normalize_u8_chw, augment_draw, gather_augment_u8_chw } from "./kernels/augment";
 export { bn_forward_train, bn_forward_eval, bn_backward, bn_backward_eval } from "./kernels/batchnorm";
 export { maxpool_forward, maxpool_backward, avgpool_forward, avgpool_backward, gap_forward, gap_backward } from "./kernels/pool";

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --quick] [-- --sparse-only] [-- --threads-only] [-- --threads 1,2,4]
+// npm run bench [-- --json] [-- --quick] [-- --sparse-only] [-- --threads-only] [-- --threads 1,2,4] [-- --conv-only] [-- --depthwise-only]
 // GEMM GFLOP/s at the MLP's training shapes and at 256/512/1024 square, beside a
 // plain-JS GEMM in the same process; MLP training steps/s at batch 250; every
 // section on one thread (the single-threaded build), then the threads section:
@@ -51,6 +51,11 @@ async function threadsSection() {
 
 if (args.has("--depthwise-only")) {
   for (const r of depthwiseRates(e, rng, 6)) log(`  ${r.shape.padEnd(28)} forward ${r.forward.toFixed(1)}  input grad ${r.inputGrad.toFixed(1)}  weight grad ${r.weightGrad.toFixed(1)}  all ${r.all.toFixed(1)} GFLOP/s`);
+  process.exit(0);
+}
+
+if (args.has("--conv-only")) {
+  for (const s of convStrategies(e, rng, quick ? 2 : 4)) log(`  ${s.layer.padEnd(16)} ${s.shape.padEnd(34)} ${s.variant.padEnd(38)} ${s.gflops.toFixed(1).padStart(6)}`);
   process.exit(0);
 }
 

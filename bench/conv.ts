@@ -129,7 +129,8 @@ export interface StrategyRate {
 
 /**
  * The measurements behind the conv operator's choices (docs/conv.md): im2col
- * chunk width, keeping columns versus recomputing them, the direct depthwise
+ * chunk width, keeping columns versus recomputing them, Winograd F(2×2, 3×3)
+ * versus im2col on cnn's and ResNet-18's 3×3 convs, the direct depthwise
  * kernel versus grouped GEMM, the direct 1×1 product versus im2col.
  * Forward + backward (with dx), best of interleaved rounds.
  */
@@ -137,11 +138,18 @@ export function convStrategies(e: Engine, rng: Rng, rounds: number): StrategyRat
   const cnn = planConvs(modelPlan(modelSpec("cnn", [1, 28, 28], 10)));
   const mob = planConvs(modelPlan(modelSpec("mobilenet-v1", [3, 32, 32], 10)));
   const find = (ps: ConvPlan[], name: string) => ps.find((p) => p.name === name)!;
-  type V = { p: ConvPlan; batch: number; variant: string; keep: boolean; chunkColumns?: number; depthwiseKernel?: boolean };
+  const res = planConvs(modelPlan(modelSpec("resnet18", [3, 32, 32], 10)));
+  type V = { p: ConvPlan; batch: number; variant: string; keep: boolean; chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean };
   const variants: V[] = [];
   for (const name of ["features.4", "features.8", "features.12"]) {
-    for (const cc of [512, 1024, 2048, 4096]) variants.push({ p: find(cnn, name), batch: 250, variant: `chunk ${cc} columns, kept`, keep: true, chunkColumns: cc });
-    variants.push({ p: find(cnn, name), batch: 250, variant: "chunk 2048 columns, recomputed", keep: false, chunkColumns: 2048 });
+    for (const cc of [512, 1024, 2048, 4096]) variants.push({ p: find(cnn, name), batch: 250, variant: `chunk ${cc} columns, kept`, keep: true, chunkColumns: cc, winograd: false });
+    variants.push({ p: find(cnn, name), batch: 250, variant: "chunk 2048 columns, recomputed", keep: false, chunkColumns: 2048, winograd: false });
+    variants.push({ p: find(cnn, name), batch: 250, variant: "Winograd F(2×2, 3×3), V kept", keep: true, winograd: true });
+    variants.push({ p: find(cnn, name), batch: 250, variant: "Winograd F(2×2, 3×3), V recomputed", keep: false, winograd: true });
+  }
+  for (const name of ["layer1.0.conv1", "layer2.0.conv2", "layer3.0.conv2", "layer4.0.conv2"]) {
+    variants.push({ p: find(res, name), batch: 64, variant: "im2col + GEMM, kept", keep: true, winograd: false });
+    variants.push({ p: find(res, name), batch: 64, variant: "Winograd F(2×2, 3×3), V kept", keep: true, winograd: true });
   }
   for (const name of ["layers.1.conv1", "layers.2.conv1"]) {
     variants.push({ p: find(mob, name), batch: 64, variant: "direct depthwise kernel", keep: true, depthwiseKernel: true });
@@ -149,26 +157,32 @@ export function convStrategies(e: Engine, rng: Rng, rounds: number): StrategyRat
   }
   variants.push({ p: find(mob, "layers.0.conv2"), batch: 64, variant: "1×1 direct GEMM (1 sample per chunk)", keep: true, chunkColumns: 1024 });
   variants.push({ p: find(mob, "layers.0.conv2"), batch: 64, variant: "1×1 via im2col (2 samples per chunk)", keep: true, chunkColumns: 2048 });
-  const cases = variants.map((v) => {
-    const ws = new Workspace(e, v.keep ? undefined : 0);
-    const layer = new Conv2d(e, v.p, v.batch, rng, ws, true, { chunkColumns: v.chunkColumns, depthwiseKernel: v.depthwiseKernel });
-    const x = new Tensor(e, [v.batch, layer.inFeatures]);
-    const dy = new Tensor(e, [v.batch, layer.outFeatures]);
-    rng.fillUniform(x.ptr, x.size, -1, 1);
-    rng.fillUniform(dy.ptr, dy.size, -1, 1);
-    const p = v.p;
-    const macs = v.batch * p.out[0] * p.out[1] * p.out[2] * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
-    const step = () => { layer.forward(x.ptr, v.batch); layer.backward(dy.ptr, v.batch, true); };
-    return { v, layer, ws, x, dy, macs, step, best: Infinity };
-  });
-  for (const c of cases) c.step();
-  for (let r = 0; r < rounds; r++) for (const c of cases) c.best = Math.min(c.best, once(c.step));
-  return cases.map((c) => {
-    c.layer.free(); c.ws.free(); c.x.free(); c.dy.free();
-    const p = c.v.p;
-    return {
-      layer: p.name, variant: c.v.variant, gflops: (6 * c.macs) / c.best / 1e9,
-      shape: `${p.in.join("×")}→${p.out.join("×")} k${p.kernel[0]} s${p.stride[0]}${p.groups > 1 ? ` g${p.groups}` : ""}`,
-    };
-  });
+  // One layer's variants at a time (all of them at once would not fit in
+  // 4 GiB), interleaved among themselves.
+  const out: StrategyRate[] = [];
+  for (const layerName of [...new Set(variants.map((v) => v.p.name))]) {
+    const cases = variants.filter((v) => v.p.name === layerName).map((v) => {
+      const ws = new Workspace(e, v.keep ? undefined : 0);
+      const layer = new Conv2d(e, v.p, v.batch, rng, ws, true, { chunkColumns: v.chunkColumns, depthwiseKernel: v.depthwiseKernel, winograd: v.winograd });
+      const x = new Tensor(e, [v.batch, layer.inFeatures]);
+      const dy = new Tensor(e, [v.batch, layer.outFeatures]);
+      rng.fillUniform(x.ptr, x.size, -1, 1);
+      rng.fillUniform(dy.ptr, dy.size, -1, 1);
+      const p = v.p;
+      const macs = v.batch * p.out[0] * p.out[1] * p.out[2] * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
+      const step = () => { layer.forward(x.ptr, v.batch); layer.backward(dy.ptr, v.batch, true); };
+      return { v, layer, ws, x, dy, macs, step, best: Infinity };
+    });
+    for (const c of cases) c.step();
+    for (let r = 0; r < rounds; r++) for (const c of cases) c.best = Math.min(c.best, once(c.step));
+    for (const c of cases) {
+      c.layer.free(); c.ws.free(); c.x.free(); c.dy.free();
+      const p = c.v.p;
+      out.push({
+        layer: p.name, variant: c.v.variant, gflops: (6 * c.macs) / c.best / 1e9,
+        shape: `${p.in.join("×")}→${p.out.join("×")} k${p.kernel[0]} s${p.stride[0]}${p.groups > 1 ? ` g${p.groups}` : ""}`,
+      });
+    }
+  }
+  return out;
 }

@@ -13,7 +13,7 @@ import { engine, tensorFrom, lcg, uniformArray, dot, assertAllClose } from "./he
 import { convRef, convGradRef, convPlanOf } from "./helpers/conv-ref.ts";
 import { gradCheck } from "./helpers/gradcheck.ts";
 
-interface Case { what: string; n: number; p: ConvPlan }
+interface Case { what: string; n: number; p: ConvPlan; winograd?: boolean }
 
 const CASES: Case[] = [
   { what: "3×3 s1 p1, odd sizes", n: 3, p: convPlanOf("c", [5, 7, 9], 6, [3, 3], { padding: [1, 1] }) },
@@ -29,21 +29,30 @@ const CASES: Case[] = [
   { what: "depthwise 3×3 s2 p1", n: 2, p: convPlanOf("c", [4, 10, 9], 4, [3, 3], { stride: [2, 2], padding: [1, 1], groups: 4 }) },
   { what: "dilation 2, 5×3 kernel, asymmetric padding", n: 2, p: convPlanOf("c", [3, 12, 10], 4, [5, 3], { padding: [2, 1], dilation: [2, 2] }) },
   { what: "with bias, stride (2, 1)", n: 2, p: convPlanOf("c", [2, 7, 6], 3, [3, 2], { stride: [2, 1], padding: [1, 0], bias: true }) },
+  // Winograd F(2×2, 3×3): odd sizes (half tiles at the right and bottom),
+  // planes whose tiles are not a multiple of 4, 1×1 and 1-row maps, and the
+  // default choice (≥ 16 channels on a 14×14 map) with a bias.
+  { what: "Winograd, odd sizes", n: 3, p: convPlanOf("c", [5, 7, 9], 6, [3, 3], { padding: [1, 1] }), winograd: true },
+  { what: "Winograd, 3×3 maps", n: 7, p: convPlanOf("c", [6, 3, 3], 5, [3, 3], { padding: [1, 1] }), winograd: true },
+  { what: "Winograd, 1×1 maps", n: 3, p: convPlanOf("c", [4, 1, 1], 3, [3, 3], { padding: [1, 1] }), winograd: true },
+  { what: "Winograd, one-row maps", n: 2, p: convPlanOf("c", [3, 1, 8], 2, [3, 3], { padding: [1, 1] }), winograd: true },
+  { what: "Winograd by default, 17 channels 14×14 with bias", n: 2, p: convPlanOf("c", [17, 14, 14], 20, [3, 3], { padding: [1, 1], bias: true }) },
 ];
 
-function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true): { layer: Conv2d; ws: Workspace } {
+function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true, winograd?: boolean): { layer: Conv2d; ws: Workspace } {
   const rng = new Rng(e, seed);
   const ws = new Workspace(e, keep ? undefined : 0);
-  const layer = new Conv2d(e, p, n, rng, ws, true);
+  const layer = new Conv2d(e, p, n, rng, ws, true, { winograd });
   rng.free();
   return { layer, ws };
 }
 
-for (const [i, { what, n, p }] of CASES.entries()) for (const keep of [true, false]) {
+for (const [i, { what, n, p, winograd }] of CASES.entries()) for (const keep of [true, false]) {
   test(`Conv2d ${what}, columns ${keep ? "kept" : "recomputed"}: forward, dW, db and dx equal the naive convolution`, async () => {
     const e = await engine();
     const rand = lcg(100 + i);
-    const { layer, ws } = makeConv(e, p, n, 7 + i, keep);
+    const { layer, ws } = makeConv(e, p, n, 7 + i, keep, winograd);
+    assert.equal(layer.winograd, what.startsWith("Winograd"), "strategy");
     const x = tensorFrom(e, [n, layer.inFeatures], uniformArray(rand, n * layer.inFeatures));
     const G = uniformArray(rand, n * layer.outFeatures);
     const dy = tensorFrom(e, [n, layer.outFeatures], G);
@@ -82,12 +91,12 @@ for (const [i, { what, n, p }] of CASES.entries()) for (const keep of [true, fal
 // Central differences for the shapes the issue names: strides 1 and 2, padding
 // 0 and 1, groups 1 and depthwise, odd sizes, 1×1. Conv is linear in w and x,
 // so the differences carry no truncation error, only f32 rounding.
-const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10]];
-for (const { what, n, p } of FD) {
+const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10], CASES[13]];
+for (const { what, n, p, winograd } of FD) {
   test(`Conv2d ${what}: dW and dx match central differences`, async () => {
     const e = await engine();
     const rand = lcg(7);
-    const { layer, ws } = makeConv(e, p, n, 3);
+    const { layer, ws } = makeConv(e, p, n, 3, true, winograd);
     const x = tensorFrom(e, [n, layer.inFeatures], uniformArray(rand, n * layer.inFeatures));
     const G = uniformArray(rand, n * layer.outFeatures);
     const dy = tensorFrom(e, [n, layer.outFeatures], G);
