@@ -139,17 +139,17 @@ export function convStrategies(e: Engine, rng: Rng, rounds: number): StrategyRat
   const mob = planConvs(modelPlan(modelSpec("mobilenet-v1", [3, 32, 32], 10)));
   const find = (ps: ConvPlan[], name: string) => ps.find((p) => p.name === name)!;
   const res = planConvs(modelPlan(modelSpec("resnet18", [3, 32, 32], 10)));
-  type V = { p: ConvPlan; batch: number; variant: string; keep: boolean; chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean };
+  type V = { p: ConvPlan; batch: number; variant: string; keep: boolean; chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradChunkColumns?: number };
   const variants: V[] = [];
   for (const name of ["features.4", "features.8", "features.12"]) {
     for (const cc of [512, 1024, 2048, 4096]) variants.push({ p: find(cnn, name), batch: 250, variant: `chunk ${cc} columns, kept`, keep: true, chunkColumns: cc, winograd: false });
     variants.push({ p: find(cnn, name), batch: 250, variant: "chunk 2048 columns, recomputed", keep: false, chunkColumns: 2048, winograd: false });
-    variants.push({ p: find(cnn, name), batch: 250, variant: "Winograd F(2×2, 3×3), V kept", keep: true, winograd: true });
-    variants.push({ p: find(cnn, name), batch: 250, variant: "Winograd F(2×2, 3×3), V recomputed", keep: false, winograd: true });
+    for (const wc of [256, 512, 1024, 1 << 20]) variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd, chunk ${wc < 1 << 20 ? `${wc} tiles` : "whole batch"}, V kept`, keep: true, winograd: true, winogradChunkColumns: wc });
+    variants.push({ p: find(cnn, name), batch: 250, variant: "Winograd, V recomputed", keep: false, winograd: true });
   }
   for (const name of ["layer1.0.conv1", "layer2.0.conv2", "layer3.0.conv2", "layer4.0.conv2"]) {
     variants.push({ p: find(res, name), batch: 64, variant: "im2col + GEMM, kept", keep: true, winograd: false });
-    variants.push({ p: find(res, name), batch: 64, variant: "Winograd F(2×2, 3×3), V kept", keep: true, winograd: true });
+    for (const wc of [256, 512, 1024, 1 << 20]) variants.push({ p: find(res, name), batch: 64, variant: `Winograd, chunk ${wc < 1 << 20 ? `${wc} tiles` : "whole batch"}, V kept`, keep: true, winograd: true, winogradChunkColumns: wc });
   }
   for (const name of ["layers.1.conv1", "layers.2.conv1"]) {
     variants.push({ p: find(mob, name), batch: 64, variant: "direct depthwise kernel", keep: true, depthwiseKernel: true });
@@ -163,7 +163,7 @@ export function convStrategies(e: Engine, rng: Rng, rounds: number): StrategyRat
   for (const layerName of [...new Set(variants.map((v) => v.p.name))]) {
     const cases = variants.filter((v) => v.p.name === layerName).map((v) => {
       const ws = new Workspace(e, v.keep ? undefined : 0);
-      const layer = new Conv2d(e, v.p, v.batch, rng, ws, true, { chunkColumns: v.chunkColumns, depthwiseKernel: v.depthwiseKernel, winograd: v.winograd });
+      const layer = new Conv2d(e, v.p, v.batch, rng, ws, true, { chunkColumns: v.chunkColumns, depthwiseKernel: v.depthwiseKernel, winograd: v.winograd, winogradChunkColumns: v.winogradChunkColumns });
       const x = new Tensor(e, [v.batch, layer.inFeatures]);
       const dy = new Tensor(e, [v.batch, layer.outFeatures]);
       rng.fillUniform(x.ptr, x.size, -1, 1);

@@ -37,6 +37,7 @@ const CASES: Case[] = [
   { what: "Winograd, 1×1 maps", n: 3, p: convPlanOf("c", [4, 1, 1], 3, [3, 3], { padding: [1, 1] }), winograd: true },
   { what: "Winograd, one-row maps", n: 2, p: convPlanOf("c", [3, 1, 8], 2, [3, 3], { padding: [1, 1] }), winograd: true },
   { what: "Winograd by default, 17 channels 14×14 with bias", n: 2, p: convPlanOf("c", [17, 14, 14], 20, [3, 3], { padding: [1, 1], bias: true }) },
+  { what: "Winograd in 2 chunks (45 samples of 16 tiles, 32 a chunk)", n: 45, p: convPlanOf("c", [16, 8, 7], 5, [3, 3], { padding: [1, 1] }) },
 ];
 
 function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true, winograd?: boolean): { layer: Conv2d; ws: Workspace } {

@@ -30,6 +30,8 @@ export function winogradTiles(oh: number, ow: number): number {
  */
 export const WINOGRAD_MIN_CHANNELS = 16;
 export const WINOGRAD_MIN_SAVING = 1.2;
+/** Target GEMM columns (tiles) per Winograd chunk (measured, docs/conv.md). */
+export const WINOGRAD_CHUNK_COLUMNS = 512;
 /** Whether models take Winograd where it is chosen (bench/ turns it off to time the im2col path in the same process). */
 export const convStrategy = { winograd: true };
 export function winogradEligible(p: ConvPlan): boolean {
@@ -62,7 +64,7 @@ export class Conv2d implements Layer {
   private readonly colFloats: number;
   private readonly keptCol: Tensor | null;
   private readonly ybufFloats: number;
-  private readonly wino: { u: Tensor; v: Tensor | null; vFloats: number; mFloats: number; m2Floats: number; duFloats: number } | null = null;
+  private readonly wino: { S: number; u: Tensor; v: Tensor | null; vFloats: number; mFloats: number; m2Floats: number; duFloats: number } | null = null;
   private input = 0;
   private paramList: Param[] | null = null;
 
@@ -71,7 +73,7 @@ export class Conv2d implements Layer {
    * (bench/ measures the alternatives with them; models use the defaults).
    */
   constructor(e: Engine, p: ConvPlan, maxRows: number, rng: Rng, ws: Workspace, inputGrad = true,
-    o: { chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean } = {}) {
+    o: { chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradChunkColumns?: number } = {}) {
     this.e = e;
     this.plan = p;
     this.ws = ws;
@@ -94,13 +96,14 @@ export class Conv2d implements Layer {
     this.winograd = !this.depthwise && winogradEligible(p)
       && (o.winograd ?? (convStrategy.winograd && c >= WINOGRAD_MIN_CHANNELS && winogradSaving(oh, ow) >= WINOGRAD_MIN_SAVING));
     if (this.winograd) {
-      const T = maxRows * winogradTiles(oh, ow);
+      const tiles = winogradTiles(oh, ow), T = maxRows * tiles;
+      const S = Math.max(1, Math.min(maxRows, Math.floor((o.winogradChunkColumns ?? WINOGRAD_CHUNK_COLUMNS) / tiles)));
       const vFloats = 16 * c * T;
       this.wino = {
-        u: new Tensor(e, [16 * out * c]),
+        S, u: new Tensor(e, [16 * out * c]),
         // Keeping V (the transformed input) for the weight gradient saves a transform, as kept im2col columns do.
         v: ws.grantKeep(vFloats) ? new Tensor(e, [vFloats]) : null,
-        vFloats, mFloats: 16 * out * T, m2Floats: inputGrad ? 16 * c * T : 0, duFloats: 16 * out * c,
+        vFloats, mFloats: 16 * out * S * tiles, m2Floats: inputGrad ? 16 * c * S * tiles : 0, duFloats: 16 * out * c,
       };
     }
     this.chunk = Math.max(1, Math.min(maxRows, Math.floor((o.chunkColumns ?? CONV_CHUNK_COLUMNS) / ohw)));
@@ -143,7 +146,7 @@ export class Conv2d implements Layer {
         p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.out[1], p.out[2], this.out.ptr);
     } else if (this.wino) {
       const w = this.wino, [c, h, wd] = this.plan.in;
-      k.winograd_forward(x, rows, c, h, wd, this.plan.out[0], this.weight.ptr, w.u.ptr, this.winoV(), this.ws.get(WS_WM, w.mFloats), this.out.ptr);
+      k.winograd_forward(x, rows, c, h, wd, this.plan.out[0], w.S, this.weight.ptr, w.u.ptr, this.winoV(), this.ws.get(WS_WM, w.mFloats), this.out.ptr);
     } else {
       const col = this.colPtr();
       const ybuf = this.ws.get(WS_YBUF, this.ybufFloats);
@@ -163,7 +166,7 @@ export class Conv2d implements Layer {
       if (dx) k.dwconv_backward_input(dy, this.weight.ptr, ...a, dx);
     } else if (this.wino) {
       const w = this.wino, [c, h, wd] = this.plan.in;
-      k.winograd_backward(this.input, rows, c, h, wd, this.plan.out[0], w.u.ptr, this.winoV(), w.v ? 0 : 1, dy,
+      k.winograd_backward(this.input, rows, c, h, wd, this.plan.out[0], w.S, w.u.ptr, this.winoV(), w.v ? 0 : 1, dy,
         this.ws.get(WS_WM, w.mFloats), dx ? this.ws.get(WS_WM2, w.m2Floats) : 0, this.ws.get(WS_WDU, w.duFloats), this.gradWeight.ptr, dx);
     } else {
       const col = this.colPtr();
