@@ -32,8 +32,6 @@ export const WINOGRAD_MIN_CHANNELS = 16;
 export const WINOGRAD_MIN_SAVING = 1.2;
 /** Target GEMM columns (tiles) per Winograd chunk (measured, docs/conv.md). */
 export const WINOGRAD_CHUNK_COLUMNS = 512;
-/** Whether models take Winograd where it is chosen (bench/ turns it off to time the im2col path in the same process). */
-export const convStrategy = { winograd: true };
 export function winogradEligible(p: ConvPlan): boolean {
   return p.kernel[0] === 3 && p.kernel[1] === 3 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 1 && p.padding[1] === 1
     && p.dilation[0] === 1 && p.dilation[1] === 1 && p.groups === 1;
@@ -54,8 +52,6 @@ export class Conv2d implements Layer {
   /** Samples per im2col chunk. */
   readonly chunk: number;
   readonly depthwise: boolean;
-  /** Winograd F(2×2, 3×3) instead of im2col + GEMM. */
-  readonly winograd: boolean;
   private readonly e: Engine;
   private readonly ws: Workspace;
   private readonly geom: Tensor;
@@ -67,6 +63,11 @@ export class Conv2d implements Layer {
   private readonly wino: { S: number; u: Tensor; v: Tensor | null; vFloats: number; mFloats: number; m2Floats: number; duFloats: number } | null = null;
   private input = 0;
   private paramList: Param[] | null = null;
+
+  /** Winograd F(2×2, 3×3) instead of im2col + GEMM. */
+  get winograd(): boolean {
+    return this.wino !== null;
+  }
 
   /**
    * o.chunkColumns, o.depthwiseKernel and o.winograd override the strategy
@@ -93,9 +94,9 @@ export class Conv2d implements Layer {
     if (this.bias) rng.fillUniform(this.bias.ptr, out, -bound, bound);
     this.depthwise = p.groups === c && out === c && c > 1 && (o.depthwiseKernel ?? true);
     const ohw = oh * ow;
-    this.winograd = !this.depthwise && winogradEligible(p)
-      && (o.winograd ?? (convStrategy.winograd && c >= WINOGRAD_MIN_CHANNELS && winogradSaving(oh, ow) >= WINOGRAD_MIN_SAVING));
-    if (this.winograd) {
+    const winograd = !this.depthwise && winogradEligible(p)
+      && (o.winograd ?? (c >= WINOGRAD_MIN_CHANNELS && winogradSaving(oh, ow) >= WINOGRAD_MIN_SAVING));
+    if (winograd) {
       const tiles = winogradTiles(oh, ow), T = maxRows * tiles;
       const S = Math.max(1, Math.min(maxRows, Math.floor((o.winogradChunkColumns ?? WINOGRAD_CHUNK_COLUMNS) / tiles)));
       const vFloats = 16 * c * T;
@@ -108,11 +109,11 @@ export class Conv2d implements Layer {
     }
     this.chunk = Math.max(1, Math.min(maxRows, Math.floor((o.chunkColumns ?? CONV_CHUNK_COLUMNS) / ohw)));
     const direct = kh === 1 && kw === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0 && this.chunk === 1;
-    this.colFloats = this.depthwise || direct || this.winograd ? 0 : c * kh * kw * this.chunk * ohw;
+    this.colFloats = this.depthwise || direct || winograd ? 0 : c * kh * kw * this.chunk * ohw;
     // Keeping every chunk's columns for backward saves one im2col per step.
     const keepFloats = c * kh * kw * maxRows * ohw;
     this.keptCol = this.colFloats > 0 && ws.grantKeep(keepFloats) ? new Tensor(e, [keepFloats]) : null;
-    this.ybufFloats = this.depthwise || this.winograd || this.chunk === 1 ? 0 : out * this.chunk * ohw;
+    this.ybufFloats = this.depthwise || winograd || this.chunk === 1 ? 0 : out * this.chunk * ohw;
     this.geom = new Tensor(e, [17], "i32").set([
       c, h, w, out, kh, kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.groups, oh, ow, this.chunk, this.keptCol ? 1 : 0,
     ]);
