@@ -15,8 +15,13 @@ import { createSession } from "../src/train/session.ts";
 import { runPrune } from "../src/prune/run.ts";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../src/train/config.ts";
 import { DEFAULT_PRUNE } from "../src/prune/config.ts";
-import { syntheticImageSet, lcg, repoRoot } from "./helpers/engine.ts";
+import { syntheticImageSet, lcg, repoRoot, uniformArray } from "./helpers/engine.ts";
 import { shrink } from "./helpers/cli.ts";
+import { Rng } from "../src/engine/rng.ts";
+import { Conv2d } from "../src/nn/conv2d.ts";
+import { Workspace } from "../src/nn/workspace.ts";
+import type { ConvPlan } from "../src/nn/plan.ts";
+import { convPlanOf } from "./helpers/conv-ref.ts";
 import { writeFashionSubset } from "./helpers/fashion-subset.ts";
 
 const ROOT = repoRoot();
@@ -56,6 +61,36 @@ test("GEMM (nn, nt, tn, accumulate or not) at edge shapes: the same bits on 1, 2
       });
       for (let i = 1; i < es.length; i++) assert.equal(outs[i], outs[0], `gemm_${kind} ${m}×${n}×${k} acc ${acc}: ${es[i][0]} differs`);
     }
+  }
+  for (const [, e] of es) e.dispose();
+});
+
+test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8): the same bits on 1, 2 and 3 threads", async () => {
+  const es = await engines();
+  const rand = lcg(71);
+  const cases: [ConvPlan, number][] = [
+    [convPlanOf("c", [1, 28, 28], 16, [3, 3], { padding: [1, 1] }), 13],
+    [convPlanOf("c", [3, 40, 36], 8, [3, 3], { stride: [2, 2], padding: [1, 1] }), 7],
+    [convPlanOf("c", [3, 32, 32], 4, [5, 5], { padding: [2, 2] }), 5],
+    [convPlanOf("c", [9, 12, 12], 6, [3, 3], { padding: [1, 1] }), 6],
+  ];
+  for (const [p, n] of cases) {
+    const xs = uniformArray(rand, n * p.in[0] * p.in[1] * p.in[2]);
+    const outs = es.map(([, e]) => {
+      const rng = new Rng(e, 3);
+      const ws = new Workspace(e);
+      const layer = new Conv2d(e, p, n, rng, ws, true, { chunkColumns: 8000 });
+      const x = e.alloc(xs.length);
+      e.f32(x, xs.length).set(xs);
+      const y = layer.forward(x, n);
+      const dy = e.alloc(n * layer.outFeatures);
+      e.f32(dy, n * layer.outFeatures).set(e.f32(y, n * layer.outFeatures).map((v) => v * 0.5 - 0.1));
+      const dx = layer.backward(dy, n, true);
+      const out = [hex(e, y, n * layer.outFeatures), hex(e, layer.gradWeight.ptr, layer.gradWeight.size), hex(e, dx, xs.length)].join("|");
+      layer.free(); ws.free(); rng.free(); e.free(x); e.free(dy);
+      return out;
+    });
+    for (let i = 1; i < es.length; i++) assert.ok(outs[i] === outs[0], `${JSON.stringify(p.in)} k${p.kernel[0]} s${p.stride[0]}: ${es[i][0]} differs`);
   }
   for (const [, e] of es) e.dispose();
 });

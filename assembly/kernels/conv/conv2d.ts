@@ -15,11 +15,12 @@
 // Geometry is an i32[17] block: c h w o kh kw sh sw ph pw dh dw groups oh ow S keep.
 // @ts-nocheck
 import { gemm_nn, gemm_nt, gemm_tn } from "../gemm";
-import { im2col, col2im } from "./im2col";
+import { im2colRows, col2im } from "./im2col";
 import { parallelRange, threadsFor, taskArgs } from "../../parallel";
 
 // im2col, col2im and the chunk scatter split over threads by channel (each
-// channel's col rows and dx plane belong to one thread), with at least this
+// channel's col rows and dx plane belong to one thread; for shallow inputs by
+// channel and sample), with at least this
 // many floats moved per thread.
 const MOVE_MIN: i32 = 16384;
 
@@ -104,24 +105,39 @@ export function conv2d_backward(g: usize, x: usize, n: i32, wt: usize, dy: usize
   return gi(g, 16) ? col + (<usize>s0 * <usize>perSample << 2) : col;
 }
 
-/** im2col (dir 0: x → col) or col2im (dir 1: col → x, x zeroed first) of ns samples, over threads by channel. */
+/**
+ * im2col (dir 0: x → col) or col2im (dir 1: col → x, x zeroed first) of ns
+ * samples, over threads by channel; with fewer channels than SHALLOW_C (the
+ * first layer's 1 or 3) by (channel, sample) so both threads get work. Each
+ * (channel, sample) plane is moved or summed in the same order either way.
+ */
 function unroll(g: usize, x: usize, ns: i32, col: usize, dir: i32): void {
-  const c = gi(g, 0), per = gi(g, 4) * gi(g, 5) * ns * gi(g, 13) * gi(g, 14);
-  const nt = threadsFor(c, (MOVE_MIN + per - 1) / per);
+  const c = gi(g, 0), per = gi(g, 4) * gi(g, 5) * gi(g, 13) * gi(g, 14);
+  const bySample = c < SHALLOW_C;
+  const units = bySample ? c * ns : c, perUnit = bySample ? per : per * ns;
+  const nt = threadsFor(units, (MOVE_MIN + perUnit - 1) / perUnit);
   const p = taskArgs();
-  store<usize>(p, g); store<usize>(p + 4, x); store<i32>(p + 8, ns); store<usize>(p + 12, col); store<i32>(p + 16, dir);
-  parallelRange(unroll_range, c, 1, nt, p);
+  store<usize>(p, g); store<usize>(p + 4, x); store<i32>(p + 8, ns); store<usize>(p + 12, col); store<i32>(p + 16, dir); store<i32>(p + 20, bySample ? ns : 1);
+  parallelRange(unroll_range, units, 1, nt, p);
 }
 
+// Channels below which unroll splits by (channel, sample) instead of channel.
+const SHALLOW_C = 8;
+
 function unroll_range(lo: i32, hi: i32, p: usize, tid: i32): void {
-  const g = load<usize>(p), x = load<usize>(p + 4), ns = load<i32>(p + 8), dir = load<i32>(p + 16);
+  const g = load<usize>(p), x = load<usize>(p + 4), ns = load<i32>(p + 8), dir = load<i32>(p + 16), per = load<i32>(p + 20);
   const c = gi(g, 0), h = gi(g, 1), w = gi(g, 2), kh = gi(g, 4), kw = gi(g, 5), oh = gi(g, 13), ow = gi(g, 14);
-  const col = load<usize>(p + 12) + (<usize>lo * <usize>(kh * kw * ns * oh * ow) << 2);
-  if (dir == 0) im2col(x, c, h, w, lo, hi - lo, kh, kw, gi(g, 6), gi(g, 7), gi(g, 8), gi(g, 9), gi(g, 10), gi(g, 11), oh, ow, ns, col);
-  else {
-    const plane = <usize>(h * w) << 2;
-    for (let s = 0; s < ns; s++) memory.fill(x + <usize>(s * c + lo) * plane, 0, <usize>(hi - lo) * plane);
-    col2im(col, c, h, w, lo, hi - lo, kh, kw, gi(g, 6), gi(g, 7), gi(g, 8), gi(g, 9), gi(g, 10), gi(g, 11), oh, ow, ns, x);
+  const ohw = oh * ow, ncol = ns * ohw, plane = <usize>(h * w) << 2, sampleBytes = <usize>c * plane;
+  // Units are channel·per + sample-block: per = ns (one sample each) or 1 (whole chunk).
+  for (let ci = lo / per; ci * per < hi; ci++) {
+    const s0 = per == 1 ? 0 : max(lo - ci * per, 0), s1 = per == 1 ? ns : min(hi - ci * per, ns);
+    const xs = x + <usize>s0 * sampleBytes;
+    const cs = load<usize>(p + 12) + (<usize>ci * <usize>(kh * kw * ncol) + <usize>(s0 * ohw) << 2);
+    if (dir == 0) im2colRows(xs, c, h, w, ci, 1, kh, kw, gi(g, 6), gi(g, 7), gi(g, 8), gi(g, 9), gi(g, 10), gi(g, 11), oh, ow, s1 - s0, cs, ncol);
+    else {
+      for (let s = s0; s < s1; s++) memory.fill(x + <usize>s * sampleBytes + <usize>ci * plane, 0, plane);
+      col2im(cs, c, h, w, ci, 1, kh, kw, gi(g, 6), gi(g, 7), gi(g, 8), gi(g, 9), gi(g, 10), gi(g, 11), oh, ow, s1 - s0, xs, ncol);
+    }
   }
 }
 

@@ -15,8 +15,17 @@ export function im2col(
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
   oh: i32, ow: i32, samples: i32, col: usize,
 ): void {
+  im2colRows(x, c, h, w, c0, cn, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, samples, col, samples * oh * ow);
+}
+
+/** im2col of `samples` samples into rows `rowFloats` floats apart (a slice of a wider chunk's columns). */
+export function im2colRows(
+  x: usize, c: i32, h: i32, w: i32, c0: i32, cn: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh: i32, ow: i32, samples: i32, col: usize, rowFloats: i32,
+): void {
   const ohw = oh * ow;
-  const ncol = <usize>(samples * ohw);
+  const ncol = <usize>rowFloats;
   const plane = <usize>(h * w) << 2;
   const sampleBytes = <usize>c * plane;
   let row = col;
@@ -61,14 +70,15 @@ export function im2col(
  * The adjoint of im2col: dx[s, c0 + ci, iy, ix] += Σ col entries that im2col
  * read from there, for the same geometry. dx must be zeroed by the caller for
  * the channels it covers; summation runs over rows r ascending (fixed order).
+ * Rows are `rowFloats` floats apart (samples·OHW for a whole chunk).
  */
 export function col2im(
   col: usize, c: i32, h: i32, w: i32, c0: i32, cn: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
-  oh: i32, ow: i32, samples: i32, dx: usize,
+  oh: i32, ow: i32, samples: i32, dx: usize, rowFloats: i32,
 ): void {
   const ohw = oh * ow;
-  const ncol = <usize>(samples * ohw);
+  const ncol = <usize>rowFloats;
   const plane = <usize>(h * w) << 2;
   const sampleBytes = <usize>c * plane;
   let row = col;
