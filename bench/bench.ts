@@ -49,8 +49,19 @@ async function threadsSection() {
   return { counts, cases };
 }
 
+// Depthwise 3×3 on the single build and on the threaded build at 2 threads, interleaved.
+async function depthwiseSection(rounds: number) {
+  const t = await loadEngine(undefined, { threads: 2, onNotice: (l) => { throw new Error(l); } });
+  const [one, two] = depthwiseRates([e, t], [rng, new Rng(t, 1)], rounds);
+  t.dispose();
+  log("\nDepthwise 3×3 (MobileNet-V1's layers, batch 32; GFLOP/s, 2·9 per output; 1 thread, then 2 threads)");
+  log("  shape                        forward  input grad  weight grad    all   2 threads: all   2 vs 1");
+  one.forEach((r, i) => log(`  ${r.shape.padEnd(28)} ${r.forward.toFixed(1).padStart(7)} ${r.inputGrad.toFixed(1).padStart(11)} ${r.weightGrad.toFixed(1).padStart(12)} ${r.all.toFixed(1).padStart(6)} ${two[i].all.toFixed(1).padStart(16)} ${(two[i].all / r.all).toFixed(2).padStart(7)}×`));
+  return { oneThread: one, twoThreads: two };
+}
+
 if (args.has("--depthwise-only")) {
-  for (const r of depthwiseRates(e, rng, 6)) log(`  ${r.shape.padEnd(28)} forward ${r.forward.toFixed(1)}  input grad ${r.inputGrad.toFixed(1)}  weight grad ${r.weightGrad.toFixed(1)}  all ${r.all.toFixed(1)} GFLOP/s`);
+  await depthwiseSection(quick ? 2 : 6);
   process.exit(0);
 }
 
@@ -208,10 +219,7 @@ log(`  cnn conv layers together: ${cnnGflops.toFixed(1)} GFLOP/s = ${((100 * cnn
 const strategies = convStrategies(e, rng, quick ? 2 : 4);
 log("\nConv strategies (forward + backward with dx, GFLOP/s; docs/conv.md)");
 for (const s of strategies) log(`  ${s.layer.padEnd(16)} ${s.shape.padEnd(34)} ${s.variant.padEnd(38)} ${s.gflops.toFixed(1).padStart(6)}`);
-const dw = depthwiseRates(e, rng, quick ? 2 : 6);
-log("\nDepthwise 3×3 (MobileNet-V1's layers, batch 32, one thread; GFLOP/s, 2·9 per output)");
-log("  shape                        forward  input grad  weight grad    all");
-for (const r of dw) log(`  ${r.shape.padEnd(28)} ${r.forward.toFixed(1).padStart(7)} ${r.inputGrad.toFixed(1).padStart(11)} ${r.weightGrad.toFixed(1).padStart(12)} ${r.all.toFixed(1).padStart(6)}`);
+const dw = await depthwiseSection(quick ? 2 : 6);
 const cnnStep = cnnImagesPerSecond(e, rng, 250, quick ? 2 : 5);
 log(`\ncnn training (28×28×1, batch 250, forward + backward + SGD): ${cnnStep.imagesPerSecond.toFixed(1)} images/s (${cnnStep.msPerStep.toFixed(0)} ms/step)`);
 
