@@ -67,6 +67,39 @@ import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer 
   return ox;
 }
 
+// The same sums when rows are known to be all zeros (dy spread for a
+// stride-2 input gradient fills every other row): the zero rows' terms are
+// left out. acc starts at +0 and is never −0, so adding a ±0 product leaves
+// it unchanged: the bits equal dwconv3x3_s1_row's for finite taps.
+// @ts-ignore: decorator
+@inline function dwconv3x3_s1_rows02(
+  r0: usize, r2: usize, k00: v128, k01: v128, k02: v128, k20: v128, k21: v128, k22: v128, yr: usize, oxv: i32,
+): void {
+  for (let ox = 0; ox <= oxv; ox += 4) {
+    const o = <usize>ox << 2;
+    let acc = f32x4.splat(0);
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o), k00));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 4), k01));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 8), k02));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o), k20));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 4), k21));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 8), k22));
+    v128.store(yr + o, acc);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function dwconv3x3_s1_rows1(r1: usize, k10: v128, k11: v128, k12: v128, yr: usize, oxv: i32): void {
+  for (let ox = 0; ox <= oxv; ox += 4) {
+    const o = <usize>ox << 2;
+    let acc = f32x4.splat(0);
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o), k10));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 4), k11));
+    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 8), k12));
+    v128.store(yr + o, acc);
+  }
+}
+
 // 3×3 undilated, stride 2, all three rows in range. Per row three loads:
 // A = in[c..c+3], B = in[c+4..c+7], C = splat in[c+8] (c = 2·ox − pw); taps
 // 0, 1, 2 are lanes (0,2,4,6), (1,3,5,7) of A:B and (2,4,6,8) = tap 0 shifted.
@@ -212,8 +245,10 @@ export function dwPadBytes(ih: i32, iw: i32, ph: i32, pw: i32, oh: i32, ow: i32,
 // out (oh × ow) = the 3×3 correlation, stride s, of the padded plane P (pitch
 // wp floats), taps k(a, b) = w0 + (3a + b)·wstep, through the row kernels
 // above; an output row whose last 4-wide group runs past ow goes through the
-// scratch row `row`.
-function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: usize, oh: i32, ow: i32, row: usize): void {
+// scratch row `row`. q ≥ 0 (stride 1 only): rows of P whose parity is not q
+// are all zeros (dy spread for a stride-2 input gradient), so each output row
+// takes rows 0 and 2 of its window or row 1 alone; the same bits.
+function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: usize, oh: i32, ow: i32, row: usize, q: i32 = -1): void {
   const pitch = <usize>wp << 2;
   const owB = <usize>ow << 2;
   const last = ((ow + 3) & ~3) - 4;
@@ -225,7 +260,10 @@ function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: us
   for (let oy = 0; oy < oh; oy++) {
     const r0 = P + <usize>(oy * s) * pitch;
     const yr = direct ? op + <usize>oy * owB : row;
-    if (s == 1) dwconv3x3_s1_row(r0, r0 + pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
+    if (q >= 0) {
+      if ((oy & 1) == q) dwconv3x3_s1_rows02(r0, r0 + 2 * pitch, k00, k01, k02, k20, k21, k22, yr, last);
+      else dwconv3x3_s1_rows1(r0 + pitch, k10, k11, k12, yr, last);
+    } else if (s == 1) dwconv3x3_s1_row(r0, r0 + pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
     else dwconv3x3_s2_row(r0, r0 + pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
     if (!direct) memory.copy(op + <usize>oy * owB, row, owB);
   }
@@ -250,19 +288,34 @@ function forward_padded(ip: usize, w0: usize, op: usize, h: i32, wd: i32, s: i32
 // taps in the stated order (oy, ox increasing = ky, kx decreasing).
 function dgrad_padded(gp: usize, w0: usize, dp: usize, h: i32, wd: i32, s: i32, ph: i32, pw: i32, oh: i32, ow: i32, buf: usize): void {
   const hp = h + 2, wp = padPitch(wd + 2, 0, wd, 1);
-  if (s == 1) pad_plane(gp, oh, ow, 2 - ph, 2 - pw, buf, hp, wp);
-  else {
+  if (s == 1) {
+    pad_plane(gp, oh, ow, 2 - ph, 2 - pw, buf, hp, wp);
+    corr3_padded(buf, wp, 1, w0 + 32, <usize>-4, dp, h, wd, buf + (<usize>(hp * wp) << 2));
+  } else {
     memory.fill(buf, 0, <usize>(hp * wp) << 2);
     for (let oy = 0; oy < oh; oy++) {
       const u = 2 * oy + 2 - ph;
       if (u < 0 || u >= hp) continue;
-      for (let ox = 0; ox < ow; ox++) {
+      const dst = buf + (<usize>(u * wp) << 2), src = gp + (<usize>(oy * ow) << 2);
+      let ox = 0;
+      // Four dy values to [a 0 b 0 c 0 d 0] where all eight positions lie in the row.
+      if (2 - pw >= 0) {
+        const zero = f32x4.splat(0);
+        for (; ox + 4 <= ow && 2 * ox + 9 - pw < wp; ox += 4) {
+          const a = v128.load(src + (<usize>ox << 2));
+          const d = dst + (<usize>(2 * ox + 2 - pw) << 2);
+          v128.store(d, i8x16.shuffle(a, zero, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 16, 17, 18, 19));
+          v128.store(d, i8x16.shuffle(a, zero, 8, 9, 10, 11, 16, 17, 18, 19, 12, 13, 14, 15, 16, 17, 18, 19), 16);
+        }
+      }
+      for (; ox < ow; ox++) {
         const v = 2 * ox + 2 - pw;
-        if (v >= 0 && v < wp) store<f32>(buf + (<usize>(u * wp + v) << 2), load<f32>(gp + (<usize>(oy * ow + ox) << 2)));
+        if (v >= 0 && v < wp) store<f32>(dst + (<usize>v << 2), load<f32>(src + (<usize>ox << 2)));
       }
     }
+    // dy lands on rows u ≡ 2 − ph (mod 2); the others stay zero.
+    corr3_padded(buf, wp, 1, w0 + 32, <usize>-4, dp, h, wd, buf + (<usize>(hp * wp) << 2), (2 - ph) & 1);
   }
-  corr3_padded(buf, wp, 1, w0 + 32, <usize>-4, dp, h, wd, buf + (<usize>(hp * wp) << 2));
 }
 
 /**
