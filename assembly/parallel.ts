@@ -106,7 +106,13 @@ export function par_worker(tid: i32): void {
   if (!ASC_FEATURE_THREADS) return;
   isWorker = true;
   const c = ctrl();
-  let seen = atomic.load<i32>(c);
+  // The last generation this thread took, kept in memory: not the one current
+  // at entry, which may already be a region the main thread posted after the
+  // host said ready but before this call (that region would be skipped and
+  // the main thread would wait forever), or, on re-entry after a trapped
+  // part, a region posted since.
+  const mine = workerSeen(tid);
+  let seen = atomic.load<i32>(mine);
   while (true) {
     let g = atomic.load<i32>(c);
     for (let i = 0; g == seen && i < SPIN; i++) g = atomic.load<i32>(c);
@@ -115,6 +121,7 @@ export function par_worker(tid: i32): void {
       g = atomic.load<i32>(c);
     }
     seen = g;
+    atomic.store<i32>(mine, g);
     const fn = load<usize>(c + 8);
     if (fn == 0) return;
     const nt = load<i32>(c + 16);
@@ -122,6 +129,11 @@ export function par_worker(tid: i32): void {
     atomic.add<i32>(c + 4, 1);
     atomic.notify(c + 4, 1);
   }
+}
+
+// Per thread: the generation of the control block its worker last took (0 before any region).
+function workerSeen(tid: i32): usize {
+  return memory.data(MAX_THREADS * 4, 64) + (<usize>tid << 2);
 }
 
 /** Called by a worker's host when its part trapped: marks the task failed and counts the part done, so the main thread does not wait forever. */

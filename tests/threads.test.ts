@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Engine } from "../src/engine/engine.ts";
@@ -192,6 +193,42 @@ test("a trap in a worker's part (its rows of C past the end of memory) traps the
   assert.deepEqual(e.f32(top, m * n), e.f32(ok, m * n));
   assert.equal(e.threads, 2);
   e.dispose();
+});
+
+// The worker says ready, then is descheduled before it enters par_worker,
+// while the main thread posts its first region. The worker must still take
+// that region (it once read the then-current generation as already seen, and
+// the main thread waited forever). Run in a child process with a time limit,
+// since a main thread blocked in Atomics.wait cannot be interrupted.
+test("a worker that enters its loop after the first region was posted still runs its part: no hang, the same bits as one thread", () => {
+  const code = `
+    import { readFileSync } from "node:fs";
+    import { Worker } from "node:worker_threads";
+    const module = new WebAssembly.Module(readFileSync(${JSON.stringify(join(ROOT, "build/shrinkwasm.threads.wasm"))}));
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+    const inst = new WebAssembly.Instance(module, { env: { memory } });
+    const SRC = \`const { parentPort, workerData: { module, memory, tid } } = require("node:worker_threads");
+      const inst = new WebAssembly.Instance(module, { env: { memory } });
+      parentPort.postMessage("ready");
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      inst.exports.par_worker(tid);\`;
+    const w = new Worker(SRC, { eval: true, workerData: { module, memory, tid: 1 }, execArgv: [] });
+    w.unref();
+    await new Promise((r) => w.once("message", r));
+    inst.exports._start();
+    const k = inst.exports, S = 256, bytes = S * S * 4;
+    // Three matrices in fresh pages past the heap.
+    const base = memory.grow(Math.ceil((3 * bytes) / 65536)) * 65536;
+    const f = new Float32Array(memory.buffer, base, 3 * S * S);
+    for (let i = 0; i < 2 * S * S; i++) f[i] = ((i * 7919) % 1000) / 500 - 1;
+    const run = (n) => { k.par_set_threads(n); k.gemm_nn(S, S, S, base, S, base + bytes, S, base + 2 * bytes, S, 0); return Buffer.from(new Uint8Array(memory.buffer, base + 2 * bytes, bytes)).toString("base64"); };
+    const two = run(2), one = run(1);
+    console.log(two === one ? "same" : "differs");
+    process.exit(0);`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { timeout: 30_000, encoding: "utf8" });
+  assert.equal(r.signal, null, `the main thread hung (killed by ${r.signal}): the worker missed the first region`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "same");
 });
 
 test("the threaded build: the same exports as the single-threaded one plus _start, and one import, a shared memory", () => {

@@ -248,7 +248,7 @@ export function dwPadBytes(ih: i32, iw: i32, ph: i32, pw: i32, oh: i32, ow: i32,
 // scratch row `row`. q ≥ 0 (stride 1 only): rows of P whose parity is not q
 // are all zeros (dy spread for a stride-2 input gradient), so each output row
 // takes rows 0 and 2 of its window or row 1 alone; the same bits.
-function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: usize, oh: i32, ow: i32, row: usize, q: i32 = -1): void {
+function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: usize, oh: i32, ow: i32, row: usize, q: i32): void {
   const pitch = <usize>wp << 2;
   const owB = <usize>ow << 2;
   const last = ((ow + 3) & ~3) - 4;
@@ -279,7 +279,7 @@ function pad_plane(ip: usize, ih: i32, iw: i32, ph: i32, pw: i32, P: usize, hp: 
 function forward_padded(ip: usize, w0: usize, op: usize, h: i32, wd: i32, s: i32, ph: i32, pw: i32, oh: i32, ow: i32, buf: usize): void {
   const hp = max(h + 2 * ph, (oh - 1) * s + 3), wp = padPitch(wd, pw, ow, s);
   pad_plane(ip, h, wd, ph, pw, buf, hp, wp);
-  corr3_padded(buf, wp, s, w0, <usize>4, op, oh, ow, buf + (<usize>(hp * wp) << 2));
+  corr3_padded(buf, wp, s, w0, <usize>4, op, oh, ow, buf + (<usize>(hp * wp) << 2), -1);
 }
 
 // Input gradient of one plane through a padded copy of dy: for stride 1 the
@@ -290,7 +290,7 @@ function dgrad_padded(gp: usize, w0: usize, dp: usize, h: i32, wd: i32, s: i32, 
   const hp = h + 2, wp = padPitch(wd + 2, 0, wd, 1);
   if (s == 1) {
     pad_plane(gp, oh, ow, 2 - ph, 2 - pw, buf, hp, wp);
-    corr3_padded(buf, wp, 1, w0 + 32, <usize>-4, dp, h, wd, buf + (<usize>(hp * wp) << 2));
+    corr3_padded(buf, wp, 1, w0 + 32, <usize>-4, dp, h, wd, buf + (<usize>(hp * wp) << 2), -1);
   } else {
     memory.fill(buf, 0, <usize>(hp * wp) << 2);
     for (let oy = 0; oy < oh; oy++) {
