@@ -14,7 +14,7 @@ import { bestSeconds } from "./timing";
 import { makeLrSchedule } from "../src/optim/lr-schedules";
 import { SoftThresholdOptimizer } from "../src/prune/soft-threshold";
 import { prunableParams } from "../src/prune/prunable";
-import { convRates, convStrategies, cnnImagesPerSecond } from "./conv";
+import { convRates, convStrategies, cnnImagesPerSecond, winogradSteps } from "./conv";
 import { sparseInference } from "./sparse";
 import { threadCases } from "./threads";
 import { depthwiseRates } from "./dwconv";
@@ -65,8 +65,15 @@ if (args.has("--depthwise-only")) {
   process.exit(0);
 }
 
+if (args.has("--winograd-only")) {
+  log("\nWinograd F(4×4, 3×3) as shipped against F(2×2, 3×3) everywhere: training steps (images/s, one thread, interleaved rounds)");
+  for (const s of winogradSteps(e, rng, quick ? 3 : 8)) log(`  ${s.model.padEnd(9)} batch ${String(s.batch).padStart(3)}: F(2×2) ${s.f2.toFixed(1).padStart(7)}   shipped ${s.shipped.toFixed(1).padStart(7)}   ${(s.shipped / s.f2).toFixed(2)}×`);
+  process.exit(0);
+}
+
 if (args.has("--conv-only")) {
-  for (const s of convStrategies(e, rng, quick ? 2 : 4)) log(`  ${s.layer.padEnd(16)} ${s.shape.padEnd(34)} ${s.variant.padEnd(38)} ${s.gflops.toFixed(1).padStart(6)}`);
+  const li = argv.indexOf("--layers");
+  for (const s of convStrategies(e, rng, quick ? 2 : 4, li >= 0 ? argv[li + 1].split(",") : undefined)) log(`  ${s.layer.padEnd(16)} ${s.shape.padEnd(34)} ${s.variant.padEnd(38)} ${s.gflops.toFixed(1).padStart(6)}`);
   process.exit(0);
 }
 

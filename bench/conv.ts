@@ -10,6 +10,8 @@ import { Workspace } from "../src/nn/workspace";
 import { planConvs, type ConvPlan } from "../src/nn/plan";
 import { buildModel, modelPlan, modelSpec } from "../src/nn/models";
 import { Sgd } from "../src/optim/sgd";
+import { Sequential } from "../src/nn/sequential";
+import { Residual } from "../src/nn/residual";
 import { bestSeconds } from "./timing";
 
 // A conv layer call at these batches takes 10 ms to 1 s: one timed call per
@@ -120,6 +122,60 @@ export function cnnImagesPerSecond(e: Engine, rng: Rng, batch: number, trials: n
   return { imagesPerSecond: batch / s, msPerStep: s * 1e3 };
 }
 
+/**
+ * Swaps every Winograd conv of `model` (a Sequential, with residual blocks
+ * inside) for one with output tiles of side 2, the same weights: the F(4×4)
+ * layers' baseline in the same process.
+ */
+function withF2x2(e: Engine, model: Sequential, maxRows: number, rng: Rng): void {
+  const walk = (seq: Sequential) => seq.layers.forEach((l, i) => {
+    if (l instanceof Conv2d && l.winogradTile === 4) {
+      const f2 = new Conv2d(e, l.plan, maxRows, rng, model.workspace!, true, { winogradTile: 2 });
+      e.f32(f2.weight.ptr, f2.weight.size).set(e.f32(l.weight.ptr, l.weight.size));
+      l.free();
+      seq.layers[i] = f2;
+    } else if (l instanceof Sequential) walk(l);
+    else if (l instanceof Residual) { walk(l.main); if (l.shortcut) walk(l.shortcut); }
+  });
+  walk(model);
+}
+
+export interface WinogradStep { model: string; batch: number; f2: number; shipped: number }
+
+/**
+ * Training steps (forward, loss, backward, SGD; images/s) of cnn (28×28, batch
+ * 64) and ResNet-18 (32×32, batch 32) as shipped (F(4×4, 3×3) where Conv2d
+ * picks it) against the same models with every Winograd conv on F(2×2, 3×3),
+ * interleaved rounds, best trial.
+ */
+export function winogradSteps(e: Engine, rng: Rng, rounds: number): WinogradStep[] {
+  const cases = [{ name: "cnn", shape: [1, 28, 28], batch: 64 }, { name: "resnet18", shape: [3, 32, 32], batch: 32 }] as const;
+  return cases.map((c) => {
+    const runs = [true, false].map((f2) => {
+      const model = buildModel(e, modelSpec(c.name, [...c.shape], 10), c.batch, rng);
+      if (f2) withF2x2(e, model, c.batch, rng);
+      const sgd = new Sgd(e, model.params(), { momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true });
+      const per = c.shape[0] * c.shape[1] * c.shape[2];
+      const x = new Tensor(e, [c.batch, per]);
+      rng.fillNormal(x.ptr, x.size, 0, 1);
+      const y = new Tensor(e, [c.batch], "i32").set(Array.from({ length: c.batch }, (_, i) => i % 10));
+      const dl = new Tensor(e, [c.batch, 10]);
+      const correct = e.alloc(1, "i32");
+      const step = () => {
+        e.k.softmax_xent(model.forward(x.ptr, c.batch), y.ptr, c.batch, 10, 0, dl.ptr, correct);
+        model.backward(dl.ptr, c.batch);
+        sgd.step(0.01);
+      };
+      const free = () => { sgd.free(); model.free(); x.free(); y.free(); dl.free(); e.free(correct); };
+      return { step, free, best: Infinity };
+    });
+    for (const r of runs) r.step();
+    for (let k = 0; k < rounds; k++) for (const r of runs) r.best = Math.min(r.best, once(r.step));
+    for (const r of runs) r.free();
+    return { model: c.name, batch: c.batch, f2: c.batch / runs[0].best, shipped: c.batch / runs[1].best };
+  });
+}
+
 export interface StrategyRate {
   layer: string;
   shape: string;
@@ -134,22 +190,27 @@ export interface StrategyRate {
  * kernel versus grouped GEMM, the direct 1×1 product versus im2col.
  * Forward + backward (with dx), best of interleaved rounds.
  */
-export function convStrategies(e: Engine, rng: Rng, rounds: number): StrategyRate[] {
+/** only: the layers to time (default all). */
+export function convStrategies(e: Engine, rng: Rng, rounds: number, only?: string[]): StrategyRate[] {
   const cnn = planConvs(modelPlan(modelSpec("cnn", [1, 28, 28], 10)));
   const mob = planConvs(modelPlan(modelSpec("mobilenet-v1", [3, 32, 32], 10)));
   const find = (ps: ConvPlan[], name: string) => ps.find((p) => p.name === name)!;
   const res = planConvs(modelPlan(modelSpec("resnet18", [3, 32, 32], 10)));
-  type V = { p: ConvPlan; batch: number; variant: string; keep: boolean; chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradChunkColumns?: number };
+  type V = { p: ConvPlan; batch: number; variant: string; keep: boolean; chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradTile?: 2 | 4; winogradChunkColumns?: number };
   const variants: V[] = [];
   for (const name of ["features.4", "features.8", "features.12"]) {
     for (const cc of [512, 1024, 2048, 4096]) variants.push({ p: find(cnn, name), batch: 250, variant: `chunk ${cc} columns, kept`, keep: true, chunkColumns: cc, winograd: false });
     variants.push({ p: find(cnn, name), batch: 250, variant: "chunk 2048 columns, recomputed", keep: false, chunkColumns: 2048, winograd: false });
-    for (const wc of [256, 512, 1024, 1 << 20]) variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd, chunk ${wc < 1 << 20 ? `${wc} tiles` : "whole batch"}, V kept`, keep: true, winograd: true, winogradChunkColumns: wc });
-    variants.push({ p: find(cnn, name), batch: 250, variant: "Winograd, V recomputed", keep: false, winograd: true });
+    for (const tile of [2, 4] as const) {
+      for (const wc of [256, 512, 1024, 1 << 20]) variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd F(${tile}×${tile}), chunk ${wc < 1 << 20 ? `${wc} tiles` : "whole batch"}, V kept`, keep: true, winogradTile: tile, winogradChunkColumns: wc });
+      variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd F(${tile}×${tile}), V recomputed`, keep: false, winogradTile: tile });
+    }
   }
   for (const name of ["layer1.0.conv1", "layer2.0.conv2", "layer3.0.conv2", "layer4.0.conv2"]) {
     variants.push({ p: find(res, name), batch: 64, variant: "im2col + GEMM, kept", keep: true, winograd: false });
-    for (const wc of [256, 512, 1024, 1 << 20]) variants.push({ p: find(res, name), batch: 64, variant: `Winograd, chunk ${wc < 1 << 20 ? `${wc} tiles` : "whole batch"}, V kept`, keep: true, winograd: true, winogradChunkColumns: wc });
+    for (const tile of [2, 4] as const) {
+      for (const wc of [256, 512, 1024, 1 << 20]) variants.push({ p: find(res, name), batch: 64, variant: `Winograd F(${tile}×${tile}), chunk ${wc < 1 << 20 ? `${wc} tiles` : "whole batch"}, V kept`, keep: true, winogradTile: tile, winogradChunkColumns: wc });
+    }
   }
   for (const name of ["layers.1.conv1", "layers.2.conv1"]) {
     variants.push({ p: find(mob, name), batch: 64, variant: "direct depthwise kernel", keep: true, depthwiseKernel: true });
@@ -160,10 +221,10 @@ export function convStrategies(e: Engine, rng: Rng, rounds: number): StrategyRat
   // One layer's variants at a time (all of them at once would not fit in
   // 4 GiB), interleaved among themselves.
   const out: StrategyRate[] = [];
-  for (const layerName of [...new Set(variants.map((v) => v.p.name))]) {
+  for (const layerName of [...new Set(variants.map((v) => v.p.name))].filter((n) => !only || only.includes(n))) {
     const cases = variants.filter((v) => v.p.name === layerName).map((v) => {
       const ws = new Workspace(e, v.keep ? undefined : 0);
-      const layer = new Conv2d(e, v.p, v.batch, rng, ws, true, { chunkColumns: v.chunkColumns, depthwiseKernel: v.depthwiseKernel, winograd: v.winograd, winogradChunkColumns: v.winogradChunkColumns });
+      const layer = new Conv2d(e, v.p, v.batch, rng, ws, true, { chunkColumns: v.chunkColumns, depthwiseKernel: v.depthwiseKernel, winograd: v.winograd, winogradTile: v.winogradTile, winogradChunkColumns: v.winogradChunkColumns });
       const x = new Tensor(e, [v.batch, layer.inFeatures]);
       const dy = new Tensor(e, [v.batch, layer.outFeatures]);
       rng.fillUniform(x.ptr, x.size, -1, 1);

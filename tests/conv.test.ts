@@ -13,7 +13,7 @@ import { engine, tensorFrom, lcg, uniformArray, dot, assertAllClose } from "./he
 import { convRef, convGradRef, convPlanOf } from "./helpers/conv-ref.ts";
 import { gradCheck } from "./helpers/gradcheck.ts";
 
-interface Case { what: string; n: number; p: ConvPlan; winograd?: boolean }
+interface Case { what: string; n: number; p: ConvPlan; winograd?: boolean; tile?: 2 | 4; chunkTiles?: number }
 
 const CASES: Case[] = [
   { what: "3×3 s1 p1, odd sizes", n: 3, p: convPlanOf("c", [5, 7, 9], 6, [3, 3], { padding: [1, 1] }) },
@@ -35,28 +35,45 @@ const CASES: Case[] = [
   // Winograd F(2×2, 3×3): odd sizes (half tiles at the right and bottom),
   // planes whose tiles are not a multiple of 4, 1×1 and 1-row maps, and the
   // default choice (≥ 16 channels on a 14×14 map) with a bias.
-  { what: "Winograd, odd sizes", n: 3, p: convPlanOf("c", [5, 7, 9], 6, [3, 3], { padding: [1, 1] }), winograd: true },
-  { what: "Winograd, 3×3 maps", n: 7, p: convPlanOf("c", [6, 3, 3], 5, [3, 3], { padding: [1, 1] }), winograd: true },
-  { what: "Winograd, 1×1 maps", n: 3, p: convPlanOf("c", [4, 1, 1], 3, [3, 3], { padding: [1, 1] }), winograd: true },
-  { what: "Winograd, one-row maps", n: 2, p: convPlanOf("c", [3, 1, 8], 2, [3, 3], { padding: [1, 1] }), winograd: true },
-  { what: "Winograd by default, 17 channels 14×14 with bias", n: 2, p: convPlanOf("c", [17, 14, 14], 20, [3, 3], { padding: [1, 1], bias: true }) },
-  { what: "Winograd in 2 chunks (45 samples of 16 tiles, 32 a chunk)", n: 45, p: convPlanOf("c", [16, 8, 7], 5, [3, 3], { padding: [1, 1] }) },
+  { what: "Winograd, odd sizes", n: 3, p: convPlanOf("c", [5, 7, 9], 6, [3, 3], { padding: [1, 1] }), winograd: true, tile: 2 },
+  { what: "Winograd, 3×3 maps", n: 7, p: convPlanOf("c", [6, 3, 3], 5, [3, 3], { padding: [1, 1] }), winograd: true, tile: 2 },
+  { what: "Winograd, 1×1 maps", n: 3, p: convPlanOf("c", [4, 1, 1], 3, [3, 3], { padding: [1, 1] }), winograd: true, tile: 2 },
+  { what: "Winograd, one-row maps", n: 2, p: convPlanOf("c", [3, 1, 8], 2, [3, 3], { padding: [1, 1] }), winograd: true, tile: 2 },
+  { what: "Winograd by default, 17 channels 14×14 with bias", n: 2, p: convPlanOf("c", [17, 14, 14], 20, [3, 3], { padding: [1, 1], bias: true }), tile: 4 },
+  { what: "Winograd in 2 chunks (45 samples of 16 tiles, 32 a chunk)", n: 45, p: convPlanOf("c", [16, 8, 7], 5, [3, 3], { padding: [1, 1] }), tile: 2, winograd: true },
+  // F(4×4, 3×3): partial tiles at the right and bottom (7×9: 1 and 3 columns
+  // over), one tile per plane (3×3, 1×1), one-row maps, and 2 chunks.
+  { what: "Winograd F(4×4), odd sizes", n: 3, p: convPlanOf("c", [5, 7, 9], 6, [3, 3], { padding: [1, 1] }), tile: 4 },
+  { what: "Winograd F(4×4), 3×3 maps", n: 7, p: convPlanOf("c", [6, 3, 3], 5, [3, 3], { padding: [1, 1] }), tile: 4 },
+  { what: "Winograd F(4×4), 1×1 maps", n: 3, p: convPlanOf("c", [4, 1, 1], 3, [3, 3], { padding: [1, 1] }), tile: 4 },
+  { what: "Winograd F(4×4), one-row maps", n: 2, p: convPlanOf("c", [3, 1, 10], 2, [3, 3], { padding: [1, 1] }), tile: 4 },
+  { what: "Winograd F(4×4) by default in 2 chunks (45 samples of 16 tiles, 32 a chunk)", n: 45, p: convPlanOf("c", [16, 16, 13], 5, [3, 3], { padding: [1, 1] }), tile: 4 },
+  // One-tile maps: the lanes hold four samples.
+  { what: "Winograd F(4×4) by default on 3×3 maps (lanes over samples, 7 samples)", n: 7, p: convPlanOf("c", [16, 3, 3], 6, [3, 3], { padding: [1, 1] }), tile: 4 },
+  { what: "Winograd F(4×4), 4×3 maps in 3 chunks of 4 samples", n: 10, p: convPlanOf("c", [5, 4, 3], 3, [3, 3], { padding: [1, 1] }), tile: 4, chunkTiles: 6 },
 ];
 
-function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true, winograd?: boolean): { layer: Conv2d; ws: Workspace } {
+function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true, winograd?: boolean, tile?: 2 | 4, chunkTiles?: number): { layer: Conv2d; ws: Workspace } {
   const rng = new Rng(e, seed);
   const ws = new Workspace(e, keep ? undefined : 0);
-  const layer = new Conv2d(e, p, n, rng, ws, true, { winograd });
+  // A tile is named only where the case forces Winograd; otherwise it is the expected default.
+  const layer = new Conv2d(e, p, n, rng, ws, true, { winograd, winogradTile: winograd ? tile : undefined, winogradChunkColumns: chunkTiles });
   rng.free();
   return { layer, ws };
 }
 
-for (const [i, { what, n, p, winograd }] of CASES.entries()) for (const keep of [true, false]) {
+// A case that names a tile forces Winograd with it, unless it tests the default choice.
+function winogradOf(what: string, winograd?: boolean, tile?: 2 | 4): boolean | undefined {
+  return winograd ?? (tile && !what.includes("by default") ? true : undefined);
+}
+
+for (const [i, { what, n, p, winograd, tile, chunkTiles }] of CASES.entries()) for (const keep of [true, false]) {
   test(`Conv2d ${what}, columns ${keep ? "kept" : "recomputed"}: forward, dW, db and dx equal the naive convolution`, async () => {
     const e = await engine();
     const rand = lcg(100 + i);
-    const { layer, ws } = makeConv(e, p, n, 7 + i, keep, winograd);
+    const { layer, ws } = makeConv(e, p, n, 7 + i, keep, winogradOf(what, winograd, tile), tile, chunkTiles);
     assert.equal(layer.winograd, what.startsWith("Winograd"), "strategy");
+    if (layer.winograd) assert.equal(layer.winogradTile, tile ?? 2, "Winograd tile");
     const x = tensorFrom(e, [n, layer.inFeatures], uniformArray(rand, n * layer.inFeatures));
     const G = uniformArray(rand, n * layer.outFeatures);
     const dy = tensorFrom(e, [n, layer.outFeatures], G);
@@ -95,12 +112,13 @@ for (const [i, { what, n, p, winograd }] of CASES.entries()) for (const keep of 
 // Central differences for the shapes the issue names: strides 1 and 2, padding
 // 0 and 1, groups 1 and depthwise, odd sizes, 1×1. Conv is linear in w and x,
 // so the differences carry no truncation error, only f32 rounding.
-const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10], CASES[13]];
-for (const { what, n, p, winograd } of FD) {
+const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10], CASES[13], CASES[15], CASES[21], CASES[27]];
+for (const { what, n, p, winograd, tile, chunkTiles } of FD) {
   test(`Conv2d ${what}: dW and dx match central differences`, async () => {
     const e = await engine();
     const rand = lcg(7);
-    const { layer, ws } = makeConv(e, p, n, 3, true, winograd);
+    const { layer, ws } = makeConv(e, p, n, 3, true, winogradOf(what, winograd, tile), tile, chunkTiles);
+    assert.equal(layer.winograd, what.startsWith("Winograd"), "strategy");
     const x = tensorFrom(e, [n, layer.inFeatures], uniformArray(rand, n * layer.inFeatures));
     const G = uniformArray(rand, n * layer.outFeatures);
     const dy = tensorFrom(e, [n, layer.outFeatures], G);

@@ -66,21 +66,28 @@ test("GEMM (nn, nt, tn, accumulate or not) at edge shapes: the same bits on 1, 2
   for (const [, e] of es) e.dispose();
 });
 
-test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8): the same bits on 1, 2 and 3 threads", async () => {
+test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8), and Winograd F(2×2) and F(4×4) with 17: the same bits on 1, 2 and 3 threads", async () => {
   const es = await engines();
   const rand = lcg(71);
-  const cases: [ConvPlan, number][] = [
+  // The Winograd cases have 60 output channels, enough for the filter
+  // transforms to split over threads, at 17 filters per output channel: a
+  // thread's share starts inside F(4×4)'s groups of four filters.
+  const cases: [ConvPlan, number, { winogradTile?: 2 | 4 }?][] = [
     [convPlanOf("c", [1, 28, 28], 16, [3, 3], { padding: [1, 1] }), 13],
     [convPlanOf("c", [3, 40, 36], 8, [3, 3], { stride: [2, 2], padding: [1, 1] }), 7],
     [convPlanOf("c", [3, 32, 32], 4, [5, 5], { padding: [2, 2] }), 5],
     [convPlanOf("c", [9, 12, 12], 6, [3, 3], { padding: [1, 1] }), 6],
+    [convPlanOf("c", [17, 14, 13], 60, [3, 3], { padding: [1, 1] }), 8, { winogradTile: 4 }],
+    [convPlanOf("c", [17, 3, 3], 60, [3, 3], { padding: [1, 1] }), 7, { winogradTile: 4 }],
+    [convPlanOf("c", [17, 7, 6], 60, [3, 3], { padding: [1, 1] }), 8, { winogradTile: 2 }],
   ];
-  for (const [p, n] of cases) {
+  for (const [p, n, wino] of cases) {
     const xs = uniformArray(rand, n * p.in[0] * p.in[1] * p.in[2]);
     const outs = es.map(([, e]) => {
       const rng = new Rng(e, 3);
       const ws = new Workspace(e);
-      const layer = new Conv2d(e, p, n, rng, ws, true, { chunkColumns: 8000 });
+      const layer = new Conv2d(e, p, n, rng, ws, true, { chunkColumns: 8000, ...wino });
+      assert.equal(layer.winogradTile, wino?.winogradTile ?? 0);
       const x = e.alloc(xs.length);
       e.f32(x, xs.length).set(xs);
       const y = layer.forward(x, n);

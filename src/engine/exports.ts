@@ -107,8 +107,8 @@ export interface KernelExports {
   // conv/conv2d.ts, conv/im2col.ts (geometry g: i32[17] c h w o kh kw sh sw ph pw dh dw groups oh ow S keep)
   conv2d_forward(g: number, x: number, n: number, w: number, col: number, ybuf: number, y: number): void;
   conv2d_backward(g: number, x: number, n: number, w: number, dy: number, col: number, ybuf: number, dcol: number, dw: number, dx: number): void;
-  winograd_forward(x: number, n: number, c: number, h: number, w: number, o: number, S: number, wt: number, u: number, v: number, m: number, y: number): void;
-  winograd_backward(x: number, n: number, c: number, h: number, w: number, o: number, S: number, u: number, v: number, fresh: number, dy: number, m: number, m2: number, du: number, dw: number, dx: number): void;
+  winograd_forward(x: number, n: number, c: number, h: number, w: number, o: number, r: number, S: number, wt: number, u: number, v: number, m: number, y: number): void;
+  winograd_backward(x: number, n: number, c: number, h: number, w: number, o: number, r: number, S: number, wt: number, u: number, ur: number, v: number, fresh: number, dy: number, m: number, m2: number, du: number, dw: number, dx: number): void;
   // batchnorm.ts (BatchNorm2d, PyTorch semantics; dgamma/dbeta overwritten; y may alias x, dx may alias dy or x)
   bn_forward_train(x: number, n: number, c: number, hw: number, gamma: number, beta: number, eps: number, momentum: number,
     runningMean: number, runningVar: number, saveMean: number, saveInvstd: number, y: number): void;

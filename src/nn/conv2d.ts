@@ -15,18 +15,42 @@ import type { Workspace } from "./workspace.js";
 /** Target number of GEMM columns per im2col chunk (chosen by measurement, docs/performance.md). */
 export const CONV_CHUNK_COLUMNS = 1024;
 
-const WS_COL = 0, WS_DCOL = 1, WS_YBUF = 2, WS_WV = 3, WS_WM = 4, WS_WM2 = 5, WS_WDU = 6;
+const WS_COL = 0, WS_DCOL = 1, WS_YBUF = 2, WS_WV = 3, WS_WM = 4, WS_WM2 = 5, WS_WDU = 6, WS_WUR = 7;
 
-/** Tiles of 2×2 in an oh × ow map, rounded up to 4 per plane (assembly/kernels/conv/winograd_f2x3.ts). */
-export function winogradTiles(oh: number, ow: number): number {
-  return ((Math.ceil(oh / 2) * Math.ceil(ow / 2) + 3) >> 2) << 2;
+/**
+ * GEMM columns per sample for output tiles of side r (2 or 4) in an oh × ow
+ * map: the tiles rounded up to 4 per plane, except F(4×4) on one-tile maps
+ * (oh, ow ≤ 4), where the lanes hold four samples and a sample is one column
+ * (assembly/kernels/conv/winograd.ts).
+ */
+export function winogradTiles(r: 2 | 4, oh: number, ow: number): number {
+  if (r === 4 && oh <= 4 && ow <= 4) return 1;
+  return ((Math.ceil(oh / r) * Math.ceil(ow / r) + 3) >> 2) << 2;
 }
 
 /**
- * Whether a conv takes Winograd F(2×2, 3×3): 3×3, stride 1, padding 1, no
- * dilation or groups, at least WINOGRAD_MIN_CHANNELS input channels (the
- * GEMMs' depth), and a multiply saving 9·oh·ow / (16·tiles) of at least
- * WINOGRAD_MIN_SAVING (a 2×2 map saves 0.56×, a 3×3 map 1.27×, which measured 1.1× faster in cnn's last block).
+ * The Winograd tile for an oh × ow map: F(4×4, 3×3) (36 multiplies per tile)
+ * where it needs at most WINOGRAD_F4_RATIO of F(2×2, 3×3)'s (16 per tile),
+ * counting GEMM columns (winogradTiles), else F(2×2). F(4×4) rounds about
+ * ten times worse in f32 (docs/conv.md), so a small saving does not buy it:
+ * 14×14 maps 576 against 832 (0.69), 7×7 144 against 256 (0.56), but 10×10
+ * 432 against 448. Of the one-tile maps only those up to 3×3, where F(2×2)'s
+ * tiles overhang (3×3: 36 against 64), take F(4×4): on 4×4 maps, F(2×2) tiles
+ * exactly and F(4×4), though 1.45× faster there, takes the PyTorch
+ * cross-check of the 16×16 cnn past its tolerance (train logits 1.7e-4 > 1e-4).
+ */
+export const WINOGRAD_F4_RATIO = 0.8;
+export function winogradTile(oh: number, ow: number): 2 | 4 {
+  if (oh <= 4 && ow <= 4) return oh <= 3 && ow <= 3 ? 4 : 2;
+  return 36 * winogradTiles(4, oh, ow) <= WINOGRAD_F4_RATIO * 16 * winogradTiles(2, oh, ow) ? 4 : 2;
+}
+
+/**
+ * Whether a conv takes Winograd: 3×3, stride 1, padding 1, no dilation or
+ * groups, at least WINOGRAD_MIN_CHANNELS input channels (the GEMMs' depth),
+ * and a multiply saving 9·oh·ow / (X·tiles) of at least WINOGRAD_MIN_SAVING
+ * (with F(2×2) a 2×2 map saves 0.56×, a 3×3 map 1.27×, which measured 1.1×
+ * faster in cnn's last block).
  */
 export const WINOGRAD_MIN_CHANNELS = 16;
 export const WINOGRAD_MIN_SAVING = 1.2;
@@ -36,8 +60,8 @@ export function winogradEligible(p: ConvPlan): boolean {
   return p.kernel[0] === 3 && p.kernel[1] === 3 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 1 && p.padding[1] === 1
     && p.dilation[0] === 1 && p.dilation[1] === 1 && p.groups === 1;
 }
-function winogradSaving(oh: number, ow: number): number {
-  return (9 * oh * ow) / (16 * winogradTiles(oh, ow));
+function winogradSaving(r: 2 | 4, oh: number, ow: number): number {
+  return (9 * oh * ow) / ((r === 4 ? 36 : 16) * winogradTiles(r, oh, ow));
 }
 
 export class Conv2d implements Layer {
@@ -60,21 +84,27 @@ export class Conv2d implements Layer {
   private readonly colFloats: number;
   private readonly keptCol: Tensor | null;
   private readonly ybufFloats: number;
-  private readonly wino: { S: number; u: Tensor; v: Tensor | null; vFloats: number; mFloats: number; m2Floats: number; duFloats: number } | null = null;
+  private readonly wino: { r: 2 | 4; S: number; u: Tensor; v: Tensor | null; vFloats: number; mFloats: number; m2Floats: number; duFloats: number; urFloats: number } | null = null;
   private input = 0;
   private paramList: Param[] | null = null;
 
-  /** Winograd F(2×2, 3×3) instead of im2col + GEMM. */
+  /** Winograd instead of im2col + GEMM. */
   get winograd(): boolean {
     return this.wino !== null;
   }
 
+  /** The Winograd output tile's side (2 or 4), 0 without Winograd. */
+  get winogradTile(): number {
+    return this.wino?.r ?? 0;
+  }
+
   /**
-   * o.chunkColumns, o.depthwiseKernel and o.winograd override the strategy
-   * (bench/ measures the alternatives with them; models use the defaults).
+   * o.chunkColumns, o.depthwiseKernel, o.winograd and o.winogradTile override
+   * the strategy (bench/ measures the alternatives with them; models use the
+   * defaults).
    */
   constructor(e: Engine, p: ConvPlan, maxRows: number, rng: Rng, ws: Workspace, inputGrad = true,
-    o: { chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradChunkColumns?: number } = {}) {
+    o: { chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradTile?: 2 | 4; winogradChunkColumns?: number } = {}) {
     this.e = e;
     this.plan = p;
     this.ws = ws;
@@ -94,17 +124,25 @@ export class Conv2d implements Layer {
     if (this.bias) rng.fillUniform(this.bias.ptr, out, -bound, bound);
     this.depthwise = p.groups === c && out === c && c > 1 && (o.depthwiseKernel ?? true);
     const ohw = oh * ow;
+    const r = o.winogradTile ?? winogradTile(oh, ow), X = r === 4 ? 36 : 16;
+    // Naming a tile asks for Winograd as o.winograd does.
+    const forced = o.winograd ?? (o.winogradTile !== undefined ? true : undefined);
     const winograd = !this.depthwise && winogradEligible(p)
-      && (o.winograd ?? (c >= WINOGRAD_MIN_CHANNELS && winogradSaving(oh, ow) >= WINOGRAD_MIN_SAVING));
+      && (forced ?? (c >= WINOGRAD_MIN_CHANNELS && winogradSaving(r, oh, ow) >= WINOGRAD_MIN_SAVING));
     if (winograd) {
-      const tiles = winogradTiles(oh, ow), T = maxRows * tiles;
-      const S = Math.max(1, Math.min(maxRows, Math.floor((o.winogradChunkColumns ?? WINOGRAD_CHUNK_COLUMNS) / tiles)));
-      const vFloats = 16 * c * T;
+      const tiles = winogradTiles(r, oh, ow), cols = (samples: number) => Math.ceil((samples * tiles) / 4) * 4, T = cols(maxRows);
+      let S = Math.max(1, Math.min(maxRows, Math.floor((o.winogradChunkColumns ?? WINOGRAD_CHUNK_COLUMNS) / tiles)));
+      // A chunk must start on a group of 4 lanes: by sample, S a multiple of 4.
+      if (tiles === 1 && S < maxRows) S = Math.max(4, S & ~3);
+      // X slabs, each a cache line longer than its rows × columns (winograd.ts).
+      const slabs = (rows: number, columns: number) => X * (rows * columns + 16);
+      const vFloats = slabs(c, T);
       this.wino = {
-        S, u: new Tensor(e, [16 * out * c]),
+        r, S, u: new Tensor(e, [slabs(out, c)]),
         // Keeping V (the transformed input) for the weight gradient saves a transform, as kept im2col columns do.
         v: ws.grantKeep(vFloats) ? new Tensor(e, [vFloats]) : null,
-        vFloats, mFloats: 16 * out * S * tiles, m2Floats: inputGrad ? 16 * c * S * tiles : 0, duFloats: 16 * out * c,
+        vFloats, mFloats: slabs(out, cols(S)), m2Floats: inputGrad ? slabs(c, cols(S)) : 0, duFloats: slabs(out, c),
+        urFloats: inputGrad && r === 4 ? slabs(out, c) : 0,
       };
     }
     this.chunk = Math.max(1, Math.min(maxRows, Math.floor((o.chunkColumns ?? CONV_CHUNK_COLUMNS) / ohw)));
@@ -127,6 +165,7 @@ export class Conv2d implements Layer {
       ws.reserve(WS_WM, this.wino.mFloats);
       ws.reserve(WS_WM2, this.wino.m2Floats);
       ws.reserve(WS_WDU, this.wino.duFloats);
+      ws.reserve(WS_WUR, this.wino.urFloats);
     }
   }
 
@@ -147,7 +186,7 @@ export class Conv2d implements Layer {
         p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.out[1], p.out[2], this.out.ptr);
     } else if (this.wino) {
       const w = this.wino, [c, h, wd] = this.plan.in;
-      k.winograd_forward(x, rows, c, h, wd, this.plan.out[0], w.S, this.weight.ptr, w.u.ptr, this.winoV(), this.ws.get(WS_WM, w.mFloats), this.out.ptr);
+      k.winograd_forward(x, rows, c, h, wd, this.plan.out[0], w.r, w.S, this.weight.ptr, w.u.ptr, this.winoV(), this.ws.get(WS_WM, w.mFloats), this.out.ptr);
     } else {
       const col = this.colPtr();
       const ybuf = this.ws.get(WS_YBUF, this.ybufFloats);
@@ -167,7 +206,8 @@ export class Conv2d implements Layer {
       if (dx) k.dwconv_backward_input(dy, this.weight.ptr, ...a, dx);
     } else if (this.wino) {
       const w = this.wino, [c, h, wd] = this.plan.in;
-      k.winograd_backward(this.input, rows, c, h, wd, this.plan.out[0], w.S, w.u.ptr, this.winoV(), w.v ? 0 : 1, dy,
+      const ur = dx && w.r === 4 ? this.ws.get(WS_WUR, w.urFloats) : 0;
+      k.winograd_backward(this.input, rows, c, h, wd, this.plan.out[0], w.r, w.S, this.weight.ptr, w.u.ptr, ur, this.winoV(), w.v ? 0 : 1, dy,
         this.ws.get(WS_WM, w.mFloats), dx ? this.ws.get(WS_WM2, w.m2Floats) : 0, this.ws.get(WS_WDU, w.duFloats), this.gradWeight.ptr, dx);
     } else {
       const col = this.colPtr();
