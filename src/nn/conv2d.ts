@@ -36,7 +36,7 @@ export function winogradTiles(r: 2 | 4, oh: number, ow: number): number {
  * 14×14 maps 576 against 832 (0.69), 7×7 144 against 256 (0.56), but 10×10
  * 432 against 448. Of the one-tile maps only those up to 3×3, where F(2×2)'s
  * tiles overhang (3×3: 36 against 64), take F(4×4): on 4×4 maps, F(2×2) tiles
- * exactly and F(4×4), though 1.45× faster there, takes the PyTorch
+ * exactly and F(4×4), though 1.40× faster there, takes the PyTorch
  * cross-check of the 16×16 cnn past its tolerance (train logits 1.7e-4 > 1e-4).
  */
 export const WINOGRAD_F4_RATIO = 0.8;
