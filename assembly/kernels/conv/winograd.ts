@@ -141,7 +141,7 @@ function inputs4_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   // Only the image's interior is written below, so the padding (and the
   // scratch's zero lanes) stay 0.
   memory.fill(pp, 0, (<usize>(padRows4(h) * pitch) << 2) + 32);
-  const tp4 = tilesPadded4(h, w), T = <usize>load<i32>(p + 24), vs = slab(c, T);
+  const tp4 = tilesPadded4(h, w), T = <usize>load<i32>(p + 24), vs = slab(c, <i32>T);
   const rowB = <usize>w << 2;
   for (let ch = lo; ch < hi; ch++) {
     for (let s = 0; s < n; s++) {
@@ -160,7 +160,7 @@ function inputs4s_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   // Per lane l: its padded plane at buf + l·one, then 8 zero floats, then its
   // columns. Only the image's interior is written below.
   memory.fill(buf, 0, 4 * one);
-  const T = <usize>load<i32>(p + 24), vs = slab(c, T);
+  const T = <usize>load<i32>(p + 24), vs = slab(c, <i32>T);
   const rowB = <usize>w << 2;
   for (let ch = lo; ch < hi; ch++) {
     for (let s0 = 0; s0 < n; s0 += 4) {
@@ -183,7 +183,7 @@ function inputs_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const zero = pp + (<usize>(rows * pitch) << 2);
   // Only the image's interior is written below, so the padding stays 0.
   memory.fill(pp, 0, <usize>((rows + 4) * pitch) << 2);
-  const tp4 = tilesPadded(h, w), T = <usize>load<i32>(p + 24), vs = slab(c, T);
+  const tp4 = tilesPadded(h, w), T = <usize>load<i32>(p + 24), vs = slab(c, <i32>T);
   const rowB = <usize>w << 2;
   for (let ch = lo; ch < hi; ch++) {
     for (let s = 0; s < n; s++) {
@@ -218,7 +218,7 @@ function planes(r: i32, kind: i32, t: usize, n: i32, o: i32, h: i32, w: i32, img
 function planes_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const t = load<usize>(p), n = load<i32>(p + 4), o = load<i32>(p + 8), h = load<i32>(p + 12), w = load<i32>(p + 16), img = load<usize>(p + 20);
   const kind = load<i32>(p + 24) & 255, r = load<i32>(p + 24) >> 8;
-  const tp4 = tiles(r, h, w), T = <usize>load<i32>(p + 28), ts = slab(o, T);
+  const tp4 = tiles(r, h, w), T = <usize>load<i32>(p + 28), ts = slab(o, <i32>T);
   const tmp = r == 4 ? threadBuffer(tid) : 0;
   if (bySample(r, h, w)) {
     const lanes = tmp + 640;
