@@ -186,11 +186,11 @@ export interface StrategyRate {
 /**
  * The measurements behind the conv operator's choices (docs/conv.md): im2col
  * chunk width, keeping columns versus recomputing them, Winograd F(2×2, 3×3)
- * versus im2col on cnn's and ResNet-18's 3×3 convs, the direct depthwise
- * kernel versus grouped GEMM, the direct 1×1 product versus im2col.
- * Forward + backward (with dx), best of interleaved rounds.
+ * and F(4×4, 3×3) versus im2col on cnn's and ResNet-18's 3×3 convs, the
+ * direct depthwise kernel versus grouped GEMM, the direct 1×1 product versus
+ * im2col. Forward + backward (with dx), best of interleaved rounds; only: the
+ * layers to time (default all).
  */
-/** only: the layers to time (default all). */
 export function convStrategies(e: Engine, rng: Rng, rounds: number, only?: string[]): StrategyRate[] {
   const cnn = planConvs(modelPlan(modelSpec("cnn", [1, 28, 28], 10)));
   const mob = planConvs(modelPlan(modelSpec("mobilenet-v1", [3, 32, 32], 10)));

@@ -21,11 +21,11 @@
   return (((oh + 1) >> 1) * ((ow + 1) >> 1) + 3) & ~3;
 }
 
-// 4×4 transpose of rows r0..r3.
-@inline function tr0(r0: v128, r1: v128): v128 { return i32x4.shuffle(r0, r1, 0, 4, 1, 5); }
-@inline function tr1(r0: v128, r1: v128): v128 { return i32x4.shuffle(r0, r1, 2, 6, 3, 7); }
-@inline function lo2(a: v128, b: v128): v128 { return i32x4.shuffle(a, b, 0, 1, 4, 5); }
-@inline function hi2(a: v128, b: v128): v128 { return i32x4.shuffle(a, b, 2, 3, 6, 7); }
+// 4×4 transpose of rows r0..r3 (also winograd_f4x3.ts's).
+@inline export function tr0(r0: v128, r1: v128): v128 { return i32x4.shuffle(r0, r1, 0, 4, 1, 5); }
+@inline export function tr1(r0: v128, r1: v128): v128 { return i32x4.shuffle(r0, r1, 2, 6, 3, 7); }
+@inline export function lo2(a: v128, b: v128): v128 { return i32x4.shuffle(a, b, 0, 1, 4, 5); }
+@inline export function hi2(a: v128, b: v128): v128 { return i32x4.shuffle(a, b, 2, 3, 6, 7); }
 
 // Row of Bᵀ d B: [a b c d] ↦ [a − c, b + c, c − b, b − d] (a sign flip and an add per lane).
 @inline function btRow(w: v128): v128 {

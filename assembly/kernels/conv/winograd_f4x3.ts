@@ -7,15 +7,19 @@
 //   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙; 1⁄24 −1⁄12 ⅙; 0 0 1],
 //   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1].
 // 36 products per tile for 16 outputs: 4× fewer multiplies than direct
-// convolution where F(2×2, 3×3) (16 for 4) saves 2.25×. Gradients: dM = A dY Aᵀ, dW = Gᵀ dU G. The
-// input gradient is the forward correlation of dY with the filter rotated by
-// 180° (winograd.ts): unlike F(2×2), G·J is no row permutation of G (the points
-// ±2 map to ±½), so the rotated filters get their own transform (rot = 1).
+// convolution, where F(2×2, 3×3) (16 for 4) saves 2.25×. Gradients:
+// dM = A dY Aᵀ, dW = Gᵀ dU G. The input gradient is the forward correlation
+// of dY with the filter rotated by 180° (winograd.ts): unlike F(2×2), G·J is
+// no row permutation of G (the points ±2 map to ±½), so the rotated filters
+// get their own transform (rot = 1).
 //
 // Data layout as F(2×2) (winograd_f2x3.ts): [36][channels][T], T = samples ·
 // TP4, TP4 a plane's ⌈oh/4⌉·⌈ow/4⌉ tiles rounded up to 4; lanes past a plane's
-// tiles hold 0. Every transform runs on 4 tiles at once, one tile per lane.
+// tiles hold 0. Every transform runs on 4 tiles at once, one tile per lane:
+// four tiles of one plane, or on one-tile maps the tiles of four samples
+// (winograd.ts then gives each sample one column).
 // @ts-nocheck
+import { tr0, tr1, lo2, hi2 } from "./winograd_f2x3";
 
 /** Per-plane tile count (4×4 tiles), rounded up to a multiple of 4. */
 @inline export function tilesPadded4(oh: i32, ow: i32): i32 {
@@ -31,11 +35,6 @@
   return (<usize>(((h + 3) >> 2) * 6 * padPitch4(w) + 8) << 2);
 }
 
-// 4×4 transpose helpers (as winograd_f2x3.ts).
-@inline function tr0(r0: v128, r1: v128): v128 { return i32x4.shuffle(r0, r1, 0, 4, 1, 5); }
-@inline function tr1(r0: v128, r1: v128): v128 { return i32x4.shuffle(r0, r1, 2, 6, 3, 7); }
-@inline function lo2(a: v128, b: v128): v128 { return i32x4.shuffle(a, b, 0, 1, 4, 5); }
-@inline function hi2(a: v128, b: v128): v128 { return i32x4.shuffle(a, b, 2, 3, 6, 7); }
 
 @inline function mul(a: v128, k: f32): v128 { return f32x4.mul(a, f32x4.splat(k)); }
 
