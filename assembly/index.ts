@@ -5,6 +5,7 @@
 export { alloc, free } from "./memory";
 export { par_worker, par_set_threads, par_threads, par_stop, par_fail } from "./parallel";
 export { gemm_nn, gemm_nt, gemm_tn } from "./kernels/gemm";
+export { gemm_batch, gemm_batch_table } from "./kernels/gemm_batch";
 export { rng_seed, rng_next_u32, rng_uniform_f64, rng_uniform, rng_normal, rng_permutation } from "./prng";
 export { bias_add, bias_grad, channel_bias_add, channel_bias_grad } from "./kernels/bias";
 export { relu_forward, relu_backward, relu6_forward, relu6_backward } from "./kernels/relu";

@@ -11,3 +11,13 @@ export function log_f64(x: f64): f64 {
 export function sqrt_f64(x: f64): f64 {
   return Math.sqrt(x);
 }
+
+/** Greatest common divisor of a, b ≥ 0 (kernels splitting work or strides; not a host export). */
+export function gcd(a: i32, b: i32): i32 {
+  while (b != 0) {
+    const r = a % b;
+    a = b;
+    b = r;
+  }
+  return a;
+}

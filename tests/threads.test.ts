@@ -66,6 +66,43 @@ test("GEMM (nn, nt, tn, accumulate or not) at edge shapes: the same bits on 1, 2
   for (const [, e] of es) e.dispose();
 });
 
+test("gemm_batch (nn, nt, tn; Winograd's 16 and 36 products) on 1, 2 and 3 threads: the same bits as one gemm call per product on the single-threaded build", async () => {
+  const es = await engines();
+  const rand = lcg(7);
+  // Column and row splits, both orientations and tiles, the dot path (n < 16), and 3 threads over 16 products (parts per product).
+  const cases = [[16, 60, 20, 17], [36, 128, 16, 64], [16, 8, 300, 33], [36, 7, 64, 50], [16, 250, 10, 40], [3, 33, 65, 129], [36, 5, 3, 9]];
+  for (const [X, m, n, k] of cases) {
+    const a = Float32Array.from({ length: X * m * k }, () => rand() * 2 - 1);
+    const b = Float32Array.from({ length: X * n * k }, () => rand() * 2 - 1);
+    const c0 = Float32Array.from({ length: X * m * n }, () => rand() - 0.5);
+    for (const [kind, acc] of [[0, 0], [1, 1], [2, 0], [0, 1], [1, 0], [2, 1]] as const) {
+      const outs = es.map(([, e], i) => {
+        const pa = e.alloc(a.length), pb = e.alloc(b.length), pc = e.alloc(c0.length);
+        e.f32(pa, a.length).set(a); e.f32(pb, b.length).set(b); e.f32(pc, c0.length).set(c0);
+        // The reference: one call per product on the single build.
+        const ldb = kind === 1 ? k : n, lda = kind === 2 ? m : k;
+        if (i === 0) {
+          for (let q = 0; q < X; q++) {
+            const A = pa + q * m * k * 4, B = pb + q * n * k * 4, C = pc + q * m * n * 4;
+            if (kind === 0) e.k.gemm_nn(m, n, k, A, lda, B, ldb, C, n, acc);
+            else if (kind === 1) e.k.gemm_nt(m, n, k, A, lda, B, ldb, C, n, acc);
+            else e.k.gemm_tn(m, n, k, A, lda, B, ldb, C, n, acc);
+          }
+        } else {
+          const t = e.i32(e.k.gemm_batch_table(), 3 * X);
+          for (let q = 0; q < X; q++) t.set([pa + q * m * k * 4, pb + q * n * k * 4, pc + q * m * n * 4], 3 * q);
+          e.k.gemm_batch(kind, X, m, n, k, lda, ldb, n, acc);
+        }
+        const out = hex(e, pc, c0.length);
+        e.free(pa); e.free(pb); e.free(pc);
+        return out;
+      });
+      for (let i = 1; i < es.length; i++) assert.equal(outs[i], outs[0], `gemm_batch kind ${kind} X ${X} ${m}×${n}×${k} acc ${acc}: ${es[i][0]} differs`);
+    }
+  }
+  for (const [, e] of es) e.dispose();
+});
+
 test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8), and Winograd F(2×2) and F(4×4) with 17: the same bits on 1, 2 and 3 threads", async () => {
   const es = await engines();
   const rand = lcg(71);

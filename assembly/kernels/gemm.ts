@@ -47,7 +47,7 @@ function ensureTile(scr: usize): usize {
 
 // A product is split over threads when it has at least this many
 // multiply-adds (a parallel region costs a few microseconds).
-const PAR_MIN_MACS: i64 = 1 << 17;
+export const PAR_MIN_MACS: i64 = 1 << 17;
 
 /**
  * gemm_core over threads: C (in the orientation chosen) split into whole
@@ -77,14 +77,7 @@ function gemm_split(
     gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, wide, threadScratch(0));
     return;
   }
-  // Room for the largest packs any share can ask for (see gemm_core).
-  const kcMax = min(max(k, 1), KC);
-  for (let t = 0; t < nt; t++) {
-    const scr = threadScratch(t);
-    ensure(scr, 0, <usize>(kcMax * MC) * 4);
-    ensure(scr, 2, <usize>(kcMax * paddedTo(n, NR)) * 4);
-    ensureTile(scr);
-  }
+  reservePacks(nt, n, k, wide);
   const p = taskArgs();
   store<i32>(p, m); store<i32>(p + 4, n); store<i32>(p + 8, k);
   store<usize>(p + 12, a); store<i32>(p + 16, rsa); store<i32>(p + 20, csa);
@@ -92,6 +85,17 @@ function gemm_split(
   store<usize>(p + 36, c); store<i32>(p + 40, rsc); store<i32>(p + 44, csc);
   store<i32>(p + 48, accumulate); store<i32>(p + 52, wide ? 1 : 0); store<i32>(p + 56, byCols ? 1 : 0);
   parallel(gemm_task, p, nt);
+}
+
+/** Main thread: room in threads 0…nt−1's scratch for the largest packs gemm_core asks for on n columns (workers do not allocate). */
+export function reservePacks(nt: i32, n: i32, k: i32, wide: bool): void {
+  const kcMax = min(max(k, 1), KC);
+  for (let t = 0; t < nt; t++) {
+    const scr = threadScratch(t);
+    ensure(scr, 0, <usize>(kcMax * MC) * 4);
+    ensure(scr, 2, <usize>(kcMax * paddedTo(n, wide ? 16 : 8)) * 4);
+    ensureTile(scr);
+  }
 }
 
 function gemm_task(tid: i32, nt: i32, p: usize): void {
@@ -130,19 +134,28 @@ export function gemm_strided(
   accumulate: i32,
 ): void {
   if (m <= 0 || n <= 0) return;
+  const shape = gemmShape(m, n);
+  if (shape & SHAPE_TRANSPOSED) gemm_split(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc, accumulate, (shape & SHAPE_WIDE) != 0);
+  else gemm_split(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, (shape & SHAPE_WIDE) != 0);
+}
+
+export const SHAPE_WIDE: i32 = 1;
+export const SHAPE_TRANSPOSED: i32 = 2;
+
+/**
+ * The tile (SHAPE_WIDE: 2x16, else 4x8) and orientation (SHAPE_TRANSPOSED: Cᵀ
+ * = op(B)ᵀ·op(A)ᵀ) with the least padded work for an m×n product; 4x8 upright
+ * unless another saves at least 10%.
+ */
+export function gemmShape(m: i32, n: i32): i32 {
   const w48 = <i64>paddedTo(m, 4) * paddedTo(n, 8);
   const w48t = <i64>paddedTo(n, 4) * paddedTo(m, 8);
   const w216 = <i64>paddedTo(m, 2) * paddedTo(n, 16);
   const w216t = <i64>paddedTo(n, 2) * paddedTo(m, 16);
   const best = min(min(w48t, w216), w216t);
-  if (best * 10 >= w48 * 9) {
-    // Switch away from 4x8 upright only for a clear (≥ 10%) saving.
-    gemm_split(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, false);
-  } else if (best == w216) {
-    gemm_split(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, true);
-  } else {
-    gemm_split(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc, accumulate, best == w216t);
-  }
+  if (best * 10 >= w48 * 9) return 0;
+  if (best == w216) return SHAPE_WIDE;
+  return best == w216t ? SHAPE_TRANSPOSED | SHAPE_WIDE : SHAPE_TRANSPOSED;
 }
 
 // Packing pays when a panel is reused many times; a narrow product (few row
@@ -152,7 +165,7 @@ let policyA: i32 = -1;
 let policyB: i32 = -1;
 const DIRECT_B_MAX_M: i32 = 64;
 const DIRECT_A_MAX_N: i32 = 64;
-const DOT_MAX_N: i32 = 16;
+export const DOT_MAX_N: i32 = 16;
 
 /** Tuning hook for the kernel specs: force (1) or forbid (0) packing, -1 = auto (not a wasm export). */
 export function gemm_set_policy(packAPolicy: i32, packBPolicy: i32): void {
@@ -160,7 +173,7 @@ export function gemm_set_policy(packAPolicy: i32, packBPolicy: i32): void {
   policyB = packBPolicy;
 }
 
-function gemm_core(
+export function gemm_core(
   m: i32, n: i32, k: i32,
   a: usize, rsa: i32, csa: i32,
   b: usize, rsb: i32, csb: i32,

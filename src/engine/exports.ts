@@ -21,6 +21,9 @@ export interface KernelExports {
   gemm_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   gemm_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   gemm_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  // gemm_batch.ts: X ≤ 64 products of one shape; kind 0 nn, 1 nt, 2 tn; operand addresses A, B, C per product in the table
+  gemm_batch(kind: number, X: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
+  gemm_batch_table(): number;
   // bias.ts, relu.ts
   bias_add(y: number, b: number, rows: number, cols: number): void;
   bias_grad(dy: number, db: number, rows: number, cols: number): void;

@@ -16,6 +16,7 @@
 // (no FMA), identical between the SIMD and scalar paths. Outputs must not
 // overlap inputs.
 import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
+import { gcd } from "../../math";
 
 // Smallest o ≥ 0 with o·s + off ≥ 0.
 // @ts-ignore: decorator
@@ -351,15 +352,6 @@ function dwForward(
 // integer o (t = i + p). They are spaced by s/g (g = gcd(d, s)) and o rises by
 // d/g per step down in k, so one search for the largest k and then stepping
 // visits exactly the taps with no division in the loops.
-
-function gcd(a: i32, b: i32): i32 {
-  while (b != 0) {
-    const t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
 
 // Largest k ≤ K − 1 with (t − k·d) divisible by s (step = s/g candidates
 // suffice), or −1.

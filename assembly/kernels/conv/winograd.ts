@@ -17,7 +17,7 @@
 // Each output element is computed by one thread in a fixed order: the
 // transforms split over threads by channel, the GEMMs by output panel.
 // @ts-nocheck
-import { gemm_nn, gemm_nt, gemm_tn } from "../gemm";
+import { gemm_batch, batchTable, BATCH_NN, BATCH_NT, BATCH_TN } from "../gemm_batch";
 import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
 import { tilesPadded, winogradInputPlane, winogradOutputPlane, winogradGradPlane, winogradFilter, winogradFilterGrad } from "./winograd_f2x3";
 import {
@@ -60,9 +60,12 @@ export function winograd_forward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i3
   inputs(r, x, n, c, h, w, v, T);
   for (let s0 = 0; s0 < n; s0 += S) {
     const ns = min(S, n - s0), Tc = cols(ns, tp4), vc = v + (<usize>(s0 * tp4) << 2);
+    const t = batchTable();
     for (let k = 0; k < X; k++) {
-      gemm_nn(o, Tc, c, u + (slab(o, c) * k << 2), c, vc + (slab(c, T) * k << 2), T, m + (slab(o, Tc) * k << 2), Tc, 0);
+      const e = t + <usize>(k * 12);
+      store<usize>(e, u + (slab(o, c) * k << 2)); store<usize>(e, vc + (slab(c, T) * k << 2), 4); store<usize>(e, m + (slab(o, Tc) * k << 2), 8);
     }
+    gemm_batch(BATCH_NN, X, o, Tc, c, c, T, Tc, 0);
     outputs(r, m, ns, o, h, w, y + (<usize>s0 * o * h * w << 2), Tc);
   }
 }
@@ -84,9 +87,12 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
     const ns = min(S, n - s0), Tc = cols(ns, tp4), vc = v + (<usize>(s0 * tp4) << 2);
     const dyc = dy + (<usize>s0 * o * h * w << 2);
     grads(r, dyc, ns, o, h, w, m, Tc);
+    const t = batchTable();
     for (let k = 0; k < X; k++) {
-      gemm_nt(o, c, Tc, m + (slab(o, Tc) * k << 2), Tc, vc + (slab(c, T) * k << 2), T, du + (slab(o, c) * k << 2), c, s0 > 0 ? 1 : 0);
+      const e = t + <usize>(k * 12);
+      store<usize>(e, m + (slab(o, Tc) * k << 2)); store<usize>(e, vc + (slab(c, T) * k << 2), 4); store<usize>(e, du + (slab(o, c) * k << 2), 8);
     }
+    gemm_batch(BATCH_NT, X, o, c, Tc, Tc, T, c, s0 > 0 ? 1 : 0);
     if (dx == 0) continue;
     inputs(r, dyc, ns, o, h, w, m, Tc); // Bᵀ dY B; this chunk's dM is no longer needed
     for (let k = 0; k < X; k++) {
@@ -96,8 +102,10 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
         const pk = (i == 0 ? 3 : i == 3 ? 0 : i) * 4 + (j == 0 ? 3 : j == 3 ? 0 : j);
         uk = u + (slab(o, c) * pk << 2);
       }
-      gemm_tn(c, Tc, o, uk, c, m + (slab(o, Tc) * k << 2), Tc, m2 + (slab(c, Tc) * k << 2), Tc, 0);
+      const e = t + <usize>(k * 12);
+      store<usize>(e, uk); store<usize>(e, m + (slab(o, Tc) * k << 2), 4); store<usize>(e, m2 + (slab(c, Tc) * k << 2), 8);
     }
+    gemm_batch(BATCH_TN, X, c, Tc, o, c, Tc, Tc, 0);
     outputs(r, m2, ns, c, h, w, dx + (<usize>s0 * c * h * w << 2), Tc);
   }
   filters(r, dw, o, c, du, 1);
