@@ -30,6 +30,12 @@ const CASES: Case[] = [
   // Stride-2 input gradients on odd maps with padding 0 and 2: dy spread onto rows of either parity, rows wider than one 8-float spread.
   { what: "depthwise 3×3 s2 p0, odd sizes", n: 2, p: convPlanOf("c", [3, 11, 21], 3, [3, 3], { stride: [2, 2], groups: 3 }) },
   { what: "depthwise 3×3 s2 p2", n: 2, p: convPlanOf("c", [2, 9, 14], 2, [3, 3], { stride: [2, 2], padding: [2, 2], groups: 2 }) },
+  // MobileNet's small maps (a plane is one or four 4-wide rows, the weight gradient's dy rows padded to 4), and a
+  // stride (1, 2) that takes the row-partial weight gradient instead of the padded planes.
+  { what: "depthwise 3×3 s1 p1, 2×2 maps", n: 5, p: convPlanOf("c", [6, 2, 2], 6, [3, 3], { padding: [1, 1], groups: 6 }) },
+  { what: "depthwise 3×3 s1 p1, 4×4 maps", n: 3, p: convPlanOf("c", [5, 4, 4], 5, [3, 3], { padding: [1, 1], groups: 5 }) },
+  { what: "depthwise 3×3 s2 p1, 4×4 maps", n: 3, p: convPlanOf("c", [4, 4, 4], 4, [3, 3], { stride: [2, 2], padding: [1, 1], groups: 4 }) },
+  { what: "depthwise 3×3 stride (1, 2) p1", n: 2, p: convPlanOf("c", [3, 7, 10], 3, [3, 3], { stride: [1, 2], padding: [1, 1], groups: 3 }) },
   { what: "dilation 2, 5×3 kernel, asymmetric padding", n: 2, p: convPlanOf("c", [3, 12, 10], 4, [5, 3], { padding: [2, 1], dilation: [2, 2] }) },
   { what: "with bias, stride (2, 1)", n: 2, p: convPlanOf("c", [2, 7, 6], 3, [3, 2], { stride: [2, 1], padding: [1, 0], bias: true }) },
   // Winograd F(2×2, 3×3): odd sizes (half tiles at the right and bottom),

@@ -266,20 +266,43 @@ function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: us
       else dwconv3x3_s1_rows1(r0 + pitch, k10, k11, k12, yr, last);
     } else if (s == 1) dwconv3x3_s1_row(r0, r0 + pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
     else dwconv3x3_s2_row(r0, r0 + pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
-    if (!direct) memory.copy(op + <usize>oy * owB, row, owB);
+    if (!direct) copy_floats(op + <usize>oy * owB, row, ow);
   }
 }
 
-// The plane ip (ih × iw) into the zero-filled buffer P at row offset ph, column offset pw.
-function pad_plane(ip: usize, ih: i32, iw: i32, ph: i32, pw: i32, P: usize, hp: i32, wp: i32): void {
-  memory.fill(P, 0, <usize>(hp * wp) << 2);
-  for (let iy = 0; iy < ih; iy++) memory.copy(P + (<usize>((iy + ph) * wp + pw) << 2), ip + (<usize>(iy * iw) << 2), <usize>iw << 2);
+// n floats from src to dst (not overlapping). A plane of a small map is a few
+// 8- or 16-byte rows, and memory.copy/fill are calls into the runtime in V8:
+// per row they cost more than the row's convolution (on 4×4 maps the copies
+// and fills took most of the time).
+// @ts-ignore: decorator
+@inline function copy_floats(dst: usize, src: usize, n: i32): void {
+  const nb = <usize>n << 2, n4 = <usize>(n & ~3) << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) v128.store(dst + o, v128.load(src + o));
+  for (; o < nb; o += 4) store<f32>(dst + o, load<f32>(src + o));
+}
+
+// @ts-ignore: decorator
+@inline function zero_floats(dst: usize, n: i32): void {
+  const nb = <usize>n << 2, n4 = <usize>(n & ~3) << 2;
+  const z = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < n4; o += 16) v128.store(dst + o, z);
+  for (; o < nb; o += 4) store<f32>(dst + o, 0);
+}
+
+// The plane ip (ih × iw) into the buffer P at row offset ph, column offset pw;
+// the rest of P zero-filled when fresh (else still zero from the last plane of
+// this geometry, which wrote the same positions).
+function pad_plane(ip: usize, ih: i32, iw: i32, ph: i32, pw: i32, P: usize, hp: i32, wp: i32, fresh: bool): void {
+  if (fresh) zero_floats(P, hp * wp);
+  for (let iy = 0; iy < ih; iy++) copy_floats(P + (<usize>((iy + ph) * wp + pw) << 2), ip + (<usize>(iy * iw) << 2), iw);
 }
 
 // Forward of one plane through the padded copy (buffer `buf`, dwPadBytes).
-function forward_padded(ip: usize, w0: usize, op: usize, h: i32, wd: i32, s: i32, ph: i32, pw: i32, oh: i32, ow: i32, buf: usize): void {
+function forward_padded(ip: usize, w0: usize, op: usize, h: i32, wd: i32, s: i32, ph: i32, pw: i32, oh: i32, ow: i32, buf: usize, fresh: bool): void {
   const hp = max(h + 2 * ph, (oh - 1) * s + 3), wp = padPitch(wd, pw, ow, s);
-  pad_plane(ip, h, wd, ph, pw, buf, hp, wp);
+  pad_plane(ip, h, wd, ph, pw, buf, hp, wp, fresh);
   corr3_padded(buf, wp, s, w0, <usize>4, op, oh, ow, buf + (<usize>(hp * wp) << 2), -1);
 }
 
@@ -287,13 +310,13 @@ function forward_padded(ip: usize, w0: usize, op: usize, h: i32, wd: i32, s: i32
 // correlation of dy padded by 2 − p with the rotated kernel; for stride 2 the
 // same of dy spread onto the even positions (zeros between), which puts the
 // taps in the stated order (oy, ox increasing = ky, kx decreasing).
-function dgrad_padded(gp: usize, w0: usize, dp: usize, h: i32, wd: i32, s: i32, ph: i32, pw: i32, oh: i32, ow: i32, buf: usize): void {
+function dgrad_padded(gp: usize, w0: usize, dp: usize, h: i32, wd: i32, s: i32, ph: i32, pw: i32, oh: i32, ow: i32, buf: usize, fresh: bool): void {
   const hp = h + 2, wp = padPitch(wd + 2, 0, wd, 1);
   if (s == 1) {
-    pad_plane(gp, oh, ow, 2 - ph, 2 - pw, buf, hp, wp);
+    pad_plane(gp, oh, ow, 2 - ph, 2 - pw, buf, hp, wp, fresh);
     corr3_padded(buf, wp, 1, w0 + 32, <usize>-4, dp, h, wd, buf + (<usize>(hp * wp) << 2), -1);
   } else {
-    memory.fill(buf, 0, <usize>(hp * wp) << 2);
+    if (fresh) zero_floats(buf, hp * wp);
     for (let oy = 0; oy < oh; oy++) {
       const u = 2 * oy + 2 - ph;
       if (u < 0 || u >= hp) continue;
@@ -337,7 +360,7 @@ function dwForward(
     for (let ch = 0; ch < c; ch++) {
       const p = <usize>(s * c + ch);
       if (pad) {
-        forward_padded(x + p * inB, w + <usize>ch * kB, y + p * outB, h, wd, sh, ph, pw, oh, ow, buf);
+        forward_padded(x + p * inB, w + <usize>ch * kB, y + p * outB, h, wd, sh, ph, pw, oh, ow, buf, s == 0 && ch == 0);
         continue;
       }
       corr_plane(x + p * inB, w + <usize>ch * kB, <usize>4, y + p * outB, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
@@ -498,7 +521,7 @@ function dwBackwardInput(
       if (empty) {
         memory.fill(dp, 0, inB);
       } else if (pad) {
-        dgrad_padded(gp, wp, dp, h, wd, sh, ph, pw, oh, ow, buf);
+        dgrad_padded(gp, wp, dp, h, wd, sh, ph, pw, oh, ow, buf, s == 0 && ch == 0);
       } else if (sh == 1 && sw == 1) {
         corr_plane(gp, wp + kB - 4, <usize>-4, dp, oh, ow, kh, kw, 1, 1,
           (kh - 1) * dh - ph, (kw - 1) * dw - pw, dh, dw, h, wd);
@@ -595,10 +618,112 @@ function dwWgrad3x3(
   }
 }
 
+// The 3×3 weight gradient through padded copies (the geometries padded3
+// takes): per channel and sample, x's plane padded as for the forward pass and
+// dy's plane with its rows padded to whole 4-wide groups (zeros), then nine
+// f32x4 accumulators over the whole plane, a dy group loaded once for nine
+// taps. Taps in the padding add dy·0 = ±0 and dy's zero lanes add 0·x = ±0 to
+// sums begun at +0, which leaves them unchanged, so the sum is over the
+// in-range taps only. Order, per (ch, ky, kx): f64 total from +0 adding, for
+// s ascending, the plane partial ((a0 + a1) + (a2 + a3)) in f64, lane a[i]
+// (f32 from +0) taking the products at ox ≡ i (mod 4) in (oy, ox) order. The
+// row-partial order below (dwWgrad3x3) reduced every row to f64 and 1 to 3
+// GFLOP/s on MobileNet's maps; this one keeps the reduction per plane.
+
+// Rows of the padded x plane and of the padded dy plane (4-wide groups) for wgrad_padded.
+@inline function dyPitch(ow: i32): i32 { return (ow + 3) & ~3; }
+
+/** Bytes of work buffer wgrad_padded needs: the padded x plane and dy's plane in 4-wide rows. */
+export function dwWgradPadBytes(ih: i32, iw: i32, ph: i32, pw: i32, oh: i32, ow: i32, s: i32): usize {
+  return dwPadBytes(ih, iw, ph, pw, oh, ow, s) + (<usize>(oh * dyPitch(ow)) << 2);
+}
+
+function wgrad_padded(
+  dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32, s: i32, ph: i32, pw: i32, oh: i32, ow: i32, gw: usize, lo: i32, hi: i32, buf: usize,
+): void {
+  const inB = <usize>(h * wd) << 2, outB = <usize>(oh * ow) << 2;
+  const hp = max(h + 2 * ph, (oh - 1) * s + 3), wp = padPitch(wd, pw, ow, s);
+  const pitch = <usize>wp << 2;
+  const dq = dyPitch(ow), dB = <usize>dq << 2;
+  const D = buf + (<usize>(hp * wp) << 2) + (<usize>dq << 2); // after the plane and forward_padded's output row
+  const direct = (ow & 3) == 0;
+  const rowStep: usize = <usize>s * pitch;
+  for (let ch = lo; ch < hi; ch++) {
+    let t00: f64 = 0, t01: f64 = 0, t02: f64 = 0, t10: f64 = 0, t11: f64 = 0, t12: f64 = 0, t20: f64 = 0, t21: f64 = 0, t22: f64 = 0;
+    for (let sm = 0; sm < n; sm++) {
+      const p = <usize>(sm * c + ch);
+      const fresh = sm == 0 && ch == lo;
+      pad_plane(x + p * inB, h, wd, ph, pw, buf, hp, wp, fresh);
+      let G = dy + p * outB, gB: usize = <usize>ow << 2;
+      if (!direct) {
+        if (fresh) zero_floats(D, oh * dq);
+        for (let oy = 0; oy < oh; oy++) copy_floats(D + <usize>oy * dB, G + <usize>oy * gB, ow);
+        G = D;
+        gB = dB;
+      }
+      let a00 = f32x4.splat(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00, a22 = a00;
+      let r0 = buf;
+      for (let oy = 0; oy < oh; oy++, r0 += rowStep) {
+        const g = G + <usize>oy * gB;
+        const r1 = r0 + pitch, r2 = r1 + pitch;
+        if (s == 1) {
+          for (let o: usize = 0; o < dB; o += 16) {
+            const d = v128.load(g + o);
+            a00 = f32x4.add(a00, f32x4.mul(d, v128.load(r0 + o)));
+            a01 = f32x4.add(a01, f32x4.mul(d, v128.load(r0 + o, 4)));
+            a02 = f32x4.add(a02, f32x4.mul(d, v128.load(r0 + o, 8)));
+            a10 = f32x4.add(a10, f32x4.mul(d, v128.load(r1 + o)));
+            a11 = f32x4.add(a11, f32x4.mul(d, v128.load(r1 + o, 4)));
+            a12 = f32x4.add(a12, f32x4.mul(d, v128.load(r1 + o, 8)));
+            a20 = f32x4.add(a20, f32x4.mul(d, v128.load(r2 + o)));
+            a21 = f32x4.add(a21, f32x4.mul(d, v128.load(r2 + o, 4)));
+            a22 = f32x4.add(a22, f32x4.mul(d, v128.load(r2 + o, 8)));
+          }
+        } else {
+          for (let o: usize = 0; o < dB; o += 16) {
+            const d = v128.load(g + o);
+            const q = o << 1;
+            let A = v128.load(r0 + q), B = v128.load(r0 + q, 16), C = v128.load32_splat(r0 + q, 32);
+            let e = i32x4.shuffle(A, B, 0, 2, 4, 6);
+            a00 = f32x4.add(a00, f32x4.mul(d, e));
+            a01 = f32x4.add(a01, f32x4.mul(d, i32x4.shuffle(A, B, 1, 3, 5, 7)));
+            a02 = f32x4.add(a02, f32x4.mul(d, i32x4.shuffle(e, C, 1, 2, 3, 4)));
+            A = v128.load(r1 + q); B = v128.load(r1 + q, 16); C = v128.load32_splat(r1 + q, 32);
+            e = i32x4.shuffle(A, B, 0, 2, 4, 6);
+            a10 = f32x4.add(a10, f32x4.mul(d, e));
+            a11 = f32x4.add(a11, f32x4.mul(d, i32x4.shuffle(A, B, 1, 3, 5, 7)));
+            a12 = f32x4.add(a12, f32x4.mul(d, i32x4.shuffle(e, C, 1, 2, 3, 4)));
+            A = v128.load(r2 + q); B = v128.load(r2 + q, 16); C = v128.load32_splat(r2 + q, 32);
+            e = i32x4.shuffle(A, B, 0, 2, 4, 6);
+            a20 = f32x4.add(a20, f32x4.mul(d, e));
+            a21 = f32x4.add(a21, f32x4.mul(d, i32x4.shuffle(A, B, 1, 3, 5, 7)));
+            a22 = f32x4.add(a22, f32x4.mul(d, i32x4.shuffle(e, C, 1, 2, 3, 4)));
+          }
+        }
+      }
+      t00 += lanes4(a00); t01 += lanes4(a01); t02 += lanes4(a02);
+      t10 += lanes4(a10); t11 += lanes4(a11); t12 += lanes4(a12);
+      t20 += lanes4(a20); t21 += lanes4(a21); t22 += lanes4(a22);
+    }
+    const o = gw + (<usize>(ch * 9) << 2);
+    store<f32>(o, <f32>t00); store<f32>(o, <f32>t01, 4); store<f32>(o, <f32>t02, 8);
+    store<f32>(o, <f32>t10, 12); store<f32>(o, <f32>t11, 16); store<f32>(o, <f32>t12, 20);
+    store<f32>(o, <f32>t20, 24); store<f32>(o, <f32>t21, 28); store<f32>(o, <f32>t22, 32);
+  }
+}
+
+// ((a0 + a1) + (a2 + a3)) in f64.
+// @ts-ignore: decorator
+@inline function lanes4(a: v128): f64 {
+  return (<f64>f32x4.extract_lane(a, 0) + <f64>f32x4.extract_lane(a, 1)) + (<f64>f32x4.extract_lane(a, 2) + <f64>f32x4.extract_lane(a, 3));
+}
+
 /**
  * Weight gradient: dw[ch, 0, ky, kx] = Σ_s Σ_{oy,ox} dy[s, ch, oy, ox] ·
  * x[s, ch, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw] over in-range taps.
  * dw is OVERWRITTEN with the sum over the batch (not accumulated).
+ * The geometries padded3 takes (3×3 undilated, equal strides 1 or 2, padding
+ * ≤ 2, maps ≤ 512 wide) sum in wgrad_padded's plane order; all others:
  * Order, per (ch, ky, kx): f64 total from +0 adding, for s ascending and oy
  * ascending, each row's partial. A row's m valid columns (ox ascending) put
  * the first 4g products into f32 lanes a[i % 4] and the rest into f32 t (both
@@ -609,9 +734,10 @@ function dwWgrad3x3(
  */
 function dwBackwardWeight(
   dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gw: usize, lo: i32, hi: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gw: usize, lo: i32, hi: i32, buf: usize,
 ): void {
   if (c <= 0 || kh <= 0 || kw <= 0) return;
+  if (buf != 0 && n > 0 && oh > 0 && ow > 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd)) return wgrad_padded(dy, x, n, c, h, wd, sh, ph, pw, oh, ow, gw, lo, hi, buf);
   if (kh == 3 && kw == 3 && dh == 1 && dw == 1 && sw <= 2) return dwWgrad3x3(dy, x, n, c, h, wd, sh, sw, ph, pw, oh, ow, gw, lo, hi);
   const inB = <usize>(h * wd) << 2;
   const outB = <usize>(oh * ow) << 2;
@@ -656,8 +782,9 @@ function dwPar(kind: i32, a: usize, b: usize, n: i32, c: i32, h: i32, wd: i32, k
   const per = kind == 2 ? n * oh * ow : c * max(oh * ow, h * wd);
   const nt = threadsFor(units, (DW_MIN + per - 1) / max(per, 1));
   // Small maps take the padded copy: a work buffer per thread, sized here (workers do not allocate).
-  if (kind != 2 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd)) {
-    ensureThreadBuffers(nt, kind == 0 ? dwPadBytes(h, wd, ph, pw, oh, ow, sh) : dwPadBytes(h, wd + 2, 0, 0, h, wd, 1));
+  if (padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd) && n > 0 && oh > 0 && ow > 0) {
+    ensureThreadBuffers(nt, kind == 0 ? dwPadBytes(h, wd, ph, pw, oh, ow, sh)
+      : kind == 1 ? dwPadBytes(h, wd + 2, 0, 0, h, wd, 1) : dwWgradPadBytes(h, wd, ph, pw, oh, ow, sh));
   }
   const p = taskArgs();
   store<i32>(p, kind); store<usize>(p + 4, a); store<usize>(p + 8, b); store<i32>(p + 12, n); store<i32>(p + 16, c);
@@ -672,9 +799,9 @@ function dw_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const h = load<i32>(p + 20), wd = load<i32>(p + 24), kh = load<i32>(p + 28), kw = load<i32>(p + 32), sh = load<i32>(p + 36);
   const sw = load<i32>(p + 40), ph = load<i32>(p + 44), pw = load<i32>(p + 48), dh = load<i32>(p + 52), dw = load<i32>(p + 56);
   const oh = load<i32>(p + 60), ow = load<i32>(p + 64), out = load<usize>(p + 68);
-  if (kind == 2) return dwBackwardWeight(a, b, n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out, lo, hi);
-  const inB = <usize>lo * <usize>c * (<usize>(h * wd) << 2), outB = <usize>lo * <usize>c * (<usize>(oh * ow) << 2);
   const buf = padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd) ? threadBuffer(tid) : 0;
+  if (kind == 2) return dwBackwardWeight(a, b, n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out, lo, hi, buf);
+  const inB = <usize>lo * <usize>c * (<usize>(h * wd) << 2), outB = <usize>lo * <usize>c * (<usize>(oh * ow) << 2);
   if (kind == 0) dwForward(a + inB, b, hi - lo, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out + outB, buf);
   else dwBackwardInput(a + outB, b, hi - lo, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out + inB, buf);
 }
