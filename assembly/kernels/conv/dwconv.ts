@@ -43,49 +43,74 @@ import { gcd } from "../../math";
 // k(a, b) = wp[a·kw + b], or wp[(kh−1−a)·kw + (kw−1−b)] when flip (kernel
 // rotated by 180°). ph, pw may be negative here.
 
-// 3×3 undilated, stride 1, all three rows in range: outputs ox..ox+3 for
-// ox = ox, ox + 4, … ≤ oxv; returns the first ox not done. kab is tap
-// k(a, b) splatted to 4 lanes, loaded once per plane by the caller.
+// acc + a·k0 + b·k1 + c·k2, added in that order (one row of three taps).
 // @ts-ignore: decorator
-@inline function dwconv3x3_s1_row(
-  r0: usize, r1: usize, r2: usize, k00: v128, k01: v128, k02: v128, k10: v128, k11: v128, k12: v128, k20: v128, k21: v128, k22: v128,
-  yr: usize, ox: i32, oxv: i32, pw: i32,
-): i32 {
-  for (; ox <= oxv; ox += 4) {
-    const o = <usize>(ox - pw) << 2;
-    let acc = f32x4.splat(0);
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o), k00));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 4), k01));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 8), k02));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o), k10));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 4), k11));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 8), k12));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o), k20));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 4), k21));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 8), k22));
-    v128.store(yr + (<usize>ox << 2), acc);
-  }
+@inline function mac3(acc: v128, a: v128, b: v128, c: v128, k0: v128, k1: v128, k2: v128): v128 {
+  return f32x4.add(f32x4.add(f32x4.add(acc, f32x4.mul(a, k0)), f32x4.mul(b, k1)), f32x4.mul(c, k2));
+}
+
+// mac3 over the stride-1 taps of the row at r: r[0..3], r[1..4], r[2..5].
+// @ts-ignore: decorator
+@inline function mac3_s1(acc: v128, r: usize, k0: v128, k1: v128, k2: v128): v128 {
+  return mac3(acc, v128.load(r), v128.load(r, 4), v128.load(r, 8), k0, k1, k2);
+}
+
+// mac3 over the stride-2 taps of the row at r: three loads, A = r[0..3],
+// B = r[4..7], C = splat r[8]; taps 0, 1, 2 are lanes (0,2,4,6), (1,3,5,7) of
+// A:B and (2,4,6,8) = tap 0 shifted.
+// @ts-ignore: decorator
+@inline function mac3_s2(acc: v128, r: usize, k0: v128, k1: v128, k2: v128): v128 {
+  const a = v128.load(r), b = v128.load(r, 16), c = v128.load32_splat(r, 32);
+  const t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
+  return mac3(acc, t0, i32x4.shuffle(a, b, 1, 3, 5, 7), i32x4.shuffle(t0, c, 1, 2, 3, 4), k0, k1, k2);
+}
+
+// The nine taps of output group ox at r (its first input column in the top
+// row; rows p bytes apart), stride s = 1 or 2, added in (a, b) order from +0.
+// @ts-ignore: decorator
+@inline function mac9(r: usize, p: usize, s: i32, k00: v128, k01: v128, k02: v128, k10: v128, k11: v128, k12: v128, k20: v128, k21: v128, k22: v128): v128 {
+  const z = f32x4.splat(0);
+  if (s == 1) return mac3_s1(mac3_s1(mac3_s1(z, r, k00, k01, k02), r + p, k10, k11, k12), r + 2 * p, k20, k21, k22);
+  return mac3_s2(mac3_s2(mac3_s2(z, r, k00, k01, k02), r + p, k10, k11, k12), r + 2 * p, k20, k21, k22);
+}
+
+// 3×3 undilated, stride s (1 or 2), all three rows (r0, p bytes apart) in
+// range: outputs ox..ox+3 for ox = ox, ox + 4, … ≤ oxv; returns the first ox
+// not done. kab is tap k(a, b) splatted to 4 lanes, loaded once per plane by
+// the caller.
+// @ts-ignore: decorator
+@inline function dwconv3x3_row(r0: usize, p: usize, s: i32, k00: v128, k01: v128, k02: v128, k10: v128, k11: v128, k12: v128, k20: v128, k21: v128, k22: v128, yr: usize, ox: i32, oxv: i32, pw: i32): i32 {
+  for (; ox <= oxv; ox += 4) v128.store(yr + (<usize>ox << 2), mac9(r0 + (<usize>(s * ox - pw) << 2), p, s, k00, k01, k02, k10, k11, k12, k20, k21, k22));
   return ox;
+}
+
+// Two output rows at once (the second's window starts s rows lower; yr2 its
+// output row): the same sums as two dwconv3x3_row calls, with two independent
+// chains of nine adds per step instead of one (one 4-wide group per row on
+// 4×4 maps left the adds waiting on each other).
+// @ts-ignore: decorator
+@inline function dwconv3x3_row2(r0: usize, p: usize, s: i32, k00: v128, k01: v128, k02: v128, k10: v128, k11: v128, k12: v128, k20: v128, k21: v128, k22: v128, yr: usize, yr2: usize, oxv: i32): void {
+  const r1 = r0 + <usize>s * p;
+  for (let ox = 0; ox <= oxv; ox += 4) {
+    const o = <usize>(s * ox) << 2;
+    const acc = mac9(r0 + o, p, s, k00, k01, k02, k10, k11, k12, k20, k21, k22);
+    const acd = mac9(r1 + o, p, s, k00, k01, k02, k10, k11, k12, k20, k21, k22);
+    v128.store(yr + (<usize>ox << 2), acc);
+    v128.store(yr2 + (<usize>ox << 2), acd);
+  }
 }
 
 // The same sums when rows are known to be all zeros (dy spread for a
 // stride-2 input gradient fills every other row): the zero rows' terms are
 // left out. acc starts at +0 and is never −0, so adding a ±0 product leaves
-// it unchanged: the bits equal dwconv3x3_s1_row's for finite taps.
+// it unchanged: the bits equal dwconv3x3_row's for finite taps.
 // @ts-ignore: decorator
 @inline function dwconv3x3_s1_rows02(
   r0: usize, r2: usize, k00: v128, k01: v128, k02: v128, k20: v128, k21: v128, k22: v128, yr: usize, oxv: i32,
 ): void {
   for (let ox = 0; ox <= oxv; ox += 4) {
     const o = <usize>ox << 2;
-    let acc = f32x4.splat(0);
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o), k00));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 4), k01));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r0 + o, 8), k02));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o), k20));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 4), k21));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r2 + o, 8), k22));
-    v128.store(yr + o, acc);
+    v128.store(yr + o, mac3_s1(mac3_s1(f32x4.splat(0), r0 + o, k00, k01, k02), r2 + o, k20, k21, k22));
   }
 }
 
@@ -93,43 +118,24 @@ import { gcd } from "../../math";
 @inline function dwconv3x3_s1_rows1(r1: usize, k10: v128, k11: v128, k12: v128, yr: usize, oxv: i32): void {
   for (let ox = 0; ox <= oxv; ox += 4) {
     const o = <usize>ox << 2;
-    let acc = f32x4.splat(0);
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o), k10));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 4), k11));
-    acc = f32x4.add(acc, f32x4.mul(v128.load(r1 + o, 8), k12));
-    v128.store(yr + o, acc);
+    v128.store(yr + o, mac3_s1(f32x4.splat(0), r1 + o, k10, k11, k12));
   }
 }
 
-// 3×3 undilated, stride 2, all three rows in range. Per row three loads:
-// A = in[c..c+3], B = in[c+4..c+7], C = splat in[c+8] (c = 2·ox − pw); taps
-// 0, 1, 2 are lanes (0,2,4,6), (1,3,5,7) of A:B and (2,4,6,8) = tap 0 shifted.
+// A stride-2 input gradient's row pair (see corr3_padded): one output row from
+// rows a0, a2 of its window (taps k0*, k2*), the other from row b1 (taps k1*);
+// the same sums as dwconv3x3_s1_rows02 and dwconv3x3_s1_rows1, interleaved.
 // @ts-ignore: decorator
-@inline function dwconv3x3_s2_row(
-  r0: usize, r1: usize, r2: usize, k00: v128, k01: v128, k02: v128, k10: v128, k11: v128, k12: v128, k20: v128, k21: v128, k22: v128,
-  yr: usize, ox: i32, oxv: i32, pw: i32,
-): i32 {
-  for (; ox <= oxv; ox += 4) {
-    const o = <usize>(2 * ox - pw) << 2;
-    let acc = f32x4.splat(0);
-    let a = v128.load(r0 + o), b = v128.load(r0 + o, 16), c = v128.load32_splat(r0 + o, 32);
-    let t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
-    acc = f32x4.add(acc, f32x4.mul(t0, k00));
-    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k01));
-    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k02));
-    a = v128.load(r1 + o); b = v128.load(r1 + o, 16); c = v128.load32_splat(r1 + o, 32);
-    t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
-    acc = f32x4.add(acc, f32x4.mul(t0, k10));
-    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k11));
-    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k12));
-    a = v128.load(r2 + o); b = v128.load(r2 + o, 16); c = v128.load32_splat(r2 + o, 32);
-    t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
-    acc = f32x4.add(acc, f32x4.mul(t0, k20));
-    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), k21));
-    acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(t0, c, 1, 2, 3, 4), k22));
-    v128.store(yr + (<usize>ox << 2), acc);
+@inline function dwconv3x3_s1_rows02_1(
+  a0: usize, a2: usize, b1: usize, k00: v128, k01: v128, k02: v128, k10: v128, k11: v128, k12: v128, k20: v128, k21: v128, k22: v128,
+  ya: usize, yb: usize, oxv: i32,
+): void {
+  for (let ox = 0; ox <= oxv; ox += 4) {
+    const o = <usize>ox << 2;
+    const z = f32x4.splat(0);
+    v128.store(ya + o, mac3_s1(mac3_s1(z, a0 + o, k00, k01, k02), a2 + o, k20, k21, k22));
+    v128.store(yb + o, mac3_s1(z, b1 + o, k10, k11, k12));
   }
-  return ox;
 }
 
 // One plane of the correlation (see above). w0 = address of k(0, 0),
@@ -165,8 +171,7 @@ function corr_plane(
     if (ox <= oxV) {
       if (is3 && a0 == 0 && a1 == 3) {
         const r0 = ip + <usize>iy0 * rowB;
-        if (sw == 1) ox = dwconv3x3_s1_row(r0, r0 + rowB, r0 + 2 * rowB, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, ox, oxV, pw);
-        else ox = dwconv3x3_s2_row(r0, r0 + rowB, r0 + 2 * rowB, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, ox, oxV, pw);
+        ox = dwconv3x3_row(r0, rowB, sw, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, ox, oxV, pw);
       } else if (sw == 1) {
         for (; ox <= oxV; ox += 4) {
           let acc = f32x4.splat(0);
@@ -258,14 +263,26 @@ function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: us
   const k12 = v128.load32_splat(w0 + 5 * wstep), k20 = v128.load32_splat(w0 + 6 * wstep);
   const k21 = v128.load32_splat(w0 + 7 * wstep), k22 = v128.load32_splat(w0 + 8 * wstep);
   const direct = (ow & 3) == 0;
-  for (let oy = 0; oy < oh; oy++) {
+  // Row pairs first where the output rows are stored in place.
+  let oy = 0;
+  if (direct) {
+    for (; oy + 2 <= oh; oy += 2) {
+      const r0 = P + <usize>(oy * s) * pitch, y0 = op + <usize>oy * owB, y1 = y0 + owB;
+      if (q >= 0) {
+        if ((oy & 1) == q) dwconv3x3_s1_rows02_1(r0, r0 + 2 * pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, y0, y1, last);
+        else dwconv3x3_s1_rows02_1(r0 + pitch, r0 + 3 * pitch, r0 + pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, y1, y0, last);
+      } else {
+        dwconv3x3_row2(r0, pitch, s, k00, k01, k02, k10, k11, k12, k20, k21, k22, y0, y1, last);
+      }
+    }
+  }
+  for (; oy < oh; oy++) {
     const r0 = P + <usize>(oy * s) * pitch;
     const yr = direct ? op + <usize>oy * owB : row;
     if (q >= 0) {
       if ((oy & 1) == q) dwconv3x3_s1_rows02(r0, r0 + 2 * pitch, k00, k01, k02, k20, k21, k22, yr, last);
       else dwconv3x3_s1_rows1(r0 + pitch, k10, k11, k12, yr, last);
-    } else if (s == 1) dwconv3x3_s1_row(r0, r0 + pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
-    else dwconv3x3_s2_row(r0, r0 + pitch, r0 + 2 * pitch, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
+    } else dwconv3x3_row(r0, pitch, s, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
     if (!direct) copy_floats(op + <usize>oy * owB, row, ow);
   }
 }
