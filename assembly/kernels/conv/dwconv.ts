@@ -17,6 +17,7 @@
 // overlap inputs.
 import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
 import { gcd } from "../../math";
+import { lanesFit, LANES_BYTES, forwardLanes, dgradLanes, wgradLanes } from "./dwconv_lanes";
 
 // Smallest o ≥ 0 with o·s + off ≥ 0.
 // @ts-ignore: decorator
@@ -373,6 +374,7 @@ function dwForward(
   const outB = <usize>(oh * ow) << 2;
   const kB = <usize>(kh * kw) << 2;
   const pad = buf != 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd);
+  if (pad && lanesFit(h, wd, oh, ow)) return forwardLanes(x, w, n, c, h, wd, sh, ph, pw, oh, ow, y, buf);
   for (let s = 0; s < n; s++) {
     for (let ch = 0; ch < c; ch++) {
       const p = <usize>(s * c + ch);
@@ -529,6 +531,7 @@ function dwBackwardInput(
   const gy = gcd(dh, sh), gx = gcd(dw, sw);
   const sky = sh / gy, soy = dh / gy, skx = sw / gx, sox = dw / gx;
   const pad = buf != 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd);
+  if (pad && !empty && lanesFit(h, wd, oh, ow)) return dgradLanes(dy, w, n, c, h, wd, sh, ph, pw, oh, ow, dx, buf);
   for (let s = 0; s < n; s++) {
     for (let ch = 0; ch < c; ch++) {
       const p = <usize>(s * c + ch);
@@ -754,7 +757,10 @@ function dwBackwardWeight(
   ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, gw: usize, lo: i32, hi: i32, buf: usize,
 ): void {
   if (c <= 0 || kh <= 0 || kw <= 0) return;
-  if (buf != 0 && n > 0 && oh > 0 && ow > 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd)) return wgrad_padded(dy, x, n, c, h, wd, sh, ph, pw, oh, ow, gw, lo, hi, buf);
+  if (buf != 0 && n > 0 && oh > 0 && ow > 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd)) {
+    if (lanesFit(h, wd, oh, ow)) return wgradLanes(dy, x, n, c, h, wd, sh, ph, pw, oh, ow, gw, lo, hi, buf);
+    return wgrad_padded(dy, x, n, c, h, wd, sh, ph, pw, oh, ow, gw, lo, hi, buf);
+  }
   if (kh == 3 && kw == 3 && dh == 1 && dw == 1 && sw <= 2) return dwWgrad3x3(dy, x, n, c, h, wd, sh, sw, ph, pw, oh, ow, gw, lo, hi);
   const inB = <usize>(h * wd) << 2;
   const outB = <usize>(oh * ow) << 2;
@@ -800,8 +806,9 @@ function dwPar(kind: i32, a: usize, b: usize, n: i32, c: i32, h: i32, wd: i32, k
   const nt = threadsFor(units, (DW_MIN + per - 1) / max(per, 1));
   // Small maps take the padded copy: a work buffer per thread, sized here (workers do not allocate).
   if (padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd) && n > 0 && oh > 0 && ow > 0) {
-    ensureThreadBuffers(nt, kind == 0 ? dwPadBytes(h, wd, ph, pw, oh, ow, sh)
-      : kind == 1 ? dwPadBytes(h, wd + 2, 0, 0, h, wd, 1) : dwWgradPadBytes(h, wd, ph, pw, oh, ow, sh));
+    const bytes = kind == 0 ? dwPadBytes(h, wd, ph, pw, oh, ow, sh)
+      : kind == 1 ? dwPadBytes(h, wd + 2, 0, 0, h, wd, 1) : dwWgradPadBytes(h, wd, ph, pw, oh, ow, sh);
+    ensureThreadBuffers(nt, lanesFit(h, wd, oh, ow) ? max(bytes, LANES_BYTES) : bytes);
   }
   const p = taskArgs();
   store<i32>(p, kind); store<usize>(p + 4, a); store<usize>(p + 8, b); store<i32>(p + 12, n); store<i32>(p + 16, c);
