@@ -161,9 +161,12 @@ export function wgradLanes(dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32,
   const hq = padW(h, ph, oh, s), wq = padW(wd, pw, ow, s);
   const Q = buf + Q_AT, D = buf + D_AT, T = buf + T_AT;
   const inB = <usize>(h * wd) << 2, outB = <usize>(oh * ow) << 2;
-  zeroVectors(Q, hq * wq);
+  // All of Q and D zero: the columns past ow read Q past the plane (within its
+  // 64 slots: ((oh − 1)·s + 2)·wq + 3s + 2 < 64) times dy's zero columns.
+  zeroVectors(Q, 64);
+  zeroVectors(D, 16);
   slots(buf + TA_AT, h * wd, wd, ph * wq + pw, wq, 1);
-  slots(buf + TB_AT, oh * ow, ow, 0, ow, 1);
+  slots(buf + TB_AT, oh * ow, ow, 0, 4, 1);
   for (let ch = lo; ch < hi; ch++) {
     for (let t = 0; t < 9; t++) store<f64>(T + (<usize>t << 3), 0);
     for (let s0 = 0; s0 < n; s0 += 4) {
@@ -174,16 +177,15 @@ export function wgradLanes(dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32,
         planeAt(dy, s0, 2, cnt, c, ch, outB, zeros()), planeAt(dy, s0, 3, cnt, c, ch, outB, zeros()), oh * ow, D, buf + TB_AT);
       for (let a = 0; a < 3; a++) {
         for (let b = 0; b < 3; b++) {
-          // Column partials a[i] over the rows, lanes = samples; columns past ow stay +0.
+          // Column partials a[i] over the rows, lanes = samples; columns past ow add 0·x and stay +0.
           let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-          for (let oy = 0; oy < oh; oy++) {
-            const d = D + (<usize>(oy * ow) << 4);
-            const q = Q + (<usize>((oy * s + a) * wq + b) << 4);
-            const qs = <usize>s << 4;
+          const qs = <usize>s << 4, qrow = <usize>(s * wq) << 4;
+          let q = Q + (<usize>(a * wq + b) << 4), d = D;
+          for (let oy = 0; oy < oh; oy++, q += qrow, d += 64) {
             a0 = f32x4.add(a0, f32x4.mul(v128.load(d), v128.load(q)));
-            if (ow > 1) a1 = f32x4.add(a1, f32x4.mul(v128.load(d, 16), v128.load(q + qs)));
-            if (ow > 2) a2 = f32x4.add(a2, f32x4.mul(v128.load(d, 32), v128.load(q + 2 * qs)));
-            if (ow > 3) a3 = f32x4.add(a3, f32x4.mul(v128.load(d, 48), v128.load(q + 3 * qs)));
+            a1 = f32x4.add(a1, f32x4.mul(v128.load(d, 16), v128.load(q + qs)));
+            a2 = f32x4.add(a2, f32x4.mul(v128.load(d, 32), v128.load(q + 2 * qs)));
+            a3 = f32x4.add(a3, f32x4.mul(v128.load(d, 48), v128.load(q + 3 * qs)));
           }
           // ((a0 + a1) + (a2 + a3)) in f64 for samples (0, 1) and (2, 3).
           const pl = f64x2.add(f64x2.add(f64x2.promote_low_f32x4(a0), f64x2.promote_low_f32x4(a1)),
