@@ -17,6 +17,7 @@
 // overlap inputs.
 import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
 import { gcd } from "../../math";
+import { copy_floats, zero_floats } from "../copy";
 import { lanesFit, LANES_BYTES, forwardLanes, dgradLanes, wgradLanes } from "./dwconv_lanes";
 
 // Smallest o ≥ 0 with o·s + off ≥ 0.
@@ -286,27 +287,6 @@ function corr3_padded(P: usize, wp: i32, s: i32, w0: usize, wstep: usize, op: us
     } else dwconv3x3_row(r0, pitch, s, k00, k01, k02, k10, k11, k12, k20, k21, k22, yr, 0, last, 0);
     if (!direct) copy_floats(op + <usize>oy * owB, row, ow);
   }
-}
-
-// n floats from src to dst (not overlapping). A plane of a small map is a few
-// 8- or 16-byte rows, and memory.copy/fill are calls into the runtime in V8:
-// per row they cost more than the row's convolution (on 4×4 maps the copies
-// and fills took most of the time).
-// @ts-ignore: decorator
-@inline function copy_floats(dst: usize, src: usize, n: i32): void {
-  const nb = <usize>n << 2, n4 = <usize>(n & ~3) << 2;
-  let o: usize = 0;
-  for (; o < n4; o += 16) v128.store(dst + o, v128.load(src + o));
-  for (; o < nb; o += 4) store<f32>(dst + o, load<f32>(src + o));
-}
-
-// @ts-ignore: decorator
-@inline function zero_floats(dst: usize, n: i32): void {
-  const nb = <usize>n << 2, n4 = <usize>(n & ~3) << 2;
-  const z = f32x4.splat(0);
-  let o: usize = 0;
-  for (; o < n4; o += 16) v128.store(dst + o, z);
-  for (; o < nb; o += 4) store<f32>(dst + o, 0);
 }
 
 // The plane ip (ih × iw) into the buffer P at row offset ph, column offset pw;

@@ -2,8 +2,9 @@
 // operator multiplies: col[r, s·OHW + p] for kernel row r = (ci·kh + ki)·kw + kj
 // (ci a channel of the group block being unrolled) and output pixel p = oy·OW + ox
 // of sample s. Padding reads as 0. Stride-1 rows are contiguous runs of the
-// input row (memory.copy / SIMD add); other strides gather element by element.
+// input row (copy_floats / SIMD add); other strides gather element by element.
 // @ts-nocheck
+import { copy_floats, zero_floats } from "../copy";
 
 /**
  * col[r, s·OHW + oy·OW + ox] = x[s, c0 + ci, oy·sh − ph + ki·dh, ox·sw − pw + kj·dw]
@@ -44,18 +45,18 @@ export function im2colRows(
           for (let oy = 0; oy < oh; oy++) {
             const iy = oy * sh - ph + ki * dh;
             if (iy < 0 || iy >= h) {
-              zeros(dst, ow);
+              zero_floats(dst, ow);
             } else {
               const srow = src + (<usize>(iy * w) << 2);
-              if (lo > 0) zeros(dst, lo);
+              if (lo > 0) zero_floats(dst, lo);
               if (sw == 1) {
-                copy(dst + (<usize>lo << 2), srow + (<usize>(lo + off) << 2), hi - lo);
+                copy_floats(dst + (<usize>lo << 2), srow + (<usize>(lo + off) << 2), hi - lo);
               } else {
                 for (let ox = lo; ox < hi; ox++) {
                   store<f32>(dst + (<usize>ox << 2), load<f32>(srow + (<usize>(ox * sw + off) << 2)));
                 }
               }
-              if (hi < ow) zeros(dst + (<usize>hi << 2), ow - hi);
+              if (hi < ow) zero_floats(dst + (<usize>hi << 2), ow - hi);
             }
             dst += <usize>ow << 2;
           }
@@ -113,18 +114,6 @@ export function col2im(
       }
     }
   }
-}
-
-// Short runs (the 7- and 3-wide maps of cnn's last blocks) cost more in
-// memory.copy/fill call overhead than in data: plain loops below 16 floats.
-@inline function copy(dst: usize, src: usize, n: i32): void {
-  if (n >= 16) memory.copy(dst, src, <usize>n << 2);
-  else for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
-}
-
-@inline function zeros(dst: usize, n: i32): void {
-  if (n >= 16) memory.fill(dst, 0, <usize>n << 2);
-  else for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
 // dst[i] += src[i], i < n (SIMD body, scalar tail; same f32 adds either way).

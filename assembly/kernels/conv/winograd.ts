@@ -18,6 +18,7 @@
 // transforms split over threads by channel, the GEMMs by output panel.
 // @ts-nocheck
 import { gemm_batch, batchTable, BATCH_NN, BATCH_NT, BATCH_TN } from "../gemm_batch";
+import { copy_floats } from "../copy";
 import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
 import { tilesPadded, winogradInputPlane, winogradOutputPlane, winogradGradPlane, winogradFilter, winogradFilterGrad } from "./winograd_f2x3";
 import {
@@ -154,7 +155,7 @@ function inputs4_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   for (let ch = lo; ch < hi; ch++) {
     for (let s = 0; s < n; s++) {
       const src = x + ((<usize>(s * c + ch) * h * w) << 2);
-      for (let r = 0; r < h; r++) memory.copy(pp + ((<usize>((r + 1) * pitch + 1)) << 2), src + <usize>r * rowB, rowB);
+      for (let r = 0; r < h; r++) copy_floats(pp + ((<usize>((r + 1) * pitch + 1)) << 2), src + <usize>r * rowB, w);
       winogradInputPlane4(pp, h, w, v + ((<usize>ch * T + <usize>s * tp4) << 2), vs, scratch);
     }
   }
@@ -174,7 +175,7 @@ function inputs4s_range(lo: i32, hi: i32, p: usize, tid: i32): void {
     for (let s0 = 0; s0 < n; s0 += 4) {
       for (let l = 0; l < 4 && s0 + l < n; l++) {
         const src = x + ((<usize>((s0 + l) * c + ch) * h * w) << 2), pp = buf + <usize>l * one;
-        for (let r = 0; r < h; r++) memory.copy(pp + ((<usize>((r + 1) * pitch + 1)) << 2), src + <usize>r * rowB, rowB);
+        for (let r = 0; r < h; r++) copy_floats(pp + ((<usize>((r + 1) * pitch + 1)) << 2), src + <usize>r * rowB, w);
         winogradInputColumns4(pp, h, w, pp + planeB + 32);
       }
       const m = n - s0, z = buf + planeB; // lane 0's zero floats
@@ -196,7 +197,7 @@ function inputs_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   for (let ch = lo; ch < hi; ch++) {
     for (let s = 0; s < n; s++) {
       const src = x + ((<usize>(s * c + ch) * h * w) << 2);
-      for (let r = 0; r < h; r++) memory.copy(pp + ((<usize>((r + 1) * pitch + 1)) << 2), src + <usize>r * rowB, rowB);
+      for (let r = 0; r < h; r++) copy_floats(pp + ((<usize>((r + 1) * pitch + 1)) << 2), src + <usize>r * rowB, w);
       winogradInputPlane(pp, pitch, zero, h, w, v + ((<usize>ch * T + <usize>s * tp4) << 2), vs, tmp);
     }
   }
