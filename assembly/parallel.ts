@@ -18,10 +18,12 @@ export const MAX_THREADS: i32 = 64;
 // Busy-wait this many polls (some microseconds) before sleeping on
 // Atomics.wait: a wake-up costs tens of microseconds and a training step posts
 // a task every few dozen, so a short spin catches most tasks awake. Measured
-// on the 2-core machine (MLP step, 2 threads): 2^13 polls 1.82–1.88×, 2^11
-// 1.45–1.68× (sleeps too soon), 2^16–2^20 1.6× (the spinning thread slows its
-// sibling), and only short spins keep 3–4 threads on 2 cores usable.
-const SPIN: i32 = 1 << 13;
+// on the first 2-core machine (MLP step, 2 threads): 2^13 polls 1.82–1.88×,
+// 2^11 1.45–1.68× (sleeps too soon), 2^16–2^20 1.6× (the spinning thread
+// slows its sibling). On the faster AVX-512 machine 2^13 polls are over too
+// soon: 2^15 gave 1.70× against 1.51× (MLP) and 1.77× against 1.70×
+// (MobileNet-V1) in the same process, 30 interleaved rounds.
+const SPIN: i32 = 1 << 15;
 
 // Control block (i32 words): 0 generation, 1 done count, 2 task, 3 args,
 // 4 thread count of the task, 5 set when a worker's part trapped, 6 set while
@@ -131,9 +133,9 @@ export function par_worker(tid: i32): void {
   }
 }
 
-// Per thread: the generation of the control block its worker last took (0 before any region).
+// Per thread: the generation of the control block its worker last took (0 before any region); a line each.
 function workerSeen(tid: i32): usize {
-  return memory.data(MAX_THREADS * 4, 64) + (<usize>tid << 2);
+  return memory.data(MAX_THREADS * LINE, LINE) + (<usize>tid << 6);
 }
 
 /** Called by a worker's host when its part trapped: marks the task failed and counts the part done, so the main thread does not wait forever. */
@@ -181,14 +183,20 @@ export function threadBuffer(tid: i32): usize {
   return load<usize>(threadScratch(tid) + 20);
 }
 
-/** An 8-byte out-parameter of thread `tid`'s own (kernels that return a second f64 through memory). */
+// Per-thread slots that a thread writes in its inner loops get a cache line
+// each: with 8-byte slots side by side, two threads writing theirs fought over
+// one line (batch norm's backward on MobileNet's 4×4 maps, one write per
+// 16-float plane, ran 1.6× slower on 2 threads than on 1).
+const LINE: i32 = 64;
+
+/** An 8-byte out-parameter of thread `tid`'s own (kernels that return a second f64 through memory); one cache line per thread. */
 export function threadTmp(tid: i32): usize {
-  return memory.data(MAX_THREADS * 8, 64) + (<usize>tid << 3);
+  return memory.data(MAX_THREADS * LINE, LINE) + (<usize>tid << 6);
 }
 
-/** A per-thread result slot (8 bytes), for partial counts the main thread adds up in thread order. */
+/** A per-thread result slot (8 bytes, one cache line per thread), for partial counts the main thread adds up in thread order. */
 export function threadResult(tid: i32): usize {
-  return memory.data(MAX_THREADS * 8, 64) + (<usize>tid << 3);
+  return memory.data(MAX_THREADS * LINE, LINE) + (<usize>tid << 6);
 }
 
 /** The threads worth using for `units` units of work when each thread should get at least `minPerThread`. */
