@@ -181,16 +181,28 @@ export function wgradLanes(dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32,
           let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
           const qs = <usize>s << 4, qrow = <usize>(s * wq) << 4;
           let q = Q + (<usize>(a * wq + b) << 4), d = D;
-          for (let oy = 0; oy < oh; oy++, q += qrow, d += 64) {
-            a0 = f32x4.add(a0, f32x4.mul(v128.load(d), v128.load(q)));
-            a1 = f32x4.add(a1, f32x4.mul(v128.load(d, 16), v128.load(q + qs)));
-            a2 = f32x4.add(a2, f32x4.mul(v128.load(d, 32), v128.load(q + 2 * qs)));
-            a3 = f32x4.add(a3, f32x4.mul(v128.load(d, 48), v128.load(q + 3 * qs)));
+          if (ow > 2) {
+            for (let oy = 0; oy < oh; oy++, q += qrow, d += 64) {
+              a0 = f32x4.add(a0, f32x4.mul(v128.load(d), v128.load(q)));
+              a1 = f32x4.add(a1, f32x4.mul(v128.load(d, 16), v128.load(q + qs)));
+              a2 = f32x4.add(a2, f32x4.mul(v128.load(d, 32), v128.load(q + 2 * qs)));
+              a3 = f32x4.add(a3, f32x4.mul(v128.load(d, 48), v128.load(q + 3 * qs)));
+            }
+          } else {
+            for (let oy = 0; oy < oh; oy++, q += qrow, d += 64) {
+              a0 = f32x4.add(a0, f32x4.mul(v128.load(d), v128.load(q)));
+              a1 = f32x4.add(a1, f32x4.mul(v128.load(d, 16), v128.load(q + qs)));
+            }
           }
-          // ((a0 + a1) + (a2 + a3)) in f64 for samples (0, 1) and (2, 3).
-          const pl = f64x2.add(f64x2.add(f64x2.promote_low_f32x4(a0), f64x2.promote_low_f32x4(a1)),
-            f64x2.add(f64x2.promote_low_f32x4(a2), f64x2.promote_low_f32x4(a3)));
-          const ph2 = f64x2.add(f64x2.add(promoteHigh(a0), promoteHigh(a1)), f64x2.add(promoteHigh(a2), promoteHigh(a3)));
+          // ((a0 + a1) + (a2 + a3)) in f64 for samples (0, 1) and (2, 3). With
+          // ow ≤ 2, a2 and a3 are +0 and the sum is a0 + a1 up to the sign of
+          // a zero, which the total (begun at +0, so never −0) cannot see.
+          let pl = f64x2.add(f64x2.promote_low_f32x4(a0), f64x2.promote_low_f32x4(a1));
+          let ph2 = f64x2.add(promoteHigh(a0), promoteHigh(a1));
+          if (ow > 2) {
+            pl = f64x2.add(pl, f64x2.add(f64x2.promote_low_f32x4(a2), f64x2.promote_low_f32x4(a3)));
+            ph2 = f64x2.add(ph2, f64x2.add(promoteHigh(a2), promoteHigh(a3)));
+          }
           const tp = T + (<usize>(a * 3 + b) << 3);
           let tot = load<f64>(tp);
           tot += f64x2.extract_lane(pl, 0);
