@@ -149,3 +149,39 @@ for (const { what, n, p, winograd, tile, chunkTiles } of FD) {
     }
   });
 }
+
+// The depthwise input gradient's stated order, bit for bit, on the paths its
+// geometries take: the 3×3 s2 p1 kernel for 4×4 maps, the lanes (2×2, 4×4),
+// the padded planes (8×8, stride 1 and 2) and the row kernels (20×20). The
+// reference sums in f32 from +0 over the valid taps in increasing (oy, ox)
+// order; the kernels add the gaps' ±0 products too, which must not show.
+test("depthwise input gradient: the same bits as the stated order (f32 from +0, increasing oy, ox) on every path", async () => {
+  const e = await engine();
+  const rand = lcg(41);
+  const f = Math.fround;
+  for (const [n, c, h, w, s, p] of [[6, 5, 4, 4, 2, 1], [33, 2, 4, 4, 2, 1], [5, 3, 4, 4, 1, 1], [6, 4, 2, 2, 1, 1], [3, 2, 8, 8, 2, 1], [3, 2, 8, 8, 1, 1], [2, 2, 20, 20, 2, 1]]) {
+    const oh = Math.floor((h + 2 * p - 3) / s) + 1, ow = Math.floor((w + 2 * p - 3) / s) + 1;
+    const G = uniformArray(rand, n * c * oh * ow), W = uniformArray(rand, c * 9);
+    const dy = e.alloc(n * c * oh * ow), wt = e.alloc(c * 9), dx = e.alloc(n * c * h * w);
+    e.f32(dy, G.length).set(G);
+    e.f32(wt, W.length).set(W);
+    e.k.dwconv_backward_input(dy, wt, n, c, h, w, 3, 3, s, s, p, p, 1, 1, oh, ow, dx);
+    const got = e.f32(dx, n * c * h * w);
+    let nonzero = 0;
+    for (let pl = 0; pl < n * c; pl++) {
+      const ch = pl % c;
+      for (let iy = 0; iy < h; iy++) for (let ix = 0; ix < w; ix++) {
+        let acc = 0;
+        for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+          const ky = iy + p - s * oy, kx = ix + p - s * ox;
+          if (ky >= 0 && ky < 3 && kx >= 0 && kx < 3) acc = f(acc + f(G[(pl * oh + oy) * ow + ox] * W[ch * 9 + ky * 3 + kx]));
+        }
+        const v = got[(pl * h + iy) * w + ix];
+        if (!Object.is(v, acc)) assert.fail(`${n}×${c}×${h}×${w} stride ${s}: dx[${pl}, ${iy}, ${ix}] = ${v}, stated order gives ${acc}`);
+        if (acc !== 0) nonzero++;
+      }
+    }
+    assert.ok(nonzero > (n * c * h * w) / 2, "most of dx is nonzero");
+    for (const q of [dy, wt, dx]) e.free(q);
+  }
+});

@@ -19,6 +19,7 @@ import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer 
 import { gcd } from "../../math";
 import { copy_floats, zero_floats } from "../copy";
 import { lanesFit, LANES_BYTES, forwardLanes, dgradLanes, wgradLanes } from "./dwconv_lanes";
+import { dgrad_4x4s2p1 } from "./dwconv_4x4s2p1";
 
 // Smallest o ≥ 0 with o·s + off ≥ 0.
 // @ts-ignore: decorator
@@ -511,6 +512,7 @@ function dwBackwardInput(
   const gy = gcd(dh, sh), gx = gcd(dw, sw);
   const sky = sh / gy, soy = dh / gy, skx = sw / gx, sox = dw / gx;
   const pad = buf != 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd);
+  if (pad && sh == 2 && ph == 1 && pw == 1 && h == 4 && wd == 4) return dgrad_4x4s2p1(dy, w, n, c, dx);
   if (pad && !empty && lanesFit(h, wd, oh, ow)) return dgradLanes(dy, w, n, c, h, wd, sh, ph, pw, oh, ow, dx, buf);
   for (let s = 0; s < n; s++) {
     for (let ch = 0; ch < c; ch++) {
