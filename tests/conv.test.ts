@@ -185,3 +185,39 @@ test("depthwise input gradient: the same bits as the stated order (f32 from +0, 
     for (const q of [dy, wt, dx]) e.free(q);
   }
 });
+
+// The depthwise weight gradient's stated order on the geometries that take the
+// padded planes (3×3, stride 1 or 2, padding ≤ 2): per tap an f64 total from
+// +0 adds, sample by sample, ((a0 + a1) + (a2 + a3)) in f64, lane a[i] an f32
+// sum from +0 of the products at ox ≡ i (mod 4) in (oy, ox) order. Paths: the
+// 4×4 stride-2 kernel, the lanes (2×2, 4×4 stride 1), the padded planes (8×8,
+// 20×20).
+test("depthwise weight gradient: the same bits as the stated order on every padded-plane path", async () => {
+  const e = await engine();
+  const rand = lcg(43);
+  const f = Math.fround;
+  for (const [n, c, h, w, s, p] of [[6, 5, 4, 4, 2, 1], [33, 2, 4, 4, 2, 1], [5, 3, 4, 4, 1, 1], [6, 4, 2, 2, 1, 1], [3, 2, 8, 8, 2, 1], [3, 2, 8, 8, 1, 1], [2, 2, 20, 20, 2, 1], [3, 2, 7, 9, 1, 2]]) {
+    const oh = Math.floor((h + 2 * p - 3) / s) + 1, ow = Math.floor((w + 2 * p - 3) / s) + 1;
+    const G = uniformArray(rand, n * c * oh * ow), X = uniformArray(rand, n * c * h * w);
+    const dy = e.alloc(G.length), x = e.alloc(X.length), dw = e.alloc(c * 9);
+    e.f32(dy, G.length).set(G);
+    e.f32(x, X.length).set(X);
+    e.k.dwconv_backward_weight(dy, x, n, c, h, w, 3, 3, s, s, p, p, 1, 1, oh, ow, dw);
+    const got = e.f32(dw, c * 9);
+    for (let ch = 0; ch < c; ch++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+      let tot = 0;
+      for (let sm = 0; sm < n; sm++) {
+        const pl = sm * c + ch, a = [0, 0, 0, 0];
+        for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+          const iy = oy * s - p + ky, ix = ox * s - p + kx;
+          if (iy >= 0 && iy < h && ix >= 0 && ix < w) a[ox % 4] = f(a[ox % 4] + f(G[(pl * oh + oy) * ow + ox] * X[(pl * h + iy) * w + ix]));
+        }
+        tot += (a[0] + a[1]) + (a[2] + a[3]);
+      }
+      const v = got[ch * 9 + ky * 3 + kx];
+      if (!Object.is(v, f(tot))) assert.fail(`${n}×${c}×${h}×${w} stride ${s} pad ${p}: dw[${ch}, ${ky}, ${kx}] = ${v}, stated order gives ${f(tot)}`);
+    }
+    assert.ok(Array.from(got).every((v) => v !== 0), "every tap has a gradient");
+    for (const q of [dy, x, dw]) e.free(q);
+  }
+});
