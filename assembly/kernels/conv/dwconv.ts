@@ -19,8 +19,8 @@ import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer 
 import { gcd } from "../../math";
 import { copy_floats, zero_floats } from "../copy";
 import { lanesFit, LANES_BYTES, forwardLanes, dgradLanes, wgradLanes } from "./dwconv_lanes";
-import { dgrad_4x4s2p1, wgrad_4x4s2p1 } from "./dwconv_4x4s2p1";
-import { wgrad_2x2s1p1 } from "./dwconv_2x2s1p1";
+import { dgrad_4x4s2p1 } from "./dwconv_4x4s2p1";
+import { wgrad_small, wgradSmallFits } from "./dwconv_wgrad_small";
 
 // Smallest o ≥ 0 with o·s + off ≥ 0.
 // @ts-ignore: decorator
@@ -741,8 +741,7 @@ function dwBackwardWeight(
 ): void {
   if (c <= 0 || kh <= 0 || kw <= 0) return;
   if (buf != 0 && n > 0 && oh > 0 && ow > 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd)) {
-    if (sh == 2 && ph == 1 && pw == 1 && h == 4 && wd == 4) return wgrad_4x4s2p1(dy, x, n, c, gw, lo, hi);
-    if (sh == 1 && ph == 1 && pw == 1 && h == 2 && wd == 2) return wgrad_2x2s1p1(dy, x, n, c, gw, lo, hi);
+    if (wgradSmallFits(h, wd, sh, ph, pw)) return wgrad_small(dy, x, n, c, sh, gw, lo, hi);
     if (lanesFit(h, wd, oh, ow)) return wgradLanes(dy, x, n, c, h, wd, sh, ph, pw, oh, ow, gw, lo, hi, buf);
     return wgrad_padded(dy, x, n, c, h, wd, sh, ph, pw, oh, ow, gw, lo, hi, buf);
   }
