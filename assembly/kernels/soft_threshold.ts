@@ -18,6 +18,7 @@
 import { sgdDirection4, sgdDirection1 } from "./sgd_update";
 import { parallelRange, threadsFor, taskArgs, threadResult } from "../parallel";
 import { ELEMENTWISE_MIN } from "./sgd";
+import { promoteHigh } from "./widen";
 
 // @ts-ignore: decorator
 @inline const SIGN_BITS: u32 = 0x80000000;
@@ -261,11 +262,6 @@ export function st_inverse_shift(w: usize, theta: usize, n: i32, d: f32): void {
   for (; o < nb; o += 4) store<f32>(theta + o, invShift1(load<f32>(w + o), d));
 }
 
-// Widen the high two f32 lanes of v to f64x2.
-// @ts-ignore: decorator
-@inline function promoteHigh(v: v128): v128 {
-  return f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1));
-}
 
 // ((a0 + a1) + (a2 + a3)) for lo = (a0, a1), hi = (a2, a3).
 // @ts-ignore: decorator

@@ -10,6 +10,7 @@
 // same; a batch not a multiple of 4 fills the missing lanes with zeros and
 // drops them.
 import { tr0, tr1, lo2, hi2 } from "./winograd_f2x3";
+import { promoteHigh } from "../widen";
 
 /** Whether a padded 3×3 geometry (dwconv.ts padded3) takes this file: planes of at most 4×4, whole groups of 4 pixels. */
 // @ts-ignore: decorator
@@ -217,8 +218,3 @@ export function wgradLanes(dy: usize, x: usize, n: i32, c: i32, h: i32, wd: i32,
   }
 }
 
-// The high two f32 lanes of v as f64x2.
-// @ts-ignore: decorator
-@inline function promoteHigh(v: v128): v128 {
-  return f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1));
-}

@@ -14,10 +14,7 @@
 // a dropped leading +0 change only the sign of a zero, which a total begun at
 // +0 cannot see.
 
-// @ts-ignore: decorator
-@inline function promoteHigh(v: v128): v128 {
-  return f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1));
-}
+import { promoteHigh } from "../widen";
 
 // t + (f64(a0) + f64(a1)) lane by lane: kx = 0, 1 in the low totals, kx = 2 in lane 0 of the high ones.
 // @ts-ignore: decorator
