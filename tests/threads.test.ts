@@ -103,13 +103,20 @@ test("gemm_batch (nn, nt, tn; Winograd's 16 and 36 products) on 1, 2 and 3 threa
   for (const [, e] of es) e.dispose();
 });
 
-test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8), and Winograd F(2×2) and F(4×4) with 17: the same bits on 1, 2 and 3 threads", async () => {
+test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8), one-sample chunks (by sample and by dW's panels: kept columns or not, groups, 1×1 direct, dot-form dW), and Winograd F(2×2) and F(4×4) with 17: the same bits on 1, 2 and 3 threads", async () => {
   const es = await engines();
   const rand = lcg(71);
   // The Winograd cases have 60 output channels, enough for the filter
   // transforms to split over threads, at 17 filters per output channel: a
-  // thread's share starts inside F(4×4)'s groups of four filters.
-  const cases: [ConvPlan, number, { winogradTile?: 2 | 4 }?][] = [
+  // thread's share starts inside F(4×4)'s groups of four filters. The
+  // one-sample-chunk cases (chunkColumns 1) take conv2d_samples.ts; keep 0 gives
+  // no budget for kept columns, so backward recomputes them chunk by chunk.
+  const cases: [ConvPlan, number, { winogradTile?: 2 | 4; chunkColumns?: number; keep?: number }?][] = [
+    [convPlanOf("c", [3, 20, 18], 32, [3, 3], { padding: [1, 1] }), 7, { chunkColumns: 1 }],
+    [convPlanOf("c", [1, 28, 28], 12, [3, 3], { padding: [1, 1] }), 5, { chunkColumns: 1 }],
+    [convPlanOf("c", [3, 21, 19], 10, [3, 3], { stride: [2, 2], padding: [1, 1] }), 6, { chunkColumns: 1, keep: 0 }],
+    [convPlanOf("c", [6, 11, 12], 9, [3, 3], { padding: [1, 1], groups: 3 }), 5, { chunkColumns: 1 }],
+    [convPlanOf("c", [12, 9, 10], 20, [1, 1]), 5, { chunkColumns: 1 }],
     [convPlanOf("c", [1, 28, 28], 16, [3, 3], { padding: [1, 1] }), 13],
     [convPlanOf("c", [3, 40, 36], 8, [3, 3], { stride: [2, 2], padding: [1, 1] }), 7],
     [convPlanOf("c", [3, 32, 32], 4, [5, 5], { padding: [2, 2] }), 5],
@@ -122,8 +129,8 @@ test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2i
     const xs = uniformArray(rand, n * p.in[0] * p.in[1] * p.in[2]);
     const outs = es.map(([, e]) => {
       const rng = new Rng(e, 3);
-      const ws = new Workspace(e);
-      const layer = new Conv2d(e, p, n, rng, ws, true, { chunkColumns: 8000, ...wino });
+      const ws = wino?.keep === 0 ? new Workspace(e, 0) : new Workspace(e);
+      const layer = new Conv2d(e, p, n, rng, ws, true, { chunkColumns: wino?.chunkColumns ?? 8000, winogradTile: wino?.winogradTile });
       assert.equal(layer.winogradTile, wino?.winogradTile ?? 0);
       const x = e.alloc(xs.length);
       e.f32(x, xs.length).set(xs);

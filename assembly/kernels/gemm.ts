@@ -63,15 +63,13 @@ function gemm_split(
   accumulate: i32,
   wide: bool,
 ): void {
-  const MR: i32 = wide ? 2 : 4;
-  const NR: i32 = wide ? 16 : 8;
   // Split C's columns unless they are few: each thread then packs only its
   // share of op(B), which in training is the weight (X·Wᵀ, dY·W) or the
   // weight gradient's column block, so a thread's weights stay in its cache
   // from the forward product through the backward one to the SGD step, which
   // splits the same rows (the MLP step: 1.61× with rows, 1.74× with columns).
-  const byCols = n * 4 >= m;
-  const panels = byCols ? (n + NR - 1) / NR : (m + MR - 1) / MR;
+  const byCols = splitsCols(m, n);
+  const panels = panelCount(m, n, wide, byCols);
   const nt = min(par_threads(), panels);
   if (nt <= 1 || <i64>m * n * max(k, 1) < PAR_MIN_MACS) {
     gemm_core(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, wide, threadScratch(0));
@@ -87,6 +85,16 @@ function gemm_split(
   parallel(gemm_task, p, nt);
 }
 
+/** Whether a product is split over threads by C's column panels (else by row panels). */
+export function splitsCols(m: i32, n: i32): bool {
+  return n * 4 >= m;
+}
+
+/** C's column panels (byCols) or row panels for the tile (wide: 2x16, else 4x8). */
+export function panelCount(m: i32, n: i32, wide: bool, byCols: bool): i32 {
+  return byCols ? (n + (wide ? 15 : 7)) / (wide ? 16 : 8) : (m + (wide ? 1 : 3)) / (wide ? 2 : 4);
+}
+
 /** Main thread: room in threads 0…nt−1's scratch for the largest packs gemm_core asks for on n columns (workers do not allocate). */
 export function reservePacks(nt: i32, n: i32, k: i32, wide: bool): void {
   const kcMax = min(max(k, 1), KC);
@@ -100,22 +108,77 @@ export function reservePacks(nt: i32, n: i32, k: i32, wide: bool): void {
 
 function gemm_task(tid: i32, nt: i32, p: usize): void {
   const m = load<i32>(p), n = load<i32>(p + 4), k = load<i32>(p + 8);
-  const a = load<usize>(p + 12), rsa = load<i32>(p + 16), csa = load<i32>(p + 20);
-  const b = load<usize>(p + 24), rsb = load<i32>(p + 28), csb = load<i32>(p + 32);
-  const c = load<usize>(p + 36), rsc = load<i32>(p + 40), csc = load<i32>(p + 44);
-  const accumulate = load<i32>(p + 48), wide = load<i32>(p + 52) != 0;
-  const MR: i32 = wide ? 2 : 4;
-  if (load<i32>(p + 56)) {
+  const wide = load<i32>(p + 52) != 0, byCols = load<i32>(p + 56) != 0;
+  const panels = panelCount(m, n, wide, byCols);
+  gemm_panels(m, n, k, load<usize>(p + 12), load<i32>(p + 16), load<i32>(p + 20), load<usize>(p + 24), load<i32>(p + 28), load<i32>(p + 32),
+    load<usize>(p + 36), load<i32>(p + 40), load<i32>(p + 44), load<i32>(p + 48), wide, byCols, shareLo(panels, tid, nt), shareLo(panels, tid + 1, nt), threadScratch(tid));
+}
+
+/**
+ * Panels [lo, hi) of C (column panels when byCols, else row panels) in the
+ * orientation given, by gemm_core with scratch record scr. Whole panels are
+ * computed as one thread computes them, so any split into panel runs gives
+ * the bits of the whole product.
+ */
+export function gemm_panels(
+  m: i32, n: i32, k: i32,
+  a: usize, rsa: i32, csa: i32,
+  b: usize, rsb: i32, csb: i32,
+  c: usize, rsc: i32, csc: i32,
+  accumulate: i32, wide: bool, byCols: bool, lo: i32, hi: i32, scr: usize,
+): void {
+  if (byCols) {
     const NR: i32 = wide ? 16 : 8;
-    const cp = (n + NR - 1) / NR;
-    const c0 = shareLo(cp, tid, nt) * NR, c1 = min(n, shareLo(cp, tid + 1, nt) * NR);
-    if (c0 < c1) gemm_core(m, c1 - c0, k, a, rsa, csa, b + (<usize>(c0 * csb) << 2), rsb, csb, c + (<usize>(c0 * csc) << 2), rsc, csc, accumulate, wide, threadScratch(tid));
+    const c0 = lo * NR, c1 = min(n, hi * NR);
+    if (c0 < c1) gemm_core(m, c1 - c0, k, a, rsa, csa, b + (<usize>(c0 * csb) << 2), rsb, csb, c + (<usize>(c0 * csc) << 2), rsc, csc, accumulate, wide, scr);
     return;
   }
-  const panels = (m + MR - 1) / MR;
-  const r0 = shareLo(panels, tid, nt) * MR, r1 = min(m, shareLo(panels, tid + 1, nt) * MR);
-  if (r0 >= r1) return;
-  gemm_core(r1 - r0, n, k, a + (<usize>(r0 * rsa) << 2), rsa, csa, b, rsb, csb, c + (<usize>(r0 * rsc) << 2), rsc, csc, accumulate, wide, threadScratch(tid));
+  const MR: i32 = wide ? 2 : 4;
+  const r0 = lo * MR, r1 = min(m, hi * MR);
+  if (r0 < r1) gemm_core(r1 - r0, n, k, a + (<usize>(r0 * rsa) << 2), rsa, csa, b, rsb, csb, c + (<usize>(r0 * rsc) << 2), rsc, csc, accumulate, wide, scr);
+}
+
+// Products by the layout of their operands, as gemm_nn, gemm_nt and gemm_tn take them.
+export const KIND_NN: i32 = 0;
+export const KIND_NT: i32 = 1;
+export const KIND_TN: i32 = 2;
+
+/**
+ * Part `part` of `parts` of gemm_nn / gemm_nt / gemm_tn (kind) on this thread
+ * with scratch record scr, for a task of the caller's own parallel region that
+ * takes several products at once (a conv's per-sample products): the tile,
+ * orientation and panel split those functions use, so the parts together give
+ * the bits of the product on one thread. The main thread reserves the packs
+ * first (gemm_piece_reserve): a worker does not allocate.
+ */
+export function gemm_piece(kind: i32, part: i32, parts: i32, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32, scr: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (kind == KIND_NT && n < DOT_MAX_N && k >= 4) {
+    // gemm_nt's dot form, rows in blocks of 4 as dot_task splits them.
+    const blocks = (m + 3) >> 2;
+    const r0 = shareLo(blocks, part, parts) << 2, r1 = min(m, shareLo(blocks, part + 1, parts) << 2);
+    if (r0 < r1) gemm_nt_dot(r1 - r0, n, k, a + (<usize>(r0 * lda) << 2), lda, b, ldb, c + (<usize>(r0 * ldc) << 2), ldc, accumulate);
+    return;
+  }
+  const rsa = kind == KIND_TN ? 1 : lda, csa = kind == KIND_TN ? lda : 1;
+  const rsb = kind == KIND_NT ? 1 : ldb, csb = kind == KIND_NT ? ldb : 1;
+  const shape = gemmShape(m, n), wide = (shape & SHAPE_WIDE) != 0;
+  if (shape & SHAPE_TRANSPOSED) piece(n, m, k, b, csb, rsb, a, csa, rsa, c, 1, ldc, accumulate, wide, part, parts, scr);
+  else piece(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, 1, accumulate, wide, part, parts, scr);
+}
+
+function piece(m: i32, n: i32, k: i32, a: usize, rsa: i32, csa: i32, b: usize, rsb: i32, csb: i32, c: usize, rsc: i32, csc: i32,
+  accumulate: i32, wide: bool, part: i32, parts: i32, scr: usize): void {
+  const byCols = splitsCols(m, n);
+  const panels = panelCount(m, n, wide, byCols);
+  gemm_panels(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, wide, byCols, shareLo(panels, part, parts), shareLo(panels, part + 1, parts), scr);
+}
+
+/** Main thread: room in threads 0…nt−1's scratch for gemm_piece(kind, ·, ·, m, n, k). */
+export function gemm_piece_reserve(kind: i32, nt: i32, m: i32, n: i32, k: i32): void {
+  if (m <= 0 || n <= 0 || (kind == KIND_NT && n < DOT_MAX_N && k >= 4)) return;
+  const shape = gemmShape(m, n);
+  reservePacks(nt, shape & SHAPE_TRANSPOSED ? m : n, k, (shape & SHAPE_WIDE) != 0);
 }
 
 @inline function paddedTo(x: i32, m: i32): i32 {

@@ -8,7 +8,7 @@
 // gemm_nn/nt/tn compute them on one thread (the same tile, orientation and
 // k order), so the bits are those of X calls of those, for any thread count.
 // @ts-nocheck
-import { gemm_core, gemm_nt, gemmShape, reservePacks, SHAPE_TRANSPOSED, SHAPE_WIDE, PAR_MIN_MACS, DOT_MAX_N } from "./gemm";
+import { gemm_panels, gemm_nt, gemmShape, reservePacks, splitsCols, panelCount, SHAPE_TRANSPOSED, SHAPE_WIDE, PAR_MIN_MACS, DOT_MAX_N, KIND_NN, KIND_NT, KIND_TN } from "./gemm";
 import { parallel, taskArgs, threadScratch, par_threads, shareLo } from "../parallel";
 import { gcd } from "../math";
 
@@ -25,9 +25,9 @@ export function gemm_batch_table(): usize {
   return batchTable();
 }
 
-export const BATCH_NN: i32 = 0;
-export const BATCH_NT: i32 = 1;
-export const BATCH_TN: i32 = 2;
+export const BATCH_NN: i32 = KIND_NN;
+export const BATCH_NT: i32 = KIND_NT;
+export const BATCH_TN: i32 = KIND_TN;
 
 /**
  * For k < X (≤ BATCH_MAX): C_k (+)= op(A_k)·op(B_k) with the addresses in
@@ -62,8 +62,8 @@ export function gemm_batch(kind: i32, X: i32, m: i32, n: i32, k: i32, lda: i32, 
   store<i32>(p + 32, tr ? 1 : ldc); store<i32>(p + 36, tr ? ldc : 1);
   store<i32>(p + 40, accumulate); store<i32>(p + 44, wide ? 1 : 0); store<i32>(p + 48, tr ? 1 : 0);
   // Split C's columns unless they are few (as gemm_split does).
-  const byCols = N * 4 >= M;
-  const panels = byCols ? (N + (wide ? 15 : 7)) / (wide ? 16 : 8) : (M + (wide ? 1 : 3)) / (wide ? 2 : 4);
+  const byCols = splitsCols(M, N);
+  const panels = panelCount(M, N, wide, byCols);
   store<i32>(p + 56, panels); store<i32>(p + 60, byCols ? 1 : 0);
   const threads = par_threads();
   if (threads <= 1 || <i64>X * M * N * max(k, 1) < PAR_MIN_MACS) {
@@ -88,7 +88,6 @@ function batch_task(tid: i32, nt: i32, p: usize): void {
   const rsc = load<i32>(p + 32), csc = load<i32>(p + 36), accumulate = load<i32>(p + 40);
   const wide = load<i32>(p + 44) != 0, tr = load<i32>(p + 48) != 0;
   const P = load<i32>(p + 52), panels = load<i32>(p + 56), byCols = load<i32>(p + 60) != 0;
-  const MR: i32 = wide ? 2 : 4, NR: i32 = wide ? 16 : 8;
   const units = X * P;
   const u1 = shareLo(units, tid + 1, nt);
   const scr = threadScratch(tid);
@@ -101,13 +100,6 @@ function batch_task(tid: i32, nt: i32, p: usize): void {
     const e = t + <usize>(q * 12);
     const ea = load<usize>(e), eb = load<usize>(e, 4), c = load<usize>(e, 8);
     const a = tr ? eb : ea, b = tr ? ea : eb;
-    const lo = shareLo(panels, part0, P), hi = shareLo(panels, part1, P);
-    if (byCols) {
-      const c0 = lo * NR, c1 = min(N, hi * NR);
-      if (c0 < c1) gemm_core(M, c1 - c0, k, a, rsa, csa, b + (<usize>(c0 * csb) << 2), rsb, csb, c + (<usize>(c0 * csc) << 2), rsc, csc, accumulate, wide, scr);
-    } else {
-      const r0 = lo * MR, r1 = min(M, hi * MR);
-      if (r0 < r1) gemm_core(r1 - r0, N, k, a + (<usize>(r0 * rsa) << 2), rsa, csa, b, rsb, csb, c + (<usize>(r0 * rsc) << 2), rsc, csc, accumulate, wide, scr);
-    }
+    gemm_panels(M, N, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, wide, byCols, shareLo(panels, part0, P), shareLo(panels, part1, P), scr);
   }
 }

@@ -16,6 +16,7 @@
 // @ts-nocheck
 import { gemm_nn, gemm_nt, gemm_tn } from "../gemm";
 import { im2colRows, col2im } from "./im2col";
+import { perSampleForward, perSampleBackward, perSampleFits } from "./conv2d_samples";
 import { parallelRange, threadsFor, taskArgs } from "../../parallel";
 
 // im2col, col2im and the chunk scatter split over threads by channel (each
@@ -42,6 +43,7 @@ export function conv2d_forward(g: usize, x: usize, n: i32, wt: usize, col: usize
   const ohw = oh * ow, cg = c / groups, og = o / groups, kg = cg * kh * kw;
   const xs = <usize>(c * h * w) << 2, ys = <usize>(o * ohw) << 2;
   const direct = isDirect(g);
+  if (perSampleFits(g, n, direct, false)) return perSampleForward(g, x, n, wt, col, y, direct);
   for (let s0 = 0; s0 < n; s0 += S) {
     const ns = min(S, n - s0);
     const ncol = ns * ohw;
@@ -71,6 +73,7 @@ export function conv2d_backward(g: usize, x: usize, n: i32, wt: usize, dy: usize
   const ohw = oh * ow, cg = c / groups, og = o / groups, kg = cg * kh * kw;
   const xs = <usize>(c * h * w) << 2, ys = <usize>(o * ohw) << 2;
   const direct = isDirect(g);
+  if (perSampleFits(g, n, direct, true)) return perSampleBackward(g, x, n, wt, dy, col, dw, dx, direct);
   for (let s0 = 0; s0 < n; s0 += S) {
     const ns = min(S, n - s0);
     const ncol = ns * ohw;
