@@ -15,15 +15,18 @@
 export type Task = (tid: i32, nt: i32, args: usize) => void;
 
 export const MAX_THREADS: i32 = 64;
-// Busy-wait this many polls (some microseconds) before sleeping on
-// Atomics.wait: a wake-up costs tens of microseconds and a training step posts
-// a task every few dozen, so a short spin catches most tasks awake. Measured
-// on the first 2-core machine (MLP step, 2 threads): 2^13 polls 1.82–1.88×,
-// 2^11 1.45–1.68× (sleeps too soon), 2^16–2^20 1.6× (the spinning thread
-// slows its sibling). On the faster AVX-512 machine 2^13 polls are over too
-// soon: 2^15 gave 1.70× against 1.51× (MLP) and 1.77× against 1.70×
-// (MobileNet-V1) in the same process, 30 interleaved rounds.
-const SPIN: i32 = 1 << 15;
+// Busy-wait this many polls before sleeping on Atomics.wait: a wake-up costs
+// tens of microseconds and a training step posts a task every few dozen, so a
+// spin catches most tasks awake. Measured on the first 2-core machine (MLP
+// step, 2 threads): 2^13 polls 1.82–1.88×, 2^11 1.45–1.68× (sleeps too soon),
+// 2^16–2^20 1.6× (the spinning thread slows its sibling). On the AVX-512
+// machines a wake-up costs 45–65 µs and 2^15 polls last 30–50 µs, which a
+// step's serial stretches (the loss, bias gradients, the host's layer code)
+// outlast: a 2-thread region after a gap of 50 µs took 64 µs against 3 µs.
+// 2^17 polls (100–200 µs) against 2^15, with the workers asleep before each
+// trial: MLP step medians 1.04–1.05×, MobileNet-V1 1.01×, cnn 1.02× (2^19
+// gained 0–2% more on the MLP, for four times the spinning).
+const SPIN: i32 = 1 << 17;
 
 // Control block (i32 words): 0 generation, 1 done count, 2 task, 3 args,
 // 4 thread count of the task, 5 set when a worker's part trapped, 6 set while
