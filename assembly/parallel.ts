@@ -28,9 +28,10 @@ export const MAX_THREADS: i32 = 64;
 // gained 0–2% more on the MLP, for four times the spinning).
 const SPIN: i32 = 1 << 17;
 
-// Control block (i32 words): 0 generation, 1 done count, 2 task, 3 args,
-// 4 thread count of the task, 5 set when a worker's part trapped, 6 set while
-// a region runs (still set on entry: this thread trapped in its own part). Then an argument area of 32 i64 slots.
+// Control block (i32 words): 0 generation, 1 parts done by workers, 2 task,
+// 3 args, 4 part count of the task, 5 set when a worker's part trapped, 6 set
+// while a region runs (still set on entry: this thread trapped in a part),
+// 7 parts of the region the main thread took from the workers.
 function ctrl(): usize {
   return memory.data(64, 64);
 }
@@ -68,23 +69,41 @@ export function parallel(task: Task, args: usize, nt: i32): void {
     const n = min(nt, threads);
     if (n > 1) {
       const c = ctrl();
-      const workers = threads - 1;
       // Still marked running: the last region was cut short by a trap in this
-      // thread's part. Let the workers finish their parts of it before this one
-      // reuses the control block (and forget a failure it left).
+      // thread's part. Take its parts no worker has started, let the workers
+      // finish theirs before this one reuses the control block (and forget a
+      // failure it left).
       if (load<i32>(c + 24)) {
-        waitDone(c, workers);
+        const old = atomic.load<i32>(c), on = load<i32>(c + 16);
+        let taken = 0;
+        for (let t = 1; t < on; t++) if (claim(t, old)) taken++;
+        waitDone(c, on - 1 - taken - load<i32>(c + 28));
         atomic.store<i32>(c + 20, 0);
       }
       store<i32>(c + 24, 1);
       store<usize>(c + 8, changetype<usize>(task));
       store<usize>(c + 12, args);
       store<i32>(c + 16, n);
+      store<i32>(c + 28, 0);
       atomic.store<i32>(c + 4, 0);
-      atomic.add<i32>(c, 1);
-      atomic.notify(c, workers);
+      const g = load<i32>(c) + 1;
+      for (let t = 1; t < n; t++) atomic.store<i32>(claims() + (<usize>t << 2), (g << 1) | 1);
+      atomic.store<i32>(c, g);
+      atomic.notify(c, threads - 1);
       task(0, n, args);
-      waitDone(c, workers);
+      // Run the parts no worker has started: one asleep takes tens of
+      // microseconds to wake (and a VM's second core may be away for longer),
+      // more than a small region's whole part. A part is claimed once, by its
+      // worker or by this thread, and computes the same outputs in the same
+      // order whoever runs it (parts index their scratch by part), so the
+      // bits do not change.
+      let stolen = 0;
+      for (let t = n - 1; t >= 1; t--) {
+        if (!claim(t, g)) continue;
+        store<i32>(c + 28, ++stolen); // counted before it runs: a trap in it must not leave it awaited
+        task(t, n, args);
+      }
+      waitDone(c, n - 1 - stolen);
       store<i32>(c + 24, 0);
       // A worker's part trapped (its host counted it done through par_fail): trap here too, not return half a result.
       if (atomic.load<i32>(c + 20)) {
@@ -97,10 +116,23 @@ export function parallel(task: Task, args: usize, nt: i32): void {
   task(0, 1, args);
 }
 
-function waitDone(c: usize, workers: i32): void {
+// Part t's claim word: 2g + 1 while part t of region g is open, 2g once
+// claimed. Only an open part of the region a thread saw can be claimed: a
+// worker that wakes late, after its part was taken or the region ended, or
+// whose part number the region does not have, claims nothing.
+function claims(): usize {
+  return memory.data(MAX_THREADS * 4, 64);
+}
+
+// Claims part t of region g for the caller: false when it is not open.
+function claim(t: i32, g: i32): bool {
+  return atomic.cmpxchg<i32>(claims() + (<usize>t << 2), (g << 1) | 1, g << 1) == ((g << 1) | 1);
+}
+
+function waitDone(c: usize, parts: i32): void {
   let d = atomic.load<i32>(c + 4);
-  for (let i = 0; d < workers && i < SPIN; i++) d = atomic.load<i32>(c + 4);
-  while (d < workers) {
+  for (let i = 0; d < parts && i < SPIN; i++) d = atomic.load<i32>(c + 4);
+  while (d < parts) {
     atomic.wait<i32>(c + 4, d, -1);
     d = atomic.load<i32>(c + 4);
   }
@@ -127,10 +159,11 @@ export function par_worker(tid: i32): void {
     }
     seen = g;
     atomic.store<i32>(mine, g);
-    const fn = load<usize>(c + 8);
-    if (fn == 0) return;
-    const nt = load<i32>(c + 16);
-    if (tid < nt) changetype<Task>(fn)(tid, nt, load<usize>(c + 12));
+    if (load<usize>(c + 8) == 0) return;
+    // Once this part is claimed for region g, the main thread waits for it,
+    // so the region's arguments read below are g's.
+    if (!claim(tid, g)) continue;
+    changetype<Task>(load<usize>(c + 8))(tid, load<i32>(c + 16), load<usize>(c + 12));
     atomic.add<i32>(c + 4, 1);
     atomic.notify(c + 4, 1);
   }
