@@ -150,6 +150,40 @@ for (const { what, n, p, winograd, tile, chunkTiles } of FD) {
   });
 }
 
+// The depthwise forward pass's stated order, bit for bit, on the paths its
+// geometries take: the 3×3 s2 p1 kernel for 4×4 maps, the lanes (2×2, 4×4
+// stride 1), the padded planes (8×8, stride 1 and 2) and the row kernels
+// (20×20). The reference sums in f32 from +0 over the in-range taps in (ky, kx)
+// row-major order; the kernels add the padding's ±0 products too, which must
+// not show.
+test("depthwise forward: the same bits as the stated order (f32 from +0, taps row-major) on every path", async () => {
+  const e = await engine();
+  const rand = lcg(43);
+  const f = Math.fround;
+  for (const [n, c, h, w, s, p] of [[6, 5, 4, 4, 2, 1], [33, 2, 4, 4, 2, 1], [5, 3, 4, 4, 1, 1], [6, 4, 2, 2, 1, 1], [3, 2, 8, 8, 2, 1], [3, 2, 8, 8, 1, 1], [2, 2, 20, 20, 2, 1]]) {
+    const oh = Math.floor((h + 2 * p - 3) / s) + 1, ow = Math.floor((w + 2 * p - 3) / s) + 1;
+    const X = uniformArray(rand, n * c * h * w), W = uniformArray(rand, c * 9);
+    const x = e.alloc(X.length), wt = e.alloc(c * 9), y = e.alloc(n * c * oh * ow);
+    e.f32(x, X.length).set(X);
+    e.f32(wt, W.length).set(W);
+    e.k.dwconv_forward(x, wt, n, c, h, w, 3, 3, s, s, p, p, 1, 1, oh, ow, y);
+    const got = e.f32(y, n * c * oh * ow);
+    for (let pl = 0; pl < n * c; pl++) {
+      const ch = pl % c;
+      for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+        let acc = 0;
+        for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+          const iy = oy * s - p + ky, ix = ox * s - p + kx;
+          if (iy >= 0 && iy < h && ix >= 0 && ix < w) acc = f(acc + f(X[(pl * h + iy) * w + ix] * W[ch * 9 + ky * 3 + kx]));
+        }
+        const v = got[(pl * oh + oy) * ow + ox];
+        if (!Object.is(v, acc)) assert.fail(`${n}×${c}×${h}×${w} stride ${s}: y[${pl}, ${oy}, ${ox}] = ${v}, stated order gives ${acc}`);
+      }
+    }
+    for (const q of [x, wt, y]) e.free(q);
+  }
+});
+
 // The depthwise input gradient's stated order, bit for bit, on the paths its
 // geometries take: the 3×3 s2 p1 kernel for 4×4 maps, the lanes (2×2, 4×4),
 // the padded planes (8×8, stride 1 and 2) and the row kernels (20×20). The

@@ -19,7 +19,7 @@ import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer 
 import { gcd } from "../../math";
 import { copy_floats, zero_floats } from "../copy";
 import { lanesFit, LANES_BYTES, forwardLanes, dgradLanes, wgradLanes } from "./dwconv_lanes";
-import { dgrad_4x4s2p1 } from "./dwconv_4x4s2p1";
+import { dgrad_4x4s2p1, forward_4x4s2p1 } from "./dwconv_4x4s2p1";
 import { wgrad_small, wgradSmallFits } from "./dwconv_wgrad_small";
 
 // Smallest o ≥ 0 with o·s + off ≥ 0.
@@ -356,6 +356,7 @@ function dwForward(
   const outB = <usize>(oh * ow) << 2;
   const kB = <usize>(kh * kw) << 2;
   const pad = buf != 0 && padded3(kh, kw, dh, dw, sh, sw, ph, pw, wd);
+  if (pad && sh == 2 && ph == 1 && pw == 1 && h == 4 && wd == 4) return forward_4x4s2p1(x, w, n, c, y);
   if (pad && lanesFit(h, wd, oh, ow)) return forwardLanes(x, w, n, c, h, wd, sh, ph, pw, oh, ow, y, buf);
   for (let s = 0; s < n; s++) {
     for (let ch = 0; ch < c; ch++) {
