@@ -14,6 +14,7 @@ const SPARSE = "assembly/kernels/sparse/gen";
 export const GENERATED = [
   [`${DIR}/ukernel_4x8.ts`, () => ukernel(4, 8)],
   [`${DIR}/ukernel_2x16.ts`, () => ukernel(2, 16)],
+  [`${DIR}/ukernel_4x8_rows.ts`, () => ukernel(4, 8, 1, true)],
   [`${DIR}/dot_4x2.ts`, () => dotKernel(4, 2)],
   [`${DIR}/dot_1x2.ts`, () => dotKernel(1, 2)],
   [`${DIR}/dot_4x1.ts`, () => dotKernel(4, 1)],
