@@ -120,6 +120,25 @@ describe("gemm", () => {
     heap.free(a); heap.free(b); heap.free(c); heap.free(ct);
   });
 
+  it("reads a row-major A in place (k > 32) with the bits of packing it, edge tiles included", () => {
+    // Policy 1 packs A always; auto (-1) reads these A's rows in place.
+    const shapes: i32[] = [67, 45, 300, 250, 128, 784, 37, 21, 33, 21, 13, 100]; // all take the upright 4x8 tile
+    for (let q = 0; q < shapes.length; q += 3) {
+      const m = shapes[q], n = shapes[q + 1], k = shapes[q + 2];
+      const a = randBuf(m * k), b = randBuf(k * n), c0 = randBuf(m * n), c1 = randBuf(m * n), c2 = randBuf(m * n);
+      for (let acc = 0; acc < 2; acc++) {
+        memory.copy(c1, c0, <usize>(m * n) << 2);
+        memory.copy(c2, c0, <usize>(m * n) << 2);
+        gemm_set_policy(1, -1);
+        gemm_nn(m, n, k, a, k, b, n, c1, n, acc);
+        gemm_set_policy(-1, -1);
+        gemm_nn(m, n, k, a, k, b, n, c2, n, acc);
+        for (let i = 0; i < m * n; i++) expect<u32>(bitsAt(c2, i)).toBe(bitsAt(c1, i));
+      }
+      heap.free(a); heap.free(b); heap.free(c0); heap.free(c1); heap.free(c2);
+    }
+  });
+
   it("is deterministic: the same inputs give the same bits", () => {
     const a = randBuf(250 * 256), b = randBuf(256 * 10), c1 = randBuf(2500), c2 = randBuf(2500);
     gemm_nt(250, 10, 256, a, 256, b, 256, c1, 10, 0);
