@@ -150,6 +150,12 @@ for (const { what, n, p, winograd, tile, chunkTiles } of FD) {
   });
 }
 
+// [n, c, h, w, stride, padding] of 3×3 depthwise convs, one per path of the
+// operator: the 3×3 s2 p1 kernels for 4×4 maps, the lanes (2×2, 4×4 stride 1),
+// the padded planes (8×8, stride 1 and 2) and the row kernels (20×20).
+const DW_PATH_GEOMETRIES = [[6, 5, 4, 4, 2, 1], [33, 2, 4, 4, 2, 1], [5, 3, 4, 4, 1, 1], [6, 4, 2, 2, 1, 1], [3, 2, 8, 8, 2, 1], [3, 2, 8, 8, 1, 1], [2, 2, 20, 20, 2, 1]];
+const dwOut = (size: number, s: number, p: number) => Math.floor((size + 2 * p - 3) / s) + 1;
+
 // The depthwise forward pass's stated order, bit for bit, on the paths its
 // geometries take: the 3×3 s2 p1 kernel for 4×4 maps, the lanes (2×2, 4×4
 // stride 1), the padded planes (8×8, stride 1 and 2) and the row kernels
@@ -160,8 +166,8 @@ test("depthwise forward: the same bits as the stated order (f32 from +0, taps ro
   const e = await engine();
   const rand = lcg(43);
   const f = Math.fround;
-  for (const [n, c, h, w, s, p] of [[6, 5, 4, 4, 2, 1], [33, 2, 4, 4, 2, 1], [5, 3, 4, 4, 1, 1], [6, 4, 2, 2, 1, 1], [3, 2, 8, 8, 2, 1], [3, 2, 8, 8, 1, 1], [2, 2, 20, 20, 2, 1]]) {
-    const oh = Math.floor((h + 2 * p - 3) / s) + 1, ow = Math.floor((w + 2 * p - 3) / s) + 1;
+  for (const [n, c, h, w, s, p] of DW_PATH_GEOMETRIES) {
+    const oh = dwOut(h, s, p), ow = dwOut(w, s, p);
     const X = uniformArray(rand, n * c * h * w), W = uniformArray(rand, c * 9);
     const x = e.alloc(X.length), wt = e.alloc(c * 9), y = e.alloc(n * c * oh * ow);
     e.f32(x, X.length).set(X);
@@ -193,8 +199,8 @@ test("depthwise input gradient: the same bits as the stated order (f32 from +0, 
   const e = await engine();
   const rand = lcg(41);
   const f = Math.fround;
-  for (const [n, c, h, w, s, p] of [[6, 5, 4, 4, 2, 1], [33, 2, 4, 4, 2, 1], [5, 3, 4, 4, 1, 1], [6, 4, 2, 2, 1, 1], [3, 2, 8, 8, 2, 1], [3, 2, 8, 8, 1, 1], [2, 2, 20, 20, 2, 1]]) {
-    const oh = Math.floor((h + 2 * p - 3) / s) + 1, ow = Math.floor((w + 2 * p - 3) / s) + 1;
+  for (const [n, c, h, w, s, p] of DW_PATH_GEOMETRIES) {
+    const oh = dwOut(h, s, p), ow = dwOut(w, s, p);
     const G = uniformArray(rand, n * c * oh * ow), W = uniformArray(rand, c * 9);
     const dy = e.alloc(n * c * oh * ow), wt = e.alloc(c * 9), dx = e.alloc(n * c * h * w);
     e.f32(dy, G.length).set(G);

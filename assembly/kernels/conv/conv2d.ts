@@ -16,7 +16,7 @@
 // @ts-nocheck
 import { gemm_nn, gemm_nt, gemm_tn } from "../gemm";
 import { im2colRows, col2im } from "./im2col";
-import { perSampleForward, perSampleBackward, perSampleFits } from "./conv2d_samples";
+import { perSampleForward, perSampleBackward, perSampleFits, gi } from "./conv2d_samples";
 import { parallelRange, threadsFor, taskArgs } from "../../parallel";
 
 // im2col, col2im and the chunk scatter split over threads by channel (each
@@ -24,10 +24,6 @@ import { parallelRange, threadsFor, taskArgs } from "../../parallel";
 // channel and sample), with at least this
 // many floats moved per thread.
 const MOVE_MIN: i32 = 16384;
-
-@inline function gi(g: usize, i: i32): i32 {
-  return load<i32>(g + (<usize>i << 2));
-}
 
 @inline function isDirect(g: usize): bool {
   return gi(g, 4) == 1 && gi(g, 5) == 1 && gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 8) == 0 && gi(g, 9) == 0 && gi(g, 15) == 1;

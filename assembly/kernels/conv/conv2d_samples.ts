@@ -16,7 +16,8 @@ import { gemm_piece, gemm_piece_reserve, KIND_NN, KIND_NT, KIND_TN } from "../ge
 import { im2colRows, col2im } from "./im2col";
 import { parallel, par_threads, taskArgs, threadScratch, ensureThreadBuffers, threadBuffer, shareLo } from "../../parallel";
 
-@inline function gi(g: usize, i: i32): i32 {
+/** Word i of a conv geometry block (conv2d.ts: c h w o kh kw sh sw ph pw dh dw groups oh ow S keep). */
+@inline export function gi(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
 }
 
