@@ -37,6 +37,7 @@ export { add } from "./kernels/add";
 export { dwconv_forward, dwconv_backward_input, dwconv_backward_weight } from "./kernels/conv/dwconv";
 export { csr_nnz, csr_from_dense } from "./kernels/sparse/csr";
 export { spmm, spmv, transpose_f32 } from "./kernels/sparse/spmm";
+export { spconv_forward } from "./kernels/sparse/spconv";
 export { sparse_count, sparse_delta8_bytes, sparse_pack_bitmask, sparse_unpack_bitmask, sparse_pack_delta8, sparse_unpack_delta8, f16_from_f32, sparse_negzero_count, sparse_pack_negzero, sparse_unpack_negzero } from "./kernels/sparse/pack";
 export { nm_project_mask, nm_violations } from "./kernels/sparse/nm";
 export { nm_pack, nm_spmm } from "./kernels/sparse/nm_spmm";

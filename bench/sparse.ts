@@ -21,7 +21,7 @@ export interface NmRow { batch: number; denseMs: number; csrMs: number; nmMs: nu
 export interface OrtRow { model: string; batch: number; ortDenseMs: number; shrinkSparse90Ms: number; speedup: number }
 
 /** Zeroes the smallest-magnitude share of every conv and linear weight (host-side: bench setup only). */
-function magnitudePrune(model: Sequential, sparsity: number): void {
+export function magnitudePrune(model: Sequential, sparsity: number): void {
   for (const p of model.params()) {
     if (p.kind !== "weight") continue;
     const v = p.value.toArray();

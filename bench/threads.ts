@@ -7,6 +7,9 @@ import type { Engine } from "../src/engine/engine";
 import { Rng } from "../src/engine/rng";
 import { buildModel, modelSpec, type ModelName } from "../src/nn/models";
 import { Sgd } from "../src/optim/sgd";
+import { InferenceSession } from "../src/infer/session";
+import { projectWeights } from "../src/prune/pattern";
+import { magnitudePrune } from "./sparse";
 
 export interface ThreadCase {
   name: string;
@@ -49,6 +52,21 @@ function gemm512(e: Engine): Runner {
   return { step: () => e.k.gemm_nn(S, S, S, a, S, b, S, c, S, 0), bytes: () => Buffer.from(e.u8(c, S * S * 4)).toString("base64"), perStep: 2 * S * S * S / 1e9 };
 }
 
+/** Sparse inference, batch 64: the cnn with every weight magnitude-pruned to 90% (CSR), or the MLP at 2:4 (the N:M kernel). */
+function sparseInfer(e: Engine, name: "cnn" | "mlp"): Runner {
+  const batch = 64, spec = modelSpec(name, [1, 28, 28], 10);
+  const rng = new Rng(e, 3);
+  const model = buildModel(e, spec, batch, rng, { inference: true });
+  rng.free();
+  if (name === "cnn") magnitudePrune(model, 0.9);
+  else projectWeights(e, model.params().filter((p) => p.kind === "weight"), { n: 2, m: 4 });
+  const session = InferenceSession.create(e, model, spec, { maxBatch: batch, mode: name === "cnn" ? "sparse" : undefined });
+  if (name === "mlp" && !session.layers.every((l) => l.path === "n:m")) throw new Error("bench: the 2:4 MLP did not take the N:M kernel");
+  e.f32(session.inputPtr, batch * spec.inputs).set(Float32Array.from({ length: batch * spec.inputs }, (_, i) => Math.sin(0.37 * i)));
+  let out = 0;
+  return { step: () => { out = session.run(batch); }, bytes: () => Buffer.from(e.u8(out, batch * 10 * 4)).toString("base64"), perStep: batch };
+}
+
 // rounds: scaled by the caller's (6 in a full run); more for the short cases,
 // whose best trial a slow spell of the VM spoils more easily. On a VM whose
 // second core comes and goes (this project's AVX-512 machines), 24 MLP trials
@@ -59,6 +77,8 @@ const CASES: { name: string; unit: string; make: (e: Engine) => Runner; trialSte
   { name: "MLP step (batch 250)", unit: "steps/s", make: (e) => modelStep(e, "mlp", [1, 28, 28], 250), trialSteps: 10, rounds: 12 },
   { name: "cnn step (28×28, batch 64)", unit: "images/s", make: (e) => modelStep(e, "cnn", [1, 28, 28], 64), trialSteps: 1, rounds: 4 },
   { name: "MobileNet-V1 step (32×32, batch 32)", unit: "images/s", make: (e) => modelStep(e, "mobilenet-v1", [3, 32, 32], 32), trialSteps: 1, rounds: 4 },
+  { name: "sparse cnn inference, 90% (batch 64)", unit: "images/s", make: (e) => sparseInfer(e, "cnn"), trialSteps: 2, rounds: 4 },
+  { name: "2:4 MLP inference (batch 64)", unit: "images/s", make: (e) => sparseInfer(e, "mlp"), trialSteps: 20, rounds: 4 },
 ];
 
 export function threadCases(engines: Engine[], rounds: number): ThreadCase[] {

@@ -24,6 +24,9 @@ import { Workspace } from "../src/nn/workspace.ts";
 import type { ConvPlan } from "../src/nn/plan.ts";
 import { convPlanOf } from "./helpers/conv-ref.ts";
 import { writeFashionSubset } from "./helpers/fashion-subset.ts";
+import { buildModel, modelSpec } from "../src/nn/models.ts";
+import { InferenceSession } from "../src/infer/session.ts";
+import { projectWeights } from "../src/prune/pattern.ts";
 
 const ROOT = repoRoot();
 const single = readFileSync(join(ROOT, "build/shrinkwasm.wasm"));
@@ -99,6 +102,92 @@ test("gemm_batch (nn, nt, tn; Winograd's 16 and 36 products) on 1, 2 and 3 threa
       });
       for (let i = 1; i < es.length; i++) assert.equal(outs[i], outs[0], `gemm_batch kind ${kind} X ${X} ${m}×${n}×${k} acc ${acc}: ${es[i][0]} differs`);
     }
+  }
+  for (const [, e] of es) e.dispose();
+});
+
+test("sparse products (CSR spmm and spmv, N:M 2:4 and 3:8 spmm and spmv): rows split by nonzeros, the same bits on 1, 2 and 3 threads as the single-threaded build", async () => {
+  const es = await engines();
+  const rand = lcg(123);
+  // Row densities from empty to full, in runs, so an even split by rows would be far from one by nonzeros.
+  const sparseW = (rows: number, cols: number) => Float32Array.from({ length: rows * cols }, (_, i) => {
+    const r = Math.floor(i / cols), density = r % 7 === 3 ? 0 : r < rows / 3 ? 0.9 : 0.15;
+    return rand() < density ? rand() * 2 - 1 : 0;
+  });
+  // o, k, m (m = 1: spmv), with ldb/ldc padded past m.
+  for (const [o, k, m] of [[300, 500, 40], [257, 333, 17], [700, 900, 1], [5, 64, 3], [64, 2048, 16]]) {
+    const w = sparseW(o, k);
+    const bias = Float32Array.from({ length: o }, () => rand() - 0.5);
+    const ld = m === 1 ? 1 : m + 3;
+    const b = Float32Array.from({ length: k * ld }, () => rand() * 2 - 1);
+    const outs = es.map(([, e]) => {
+      const pw = e.alloc(o * k), prp = e.alloc(o + 1, "i32");
+      e.f32(pw, o * k).set(w);
+      const nnz = e.k.csr_nnz(pw, o * k);
+      const pci = e.alloc(Math.max(nnz, 1), "i32"), pv = e.alloc(Math.max(nnz, 1));
+      e.k.csr_from_dense(pw, o, k, prp, pci, pv);
+      const pb = e.alloc(k * ld), pbias = e.alloc(o), pc = e.alloc(o * ld);
+      e.f32(pb, k * ld).set(b); e.f32(pbias, o).set(bias); e.f32(pc, o * ld).fill(7);
+      if (m === 1) e.k.spmv(o, prp, pci, pv, pb, pc, pbias);
+      else e.k.spmm(o, m, prp, pci, pv, pb, ld, pc, ld, o % 2 ? pbias : 0);
+      const out = hex(e, pc, o * ld);
+      for (const q of [pw, prp, pci, pv, pb, pbias, pc]) e.free(q);
+      return out;
+    });
+    for (let i = 1; i < es.length; i++) assert.equal(outs[i], outs[0], `CSR ${o}×${k}, m ${m}: ${es[i][0]} differs`);
+  }
+  for (const [rows, cols, n, mm, mm2] of [[300, 512, 2, 4, 40], [129, 480, 3, 8, 23], [800, 1024, 2, 4, 1], [600, 960, 3, 8, 1]]) {
+    // N:M: every group of mm2 columns keeps its n largest |w|.
+    const w = Float32Array.from({ length: rows * cols }, () => rand() * 2 - 1);
+    for (let g = 0; g < w.length; g += mm) {
+      const keep = [...Array(mm).keys()].sort((x, y) => Math.abs(w[g + y]) - Math.abs(w[g + x])).slice(0, n);
+      for (let j = 0; j < mm; j++) if (!keep.includes(j)) w[g + j] = 0;
+    }
+    const ld = mm2 === 1 ? 1 : mm2 + 5;
+    const b = Float32Array.from({ length: cols * ld }, () => rand() * 2 - 1);
+    const bias = Float32Array.from({ length: rows }, () => rand() - 0.5);
+    const outs = es.map(([, e]) => {
+      const slots = rows * cols / mm * n;
+      const pw = e.alloc(rows * cols), pv = e.alloc(slots), pi = e.alloc(slots, "u8");
+      e.f32(pw, rows * cols).set(w);
+      assert.equal(e.k.nm_pack(pw, rows, cols, n, mm, pv, pi), 0);
+      const pb = e.alloc(cols * ld), pbias = e.alloc(rows), pc = e.alloc(rows * ld);
+      e.f32(pb, cols * ld).set(b); e.f32(pbias, rows).set(bias); e.f32(pc, rows * ld).fill(7);
+      e.k.nm_spmm(rows, cols, n, mm, pv, pi, pb, ld, mm2, pc, ld, pbias);
+      const out = hex(e, pc, rows * ld);
+      for (const q of [pw, pv, pi, pb, pbias, pc]) e.free(q);
+      return out;
+    });
+    for (let i = 1; i < es.length; i++) assert.equal(outs[i], outs[0], `${n}:${mm} ${rows}×${cols}, ${mm2} columns: ${es[i][0]} differs`);
+  }
+  for (const [, e] of es) e.dispose();
+});
+
+test("sparse inference sessions (the cnn at 90% with CSR convs, by sample or by rows for one sample; the MLP at 2:4): the same logits on 1, 2 and 3 threads", async () => {
+  const es = await engines();
+  for (const [name, batch] of [["cnn", 5], ["cnn", 1], ["mlp", 33]] as const) {
+    const outs = es.map(([, e]) => {
+      const spec = modelSpec(name, [1, 28, 28], 10);
+      const rng = new Rng(e, 11);
+      const model = buildModel(e, spec, batch, rng, { inference: true });
+      rng.free();
+      const weights = model.params().filter((p) => p.kind === "weight");
+      if (name === "mlp") projectWeights(e, weights, { n: 2, m: 4 });
+      for (const p of name === "cnn" ? weights : []) {
+        // Every other weight zeroed in runs (90% of each tensor), so rows differ in their nonzeros.
+        const v = p.value.toArray();
+        for (let i = 0; i < v.length; i++) if ((i * 7919) % 10 !== 0) v[i] = 0;
+        p.value.set(v);
+      }
+      const session = InferenceSession.create(e, model, spec, { maxBatch: batch, mode: name === "cnn" ? "sparse" : undefined });
+      assert.ok(session.layers.some((l) => l.path === (name === "cnn" ? "sparse" : "n:m")), `${name}: paths ${session.layers.map((l) => l.path)}`);
+      const x = Float32Array.from({ length: batch * spec.inputs }, (_, i) => Math.sin(0.37 * i));
+      const y = session.predict(x, batch);
+      session.free();
+      model.free();
+      return Buffer.from(y.buffer).toString("base64");
+    });
+    for (let i = 1; i < es.length; i++) assert.equal(outs[i], outs[0], `${name} batch ${batch}: ${es[i][0]} differs`);
   }
   for (const [, e] of es) e.dispose();
 });

@@ -145,6 +145,8 @@ export interface KernelExports {
   spmm(o: number, m: number, rowptr: number, colidx: number, values: number, b: number, ldb: number, c: number, ldc: number, bias: number): void;
   spmv(o: number, rowptr: number, colidx: number, values: number, x: number, y: number, bias: number): void;
   transpose_f32(src: number, rows: number, cols: number, dst: number): void;
+  // sparse/spconv.ts: a conv with a CSR weight, over threads by sample (g: the conv geometry block)
+  spconv_forward(g: number, x: number, n: number, rowptr: number, colidx: number, values: number, bias: number, y: number): void;
   // sparse/pack.ts: sparse file encodings
   sparse_count(src: number, n: number): number;
   sparse_delta8_bytes(src: number, n: number): number;

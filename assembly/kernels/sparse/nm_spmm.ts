@@ -5,6 +5,8 @@
 //   C[o, 0..mm) = Σ_g Σ_{t<n} values[o,g,t] · B[g·m + idx[o,g,t], 0..mm) (+ bias[o])
 // summed in (g, t) order.
 // @ts-nocheck
+import { parallelRange, taskArgs } from "../../parallel";
+import { sparseThreadsFor } from "./spmm";
 
 /** Packs w[rows × cols] (cols a multiple of m); returns 0, or −1 when a group holds more than n nonzeros. */
 export function nm_pack(w: usize, rows: i32, cols: i32, n: i32, m: i32, values: usize, idx: usize): i32 {
@@ -70,14 +72,14 @@ export function nm_pack(w: usize, rows: i32, cols: i32, n: i32, m: i32, values: 
   v128.store(c, a0); v128.store(c, a1, 16); v128.store(c, a2, 32); v128.store(c, a3, 48);
 }
 
-/** y[o] = Σ_g Σ_t values[o,g,t]·x[g·m + idx[o,g,t]] (+ bias): one sample, four partial sums over groups. */
-function nm_spmv(rows: i32, cols: i32, n: i32, m: i32, values: usize, idx: usize, x: usize, y: usize, bias: usize): void {
+/** y[o] = Σ_g Σ_t values[o,g,t]·x[g·m + idx[o,g,t]] (+ bias) for rows [r0, r1): one sample, four partial sums over groups. */
+function nmSpmvRows(r0: i32, r1: i32, cols: i32, n: i32, m: i32, values: usize, idx: usize, x: usize, y: usize, bias: usize): void {
   const groups = cols / m;
   const slots = groups * n;
   if (n == 2) {
     // 2:4 unrolled over pairs of groups: four partial sums, combined in a fixed order.
     const mB = <usize>m << 2;
-    for (let r = 0; r < rows; r++) {
+    for (let r = r0; r < r1; r++) {
       let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
       let v = values + (<usize>(r * slots) << 2), ix = idx + <usize>(r * slots);
       let xg = x;
@@ -99,7 +101,7 @@ function nm_spmv(rows: i32, cols: i32, n: i32, m: i32, values: usize, idx: usize
     }
     return;
   }
-  for (let r = 0; r < rows; r++) {
+  for (let r = r0; r < r1; r++) {
     let s0: f32 = 0, s1: f32 = 0;
     let v = values + (<usize>(r * slots) << 2), ix = idx + <usize>(r * slots);
     let xg = x;
@@ -117,20 +119,34 @@ function nm_spmv(rows: i32, cols: i32, n: i32, m: i32, values: usize, idx: usize
   }
 }
 
-/** C[rows × mm] (row stride ldc) = W·B + bias for a packed N:M W; B [cols × mm] (row stride ldb). */
+/** C[rows × mm] (row stride ldc) = W·B + bias for a packed N:M W; B [cols × mm] (row stride ldb). Rows split over threads (each computed as on one thread). */
 export function nm_spmm(rows: i32, cols: i32, n: i32, m: i32, values: usize, idx: usize, b: usize, ldb: i32, mm: i32, c: usize, ldc: i32, bias: usize): void {
-  if (mm == 1 && ldc == 1) return nm_spmv(rows, cols, n, m, values, idx, b, c, bias);
+  const nt = sparseThreadsFor(rows, <i64>rows * <i64>(cols / max(m, 1) * n) * <i64>max(mm, 1));
+  if (nt <= 1) return nmRows(0, rows, cols, n, m, values, idx, b, ldb, mm, c, ldc, bias);
+  const p = taskArgs();
+  store<i32>(p, rows); store<i32>(p + 4, cols); store<i32>(p + 8, n); store<i32>(p + 12, m); store<usize>(p + 16, values); store<usize>(p + 20, idx);
+  store<usize>(p + 24, b); store<i32>(p + 28, ldb); store<i32>(p + 32, mm); store<usize>(p + 36, c); store<i32>(p + 40, ldc); store<usize>(p + 44, bias);
+  parallelRange(nm_range, rows, 1, nt, p);
+}
+
+function nm_range(r0: i32, r1: i32, p: usize, tid: i32): void {
+  nmRows(r0, r1, load<i32>(p + 4), load<i32>(p + 8), load<i32>(p + 12), load<usize>(p + 16), load<usize>(p + 20),
+    load<usize>(p + 24), load<i32>(p + 28), load<i32>(p + 32), load<usize>(p + 36), load<i32>(p + 40), load<usize>(p + 44));
+}
+
+function nmRows(r0: i32, r1: i32, cols: i32, n: i32, m: i32, values: usize, idx: usize, b: usize, ldb: i32, mm: i32, c: usize, ldc: i32, bias: usize): void {
+  if (mm == 1 && ldc == 1) return nmSpmvRows(r0, r1, cols, n, m, values, idx, b, c, bias);
   const ldbB = <usize>ldb << 2;
   const slots = cols / m * n;
   let x = 0;
   for (; x + 16 <= mm; x += 16) {
-    for (let r = 0; r < rows; r++) {
+    for (let r = r0; r < r1; r++) {
       const off = <usize>r * <usize>slots;
       if (n == 2) tile16n2(values + (off << 2), idx + off, cols / m, m, b + (<usize>x << 2), ldbB, c + ((<usize>r * <usize>ldc + <usize>x) << 2), bias ? load<f32>(bias + (<usize>r << 2)) : 0);
       else tile16(values + (off << 2), idx + off, cols / m, n, m, b + (<usize>x << 2), ldbB, c + ((<usize>r * <usize>ldc + <usize>x) << 2), bias ? load<f32>(bias + (<usize>r << 2)) : 0);
     }
   }
-  for (let r = 0; r < rows; r++) {
+  for (let r = r0; r < r1; r++) {
     const off = <usize>r * <usize>slots;
     const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
     for (let xx = x; xx < mm; xx++) {

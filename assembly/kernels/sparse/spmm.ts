@@ -12,23 +12,82 @@
 
 import { spmm_tile16 } from "./gen/spmm_16";
 import { spmm_tile4 } from "./gen/spmm_4";
+import { parallel, taskArgs, threadsFor } from "../../parallel";
+import { PAR_MIN_MACS } from "../gemm";
+
+// Parallel: output rows are independent, so threads take contiguous row
+// ranges with about equal nonzeros each (rowShare); every element is then
+// summed exactly as on one thread, whatever the thread count.
 
 /**
  * C[o × m] (row stride ldc floats) = A[o × k] · B[k × m] (row stride ldb) + bias,
  * A in CSR; bias = 0 for none. Overwrites C.
  */
 export function spmm(o: i32, m: i32, rowptr: usize, colidx: usize, values: usize, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize): void {
+  const nt = sparseThreads(o, rowptr, max(m, 1));
+  if (nt <= 1) return spmmRows(0, o, m, rowptr, colidx, values, b, ldb, c, ldc, bias);
+  const p = taskArgs();
+  store<i32>(p, o); store<i32>(p + 4, m); store<usize>(p + 8, rowptr); store<usize>(p + 12, colidx); store<usize>(p + 16, values);
+  store<usize>(p + 20, b); store<i32>(p + 24, ldb); store<usize>(p + 28, c); store<i32>(p + 32, ldc); store<usize>(p + 36, bias);
+  parallel(spmm_task, p, nt);
+}
+
+function spmm_task(tid: i32, nt: i32, p: usize): void {
+  const o = load<i32>(p), rowptr = load<usize>(p + 8);
+  const r0 = rowShare(o, rowptr, tid, nt), r1 = rowShare(o, rowptr, tid + 1, nt);
+  const m = load<i32>(p + 4), colidx = load<usize>(p + 12), values = load<usize>(p + 16), b = load<usize>(p + 20), ldb = load<i32>(p + 24);
+  const c = load<usize>(p + 28), ldc = load<i32>(p + 32), bias = load<usize>(p + 36);
+  if (m == 0) spmvRows(r0, r1, rowptr, colidx, values, b, c, bias);
+  else spmmRows(r0, r1, m, rowptr, colidx, values, b, ldb, c, ldc, bias);
+}
+
+// Threads for a CSR product over `o` rows and `lanes` dense columns.
+function sparseThreads(o: i32, rowptr: usize, lanes: i32): i32 {
+  return sparseThreadsFor(o, <i64>load<i32>(rowptr + (<usize>o << 2)) * <i64>lanes);
+}
+
+/**
+ * Threads for a sparse product of `macs` multiply-adds over `rows` output
+ * rows: split once it has PAR_MIN_MACS (as GEMM), each thread getting at
+ * least half that, never more threads than rows.
+ */
+export function sparseThreadsFor(rows: i32, macs: i64): i32 {
+  if (rows <= 1 || macs < PAR_MIN_MACS) return 1;
+  return min(rows, threadsFor(<i32>min<i64>(macs / (PAR_MIN_MACS >> 1), i32.MAX_VALUE), 1));
+}
+
+/**
+ * First row of thread t's share of `o` CSR rows split into nt parts of about
+ * equal cost, a row's cost being its nonzeros plus one (its stores): the
+ * smallest r with rowptr[r] + r ≥ t·(nnz + o)/nt. Monotone in t, 0 at t = 0
+ * and o at t = nt.
+ */
+function rowShare(o: i32, rowptr: usize, t: i32, nt: i32): i32 {
+  if (t <= 0) return 0;
+  if (t >= nt) return o;
+  const total = <i64>load<i32>(rowptr + (<usize>o << 2)) + <i64>o;
+  const goal = total * <i64>t / <i64>nt;
+  let lo = 0, hi = o;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (<i64>load<i32>(rowptr + (<usize>mid << 2)) + <i64>mid >= goal) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+export function spmmRows(r0: i32, r1: i32, m: i32, rowptr: usize, colidx: usize, values: usize, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize): void {
   const ldbB = <usize>ldb << 2;
   // Lane tiles outermost: one tile's slice of B (k × 16 floats) stays in L1 while every row of A streams past it.
   let x = 0;
   for (; x + 16 <= m; x += 16) {
-    for (let r = 0; r < o; r++) {
+    for (let r = r0; r < r1; r++) {
       const j0 = load<i32>(rowptr + (<usize>r << 2)), j1 = load<i32>(rowptr + (<usize>(r + 1) << 2));
       const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
       spmm_tile16(values, colidx, j0, j1, b + (<usize>x << 2), ldbB, c + ((<usize>r * <usize>ldc + <usize>x) << 2), bv);
     }
   }
-  for (let r = 0; r < o; r++) {
+  for (let r = r0; r < r1; r++) {
     const j0 = load<i32>(rowptr + (<usize>r << 2)), j1 = load<i32>(rowptr + (<usize>(r + 1) << 2));
     const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
     const crow = c + (<usize>r * <usize>ldc << 2);
@@ -46,7 +105,17 @@ export function spmm(o: i32, m: i32, rowptr: usize, colidx: usize, values: usize
 
 /** y[o] = Σ_{j ∈ row o} values[j]·x[colidx[j]] (+ bias[o]): one sample through a sparse linear layer. */
 export function spmv(o: i32, rowptr: usize, colidx: usize, values: usize, x: usize, y: usize, bias: usize): void {
-  for (let r = 0; r < o; r++) {
+  const nt = sparseThreads(o, rowptr, 1);
+  if (nt <= 1) return spmvRows(0, o, rowptr, colidx, values, x, y, bias);
+  const p = taskArgs();
+  // m = 0 marks the one-sample form for spmm_task.
+  store<i32>(p, o); store<i32>(p + 4, 0); store<usize>(p + 8, rowptr); store<usize>(p + 12, colidx); store<usize>(p + 16, values);
+  store<usize>(p + 20, x); store<usize>(p + 28, y); store<usize>(p + 36, bias);
+  parallel(spmm_task, p, nt);
+}
+
+function spmvRows(r0: i32, r1: i32, rowptr: usize, colidx: usize, values: usize, x: usize, y: usize, bias: usize): void {
+  for (let r = r0; r < r1; r++) {
     const j0 = load<i32>(rowptr + (<usize>r << 2)), j1 = load<i32>(rowptr + (<usize>(r + 1) << 2));
     // Four partial sums over j mod 4, combined in a fixed order, to break the add chain.
     let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
