@@ -192,6 +192,27 @@ test("sparse inference sessions (the cnn at 90% with CSR convs, by sample or by 
   for (const [, e] of es) e.dispose();
 });
 
+test("softmax_xent (rows split over threads, the rows' losses added in row order): the same loss, count and gradient bits on 1, 2 and 3 threads, with ties, smoothing and an invalid label", async () => {
+  const es = await engines();
+  const rand = lcg(5);
+  for (const [rows, classes, smoothing, badRow] of [[250, 10, 0, -1], [997, 7, 0.1, -1], [300, 10, 0, 123], [5, 1000, 0.05, -1]]) {
+    // Logits rounded to quarters so rows have tied maxima.
+    const logits = Float32Array.from({ length: rows * classes }, () => Math.round(rand() * 24 - 12) / 4);
+    const labels = Int32Array.from({ length: rows }, (_, r) => (r === badRow ? classes : r % classes));
+    const outs = es.map(([, e]) => {
+      const pl = e.alloc(rows * classes), py = e.alloc(rows, "i32"), pd = e.alloc(rows * classes), pc = e.alloc(1, "i32");
+      e.f32(pl, rows * classes).set(logits); e.i32(py, rows).set(labels);
+      const loss = e.k.softmax_xent(pl, py, rows, classes, smoothing, pd, pc);
+      const out = `${loss} ${e.i32(pc, 1)[0]} ${hex(e, pd, rows * classes)}`;
+      for (const q of [pl, py, pd, pc]) e.free(q);
+      return out;
+    });
+    assert.equal(outs[0].split(" ")[0] === "NaN", badRow >= 0, `rows ${rows}: an invalid label gives NaN`);
+    for (let i = 1; i < es.length; i++) assert.equal(outs[i], outs[0], `softmax_xent ${rows}×${classes}: ${es[i][0]} differs`);
+  }
+  for (const [, e] of es) e.dispose();
+});
+
 test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8), one-sample chunks (by sample and by dW's panels: kept columns or not, groups, 1×1 direct, dot-form dW), and Winograd F(2×2) and F(4×4) with 17: the same bits on 1, 2 and 3 threads", async () => {
   const es = await engines();
   const rand = lcg(71);
