@@ -593,3 +593,68 @@ test("parameters outside the domain are rejected with a ShrinkError naming p / q
     x.free();
   }
 });
+
+// ---------------------------------------------------------------- fixed partitions
+
+/** Σ (|x_i|/s)^e (e = 0.5, 1 or 2) in the stated order: blocks of `block` entries, each with lanes i % 4 and a tail, added in block order. */
+function blockedSum(x: Float32Array, mask: Uint8Array | null, s: number, e: number, block: number): number {
+  const tf = (v: number) => (e === 0.5 ? Math.sqrt(v) : e === 2 ? v * v : v);
+  let total = 0;
+  for (let lo = 0; lo < x.length; lo += block) {
+    const n = Math.min(block, x.length - lo), n4 = n & ~3;
+    const a = [0, 0, 0, 0];
+    let t = 0;
+    const term = (i: number) => tf((mask && !mask[lo + i] ? 0 : Math.abs(x[lo + i])) / s);
+    for (let i = 0; i < n4; i++) a[i & 3] += term(i);
+    for (let i = n4; i < n; i++) t += term(i);
+    const sum = ((a[0] + a[1]) + (a[2] + a[3])) + t;
+    total = lo === 0 ? sum : total + sum;
+  }
+  return total;
+}
+
+/** Gini in the stated order: groups of equal sorted magnitudes, each in the block of its first key, blocks' S and T added in order. */
+function blockedGini(x: Float32Array, block: number): number {
+  const c = Float64Array.from(x, Math.abs).sort();
+  const N = c.length;
+  let S = 0, T = 0;
+  for (let b = 0; b * block < N; b++) {
+    let k = b * block;
+    const end = Math.min(N, k + block);
+    if (k > 0) while (k < end && c[k] === c[b * block - 1]) k++;
+    let s = 0, t = 0;
+    while (k < end) {
+      let j = k + 1;
+      while (j < N && c[j] === c[k]) j++;
+      if (c[k] !== 0) { s += c[k] * (j - k); t += c[k] * ((j - k) * (k + j - N)); }
+      k = j;
+    }
+    S = b === 0 ? s : S + s;
+    T = b === 0 ? t : T + t;
+  }
+  return Math.min(Math.max(T / (N * S), 0), (N - 1) / N);
+}
+
+test("fixed partitions: past 65536 entries the PQI sums and the Gini sums go block by block in the stated order (bit for bit against a model of it), and all-equal magnitudes still give exactly 0", async () => {
+  const e = await engine();
+  const BLOCK = 65536, g = rng(0xB10C);
+  for (const n of [BLOCK, BLOCK + 1, 3 * BLOCK + 7]) {
+    // Magnitudes on a grid of 64 values, so equal keys run across block boundaries once sorted.
+    const x = Float32Array.from({ length: n }, () => (g.int(0, 63) / 8 - 4) * 0.37);
+    const mask = Uint8Array.from({ length: n }, () => (g.next() < 0.7 ? 1 : 0));
+    const px = e.alloc(n), pm = e.alloc(n, "u8"), out = e.alloc(4), scratch = e.alloc(2 * n);
+    e.f32(px, n).set(x); e.u8(pm, n).set(mask);
+    for (const [p, q] of [[0.5, 1], [1, 2]]) {
+      e.k.pqi_sums(px, pm, n, p, q, 1.5, out);
+      const got = new Float64Array(e.memory.buffer, out, 2).slice();
+      assert.equal(got[0], blockedSum(x, mask, 1.5, p, BLOCK), `Σ^${p}, n ${n}`);
+      assert.equal(got[1], blockedSum(x, mask, 1.5, q, BLOCK), `Σ^${q}, n ${n}`);
+    }
+    assert.equal(e.k.gini(px, 0, n, scratch), blockedGini(x, BLOCK), `Gini, n ${n}`);
+    const eq = Float32Array.from({ length: n }, (_, i) => (i % 3 ? 0.37 : -0.37));
+    e.f32(px, n).set(eq);
+    assert.equal(e.k.gini(px, 0, n, scratch), 0, `Gini of equal magnitudes, n ${n}`);
+    assert.equal(e.k.pqi(px, 0, n, 0.5, 1), 0, `PQI of equal magnitudes, n ${n}`);
+    for (const q of [px, pm, out, scratch]) e.free(q);
+  }
+});

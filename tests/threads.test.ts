@@ -213,6 +213,39 @@ test("softmax_xent (rows split over threads, the rows' losses added in row order
   for (const [, e] of es) e.dispose();
 });
 
+test("PQI and Gini (layer scope by blocks, neuron scope by rows, counts, maxima, the radix sort): the same bits on 1, 2 and 3 threads", async () => {
+  const es = await engines();
+  const rand = lcg(77);
+  const n = 4 * 65536 + 13, rows = 250, cols = 1000; // rows × cols ≤ n
+  // Magnitudes on a grid, so sorted runs of equal keys cross block and chunk boundaries; a mask keeps about 60%.
+  const x = Float32Array.from({ length: n }, () => (Math.floor(rand() * 200) - 100) * 0.013);
+  const mask = Uint8Array.from({ length: n }, () => (rand() < 0.6 ? 1 : 0));
+  const keys = Uint32Array.from({ length: n }, () => Math.floor(rand() * 2 ** 32) >>> (rand() < 0.5 ? 0 : 9));
+  const f64 = (e: Engine, ptr: number, k: number) => Buffer.from(e.u8(ptr, k * 8).slice()).toString("base64");
+  const outs = es.map(([, e]) => {
+    const px = e.alloc(n), pm = e.alloc(n, "u8"), out = e.alloc(2 * rows), scratch = e.alloc(2 * n), pk = e.alloc(2 * n, "i32");
+    e.f32(px, n).set(x); e.u8(pm, n).set(mask); e.u8(pk, 4 * n).set(new Uint8Array(keys.buffer));
+    const r: string[] = [];
+    for (const m of [0, pm]) {
+      r.push(`${e.k.remaining_count(m, n)} ${e.k.remaining_max_abs(px, m, n)} ${e.k.pqi(px, m, n, 0.5, 1)} ${e.k.pqi(px, m, n, 1, 2)} ${e.k.gini(px, m, n, scratch)}`);
+      e.k.pqi_sums(px, m, n, 0.5, 2, 1.3, out);
+      r.push(f64(e, out, 2));
+      e.k.pqi_rows(px, m, rows, cols, 0.5, 1, out);
+      r.push(f64(e, out, rows));
+      e.k.gini_rows(px, m, rows, cols, scratch, out);
+      r.push(f64(e, out, rows));
+    }
+    e.k.radix_sort_u32(pk, n, pk + 4 * n);
+    r.push(hex(e, pk, n), String(e.k.gini_sorted_keys(pk, n)));
+    for (const q of [px, pm, out, scratch, pk]) e.free(q);
+    return r;
+  });
+  const sorted = Array.from(keys).sort((a, b) => a - b);
+  assert.equal(outs[0][outs[0].length - 2], Buffer.from(new Uint8Array(Uint32Array.from(sorted).buffer)).toString("base64"), "radix_sort_u32 sorts");
+  for (let i = 1; i < es.length; i++) outs[i].forEach((v, j) => assert.equal(v, outs[0][j], `result ${j}: ${es[i][0]} differs`));
+  for (const [, e] of es) e.dispose();
+});
+
 test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8), one-sample chunks (by sample and by dW's panels: kept columns or not, groups, 1×1 direct, dot-form dW), and Winograd F(2×2) and F(4×4) with 17: the same bits on 1, 2 and 3 threads", async () => {
   const es = await engines();
   const rand = lcg(71);

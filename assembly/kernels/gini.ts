@@ -10,31 +10,34 @@
 // ranks k+1..j contributes c·(j − k)·(k + j − N) with the integer weight exact
 // in i64, so all-equal magnitudes give exactly 0 and a one-hot vector exactly
 // (N − 1)/N (correctly rounded), and the order of tied entries cannot matter.
-// Accumulation: f64, groups in ascending order of magnitude.
+// Accumulation: f64, groups in ascending order of magnitude, over a fixed
+// partition: the sorted keys are cut into blocks of GINI_BLOCK, a group
+// belongs to the block its first key is in (so it stays one term), each
+// block's two sums start at 0, and the blocks' sums are added in block order
+// (up to GINI_BLOCK keys: one block, the plain sums). Threads take whole
+// blocks, so the bits do not depend on the thread count.
 //
 // Sorting: each remaining entry gets the 31-bit key |x| bit pattern (+0 and
 // −0 are both 0; +Inf is 0x7F800000; every NaN is 0x7F800001, largest), the
-// same keys as select.ts. The keys are sorted by an LSD radix sort (8-bit
-// digits, one histogram pass for all four digits, then one stable scatter
-// pass per digit, skipping a digit on which every key agrees): O(n),
-// deterministic, no comparisons. Keys alone are sorted, so tie order is
-// immaterial to the result (the sort is stable: equal keys keep index order).
+// same keys as select.ts. The keys are sorted by an LSD radix sort
+// (radix_sort.ts): O(n), deterministic, no comparisons. Keys alone are
+// sorted, so tie order is immaterial to the result.
 //
 // Scratch contract (gini, gini_rows): `scratch` is a caller buffer of at least
 // gini_scratch_bytes(n) = 8·n bytes (n = the vector length, cols for
 // gini_rows), 4-byte aligned; keys go to the first 4·n bytes, the radix
 // sort's ping-pong buffer follows. Contents are clobbered and need no init.
-// The 4 × 256-bin histograms live in a 4 KiB static segment of this module (no
-// allocation; kernels are not re-entrant, like every wasm call on one
-// instance). radix_sort_u32 needs a separate tmp of 4·m bytes.
+// radix_sort_u32 needs a separate tmp of 4·m bytes. gini_rows on threads
+// gives each thread its own keys and histograms (the engine's thread buffers).
 //
 // Undefined cases return NaN: no entry remains (N = 0), every remaining entry
 // is ±0, or a remaining entry is NaN or ±Inf. The result is clamped to
 // [0, 1 − 1/N] (Gini's range; the clamp only absorbs f64 rounding).
 
-// @ts-ignore: decorator
-@inline const HIST_BYTES: usize = 4096;
-const HIST4: usize = memory.data(<i32>HIST_BYTES, 16);
+import { radix_sort_u32, radixSortWith, RADIX_HIST_BYTES } from "./radix_sort";
+import { parallel, taskArgs, threadsFor, shareLo, ensureThreadBuffers, threadBuffer } from "../parallel";
+
+export { radix_sort_u32 };
 // @ts-ignore: decorator
 @inline const NAN_KEY: u32 = 0x7F800001;
 // @ts-ignore: decorator
@@ -68,79 +71,73 @@ export function abs_keys(x: usize, mask_u8: usize, n: i32, keys_u32: usize): i32
   return <i32>j;
 }
 
-/**
- * Sorts keys_u32[0, m) ascending in place (any u32 values) by a stable LSD
- * radix sort with 8-bit digits; tmp_u32 is a buffer of ≥ 4·m bytes that must
- * not overlap the keys (clobbered). O(m): one histogram pass plus at most four
- * scatter passes (digits on which every key agrees are skipped).
- */
-export function radix_sort_u32(keys_u32: usize, m: i32, tmp_u32: usize): void {
-  if (m <= 1) return;
-  const hist = HIST4;
-  memory.fill(hist, 0, HIST_BYTES);
-  const mm = <usize>m;
-  for (let i: usize = 0; i < mm; i++) {
-    const k = load<u32>(keys_u32 + (i << 2));
-    bump(hist, k & 255);
-    bump(hist + 1024, (k >>> 8) & 255);
-    bump(hist + 2048, (k >>> 16) & 255);
-    bump(hist + 3072, k >>> 24);
-  }
-  let src = keys_u32;
-  let dst = tmp_u32;
-  for (let digit: u32 = 0; digit < 4; digit++) {
-    const h = hist + (<usize>digit << 10);
-    const shift = digit << 3;
-    // Skip the digit when one bin holds every key; else turn counts into offsets.
-    let skip = false;
-    let run: u32 = 0;
-    for (let b: usize = 0; b < 256; b++) {
-      const c = load<u32>(h + (b << 2));
-      if (c == <u32>m) {
-        skip = true;
-        break;
-      }
-      store<u32>(h + (b << 2), run);
-      run += c;
-    }
-    if (skip) continue;
-    for (let i: usize = 0; i < mm; i++) {
-      const k = load<u32>(src + (i << 2));
-      const slot = h + (<usize>((k >>> shift) & 255) << 2);
-      const o = load<u32>(slot);
-      store<u32>(dst + (<usize>o << 2), k);
-      store<u32>(slot, o + 1);
-    }
-    const t = src;
-    src = dst;
-    dst = t;
-  }
-  if (src != keys_u32) memory.copy(keys_u32, src, mm << 2);
-}
-
-// @ts-ignore: decorator
-@inline function bump(hist: usize, bin: u32): void {
-  const h = hist + (<usize>bin << 2);
-  store<u32>(h, load<u32>(h) + 1);
-}
+/** Sorted keys per block of the fixed partition the Gini sums are taken over. */
+export const GINI_BLOCK: i32 = 1 << 16;
 
 /**
  * Gini index (Hurley & Rickard) of N = m magnitudes given as ascending keys
  * (abs_keys + radix_sort_u32). NaN when m < 1, the largest key is 0 (all
- * zero), or it is +Inf / NaN. Clamped to [0, 1 − 1/N].
+ * zero), or it is +Inf / NaN. Clamped to [0, 1 − 1/N]. Blocks over threads.
  */
 export function gini_sorted_keys(keys_u32: usize, m: i32): f64 {
+  return giniSorted(keys_u32, m, true);
+}
+
+function giniSorted(keys: usize, m: i32, par: bool): f64 {
   if (m <= 0) return NaN;
-  const top = load<u32>(keys_u32 + (<usize>(m - 1) << 2));
+  const top = load<u32>(keys + (<usize>(m - 1) << 2));
   if (top == 0 || top >= INF_KEY) return NaN;
+  const nb = (m - 1) / GINI_BLOCK + 1;
+  let S: f64 = 0, T: f64 = 0; // ‖c‖₁ and Σ_k c_(k)·(2k − N − 1)
+  const nt = par ? threadsFor(nb, 1) : 1;
+  if (nt <= 1) {
+    for (let b = 0; b < nb; b++) {
+      giniBlock(keys, m, b, SUMS);
+      S = b == 0 ? load<f64>(SUMS) : S + load<f64>(SUMS);
+      T = b == 0 ? load<f64>(SUMS + 8) : T + load<f64>(SUMS + 8);
+    }
+  } else {
+    ensureThreadBuffers(1, <usize>nb << 4);
+    const a = taskArgs();
+    store<usize>(a, keys); store<i32>(a + 4, m);
+    parallel(gini_block_task, a, nt);
+    const r = threadBuffer(0);
+    S = load<f64>(r);
+    T = load<f64>(r + 8);
+    for (let b = 1; b < nb; b++) {
+      S += load<f64>(r + (<usize>b << 4));
+      T += load<f64>(r + (<usize>b << 4) + 8);
+    }
+  }
+  const G = T / (<f64>m * S);
+  const hi = <f64>(m - 1) / <f64>m;
+  return G < 0 ? 0 : G > hi ? hi : G;
+}
+
+// The two sums of the main thread's one-thread path.
+const SUMS: usize = memory.data(16, 16);
+
+function gini_block_task(tid: i32, nt: i32, a: usize): void {
+  const keys = load<usize>(a), m = load<i32>(a + 4), nb = (m - 1) / GINI_BLOCK + 1, r = threadBuffer(0);
+  for (let b = shareLo(nb, tid, nt); b < shareLo(nb, tid + 1, nt); b++) giniBlock(keys, m, b, r + (<usize>b << 4));
+}
+
+// S and T (f64, at out and out + 8) over the groups whose first key is in block b.
+function giniBlock(keys: usize, m: i32, b: i32, out: usize): void {
   const N = <i64>m;
-  let S: f64 = 0; // ‖c‖₁
-  let T: f64 = 0; // Σ_k c_(k)·(2k − N − 1)
-  let k = 0;
-  while (k < m) {
-    const K = load<u32>(keys_u32 + (<usize>k << 2));
+  const end = min(m, (b + 1) * GINI_BLOCK);
+  let k = b * GINI_BLOCK;
+  // A group begun in the block before is that block's.
+  if (k > 0) {
+    const prev = load<u32>(keys + (<usize>(k - 1) << 2));
+    while (k < end && load<u32>(keys + (<usize>k << 2)) == prev) k++;
+  }
+  let S: f64 = 0;
+  let T: f64 = 0;
+  while (k < end) {
+    const K = load<u32>(keys + (<usize>k << 2));
     let j = k + 1;
-    while (j < m && load<u32>(keys_u32 + (<usize>j << 2)) == K) j++;
+    while (j < m && load<u32>(keys + (<usize>j << 2)) == K) j++;
     if (K != 0) {
       const c = <f64>reinterpret<f32>(K);
       const cnt = <i64>(j - k);
@@ -149,17 +146,18 @@ export function gini_sorted_keys(keys_u32: usize, m: i32): f64 {
     }
     k = j;
   }
-  const G = T / (<f64>m * S);
-  const hi = <f64>(m - 1) / <f64>m;
-  return G < 0 ? 0 : G > hi ? hi : G;
+  store<f64>(out, S);
+  store<f64>(out + 8, T);
 }
 
-// Gini of one contiguous vector (shared by gini and gini_rows).
-function giniOne(x: usize, mask: usize, n: i32, scratch: usize): f64 {
+// Gini of one contiguous vector: the sort and sums over threads (gini), or
+// on this thread with its own histograms (a row of gini_rows).
+function giniOne(x: usize, mask: usize, n: i32, scratch: usize, hist: usize): f64 {
   const m = abs_keys(x, mask, n, scratch);
   if (m == 0) return NaN;
-  radix_sort_u32(scratch, m, scratch + (<usize>m << 2));
-  return gini_sorted_keys(scratch, m);
+  if (hist == 0) radix_sort_u32(scratch, m, scratch + (<usize>m << 2));
+  else radixSortWith(scratch, m, scratch + (<usize>m << 2), hist);
+  return giniSorted(scratch, m, hist == 0);
 }
 
 /**
@@ -168,18 +166,41 @@ function giniOne(x: usize, mask: usize, n: i32, scratch: usize): f64 {
  * undefined (none remains, all remaining are zero, a remaining NaN/±Inf).
  */
 export function gini(x: usize, mask_u8: usize, n: i32, scratch: usize): f64 {
-  return giniOne(x, mask_u8, n, scratch);
+  return giniOne(x, mask_u8, n, scratch, 0);
 }
+
+// Entries a thread should get before gini_rows splits its rows.
+const ROWS_MIN_ENTRIES: i32 = 16384;
 
 /**
  * Neuron scope: out_f64[r] = gini(row r) for each of `rows` rows of length
  * `cols` (row r at x + 4·r·cols, its mask at mask_u8 + r·cols; mask 0 = all
- * remain). scratch: ≥ gini_scratch_bytes(cols) bytes, reused for every row.
+ * remain). scratch: ≥ gini_scratch_bytes(cols) bytes, reused for every row
+ * on one thread; rows over threads, each row whole on one thread with its
+ * own keys and histograms.
  */
 export function gini_rows(x: usize, mask_u8: usize, rows: i32, cols: i32, scratch: usize, out_f64: usize): void {
+  const nt = threadsFor(rows, max(1, ROWS_MIN_ENTRIES / max(cols, 1)));
+  if (nt <= 1) {
+    ensureThreadBuffers(1, RADIX_HIST_BYTES);
+    giniRows(x, mask_u8, 0, rows, cols, scratch, threadBuffer(0), out_f64);
+    return;
+  }
+  ensureThreadBuffers(nt, gini_scratch_bytes(cols) + RADIX_HIST_BYTES);
+  const a = taskArgs();
+  store<usize>(a, x); store<usize>(a + 4, mask_u8); store<i32>(a + 8, rows); store<i32>(a + 12, cols); store<usize>(a + 16, out_f64);
+  parallel(gini_rows_task, a, nt);
+}
+
+function gini_rows_task(tid: i32, nt: i32, a: usize): void {
+  const rows = load<i32>(a + 8), cols = load<i32>(a + 12), buf = threadBuffer(tid);
+  giniRows(load<usize>(a), load<usize>(a + 4), shareLo(rows, tid, nt), shareLo(rows, tid + 1, nt), cols, buf, buf + gini_scratch_bytes(cols), load<usize>(a + 16));
+}
+
+function giniRows(x: usize, mask_u8: usize, r0: i32, r1: i32, cols: i32, scratch: usize, hist: usize, out_f64: usize): void {
   const c = <usize>max<i32>(cols, 0);
-  for (let r = 0; r < rows; r++) {
+  for (let r = r0; r < r1; r++) {
     const m: usize = mask_u8 == 0 ? 0 : mask_u8 + <usize>r * c;
-    store<f64>(out_f64 + (<usize>r << 3), giniOne(x + ((<usize>r * c) << 2), m, cols, scratch));
+    store<f64>(out_f64 + (<usize>r << 3), giniOne(x + ((<usize>r * c) << 2), m, cols, scratch, hist));
   }
 }

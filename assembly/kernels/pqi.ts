@@ -19,16 +19,26 @@
 // holds for all of them); the paper's domain 0 < p ≤ 1 ≤ q, p < q (under
 // which Theorem 1's six properties hold) is enforced by the TypeScript host.
 //
-// Summation order (fixed, so results are the same bits in every runtime):
+// Summation order (fixed, so results are the same bits in every runtime and
+// for any thread count): the vector is cut into blocks of PQI_BLOCK entries
+// (the last one shorter), each block summed on its own; within a block,
 // remaining entry i — or a masked-out entry, which contributes +0 — goes to
-// f64 lane accumulator a[i % 4] over the 4-wide body; the scalar tail (n % 4
-// entries) goes in order to t; the sum is ((a0 + a1) + (a2 + a3)) + t, as in
-// reduce.ts. The general-exponent path uses the same order.
+// f64 lane accumulator a[i % 4] over the 4-wide body, the scalar tail (the
+// block's length % 4 entries) goes in order to t, and the block's sum is
+// ((a0 + a1) + (a2 + a3)) + t, as in reduce.ts; the blocks' sums are added in
+// block order. The general-exponent path uses the same order. Threads take
+// whole blocks (a vector of up to PQI_BLOCK entries is one block, on one
+// thread); the neuron scope takes whole rows.
 //
 // Undefined cases return NaN: n ≤ 0 or no entry remains (d = 0), every
 // remaining entry is ±0, a remaining entry is NaN or ±Inf, or (p, q) is not
 // 0 < p < q with both finite. The result is clamped to Theorem 1's range
 // [0, 1 − d^{1/q − 1/p}]; the clamp only absorbs f64 rounding (a few ulps).
+
+import { parallel, taskArgs, threadsFor, shareLo, ensureThreadBuffers, threadBuffer } from "../parallel";
+
+/** Entries per block of the fixed partition the sums, counts and maxima are taken over (a multiple of 16). */
+export const PQI_BLOCK: i32 = 1 << 16;
 
 // @ts-ignore: decorator
 @inline const MODE_POW: i32 = 0;
@@ -110,13 +120,90 @@
     (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1))) + t;
 }
 
-function sumPow(x: usize, mask: usize, n: i32, s: f64, e: f64): f64 {
+// One block's Σ (|x_i|/s)^e.
+function sumPowBlock(x: usize, mask: usize, n: i32, s: f64, e: f64): f64 {
   if (n <= 0) return 0;
   const mode = modeOf(e);
   if (mode == MODE_SQRT) return sumPowMode(x, mask, n, s, e, MODE_SQRT);
   if (mode == MODE_ID) return sumPowMode(x, mask, n, s, e, MODE_ID);
   if (mode == MODE_SQ) return sumPowMode(x, mask, n, s, e, MODE_SQ);
   return sumPowMode(x, mask, n, s, e, MODE_POW);
+}
+
+// Block b of [0, n): its first entry and length.
+// @ts-ignore: decorator
+@inline function blockLo(b: i32): usize {
+  return <usize>b * <usize>PQI_BLOCK;
+}
+// @ts-ignore: decorator
+@inline function blockLen(n: i32, b: i32): i32 {
+  return min(PQI_BLOCK, n - b * PQI_BLOCK);
+}
+// @ts-ignore: decorator
+@inline function blocksOf(n: i32): i32 {
+  return n <= 0 ? 0 : (n - 1) / PQI_BLOCK + 1;
+}
+// @ts-ignore: decorator
+@inline function maskAt(mask: usize, lo: usize): usize {
+  return mask == 0 ? 0 : mask + lo;
+}
+
+// Σ (|x_i|/s)^e over [0, n) in the documented order, on this thread.
+function sumPow(x: usize, mask: usize, n: i32, s: f64, e: f64): f64 {
+  if (n <= PQI_BLOCK) return sumPowBlock(x, mask, n, s, e);
+  let t = sumPowBlock(x, mask, PQI_BLOCK, s, e);
+  for (let b = 1, nb = blocksOf(n); b < nb; b++) t += sumPowBlock(x + (blockLo(b) << 2), maskAt(mask, blockLo(b)), blockLen(n, b), s, e);
+  return t;
+}
+
+// Per-block results over threads: kind BLOCK_COUNT_MAX stores each block's
+// remaining count (i32) and max |x| (f32), BLOCK_SUMS its Σ^p and Σ^q at
+// scale s (f64 each), 16 bytes a block in thread 0's buffer; the caller then
+// combines them in block order. Only for vectors of two blocks or more.
+const BLOCK_COUNT_MAX: i32 = 0;
+const BLOCK_SUMS: i32 = 1;
+
+function blocksPar(kind: i32, x: usize, mask: usize, n: i32, s: f64, p: f64, q: f64): usize {
+  const nb = blocksOf(n);
+  ensureThreadBuffers(1, <usize>nb << 4);
+  const a = taskArgs();
+  store<i32>(a, kind); store<usize>(a + 4, x); store<usize>(a + 8, mask); store<i32>(a + 12, n);
+  store<f64>(a + 16, s); store<f64>(a + 24, p); store<f64>(a + 32, q);
+  parallel(block_task, a, threadsFor(nb, 1));
+  return threadBuffer(0);
+}
+
+function block_task(tid: i32, nt: i32, a: usize): void {
+  const kind = load<i32>(a), x = load<usize>(a + 4), mask = load<usize>(a + 8), n = load<i32>(a + 12);
+  const nb = blocksOf(n), out = threadBuffer(0);
+  for (let b = shareLo(nb, tid, nt); b < shareLo(nb, tid + 1, nt); b++) {
+    const lo = blockLo(b), len = blockLen(n, b), xb = x + (lo << 2), mb = maskAt(mask, lo), o = out + (<usize>b << 4);
+    if (kind == BLOCK_COUNT_MAX) {
+      store<i32>(o, countBlock(mb, len));
+      store<f32>(o + 4, maxAbsBlock(xb, mb, len));
+    } else {
+      const s = load<f64>(a + 16);
+      store<f64>(o, sumPowBlock(xb, mb, len, s, load<f64>(a + 24)));
+      store<f64>(o + 8, sumPowBlock(xb, mb, len, s, load<f64>(a + 32)));
+    }
+  }
+}
+
+// Σ^p and Σ^q over [0, n) at scale s, in the documented order, over threads where it has two blocks or more.
+function sumPowPair(x: usize, mask: usize, n: i32, s: f64, p: f64, q: f64, out_f64: usize): void {
+  if (n <= PQI_BLOCK || threadsFor(blocksOf(n), 1) <= 1) {
+    store<f64>(out_f64, sumPow(x, mask, n, s, p));
+    store<f64>(out_f64 + 8, sumPow(x, mask, n, s, q));
+    return;
+  }
+  const r = blocksPar(BLOCK_SUMS, x, mask, n, s, p, q);
+  let sp = load<f64>(r), sq = load<f64>(r + 8);
+  for (let b = 1, nb = blocksOf(n); b < nb; b++) {
+    sp += load<f64>(r + (<usize>b << 4));
+    sq += load<f64>(r + (<usize>b << 4) + 8);
+  }
+  store<f64>(out_f64, sp);
+  store<f64>(out_f64 + 8, sq);
 }
 
 // M_e = (S/d)^{1/e} with the fast paths.
@@ -141,6 +228,17 @@ function sumPow(x: usize, mask: usize, n: i32, s: f64, e: f64): f64 {
 export function remaining_count(mask_u8: usize, n: i32): i32 {
   if (n <= 0) return 0;
   if (mask_u8 == 0) return n;
+  if (n <= PQI_BLOCK || threadsFor(blocksOf(n), 1) <= 1) return countBlock(mask_u8, n);
+  // Blocks over threads: an integer sum, exact in any order.
+  const r = blocksPar(BLOCK_COUNT_MAX, 0, mask_u8, n, 0, 0, 0);
+  let c = 0;
+  for (let b = 0, nb = blocksOf(n); b < nb; b++) c += load<i32>(r + (<usize>b << 4));
+  return c;
+}
+
+// #{i < n : mask[i] != 0} on this thread (mask 0: n).
+function countBlock(mask_u8: usize, n: i32): i32 {
+  if (mask_u8 == 0) return max(n, 0);
   const zero = i8x16.splat(0);
   let c = 0;
   const n16 = n & ~15;
@@ -167,6 +265,17 @@ export function remaining_count_rows(mask_u8: usize, rows: i32, cols: i32, out_i
  */
 export function remaining_max_abs(x: usize, mask_u8: usize, n: i32): f32 {
   if (n <= 0) return 0;
+  if (n <= PQI_BLOCK || threadsFor(blocksOf(n), 1) <= 1) return maxAbsBlock(x, mask_u8, n);
+  // Blocks over threads: max is exact in any order (a NaN anywhere gives NaN).
+  const r = blocksPar(BLOCK_COUNT_MAX, x, mask_u8, n, 0, 0, 0);
+  let m = load<f32>(r + 4);
+  for (let b = 1, nb = blocksOf(n); b < nb; b++) m = max<f32>(m, load<f32>(r + (<usize>b << 4) + 4));
+  return m;
+}
+
+// max |x| over the remaining entries of [0, n) on this thread.
+function maxAbsBlock(x: usize, mask_u8: usize, n: i32): f32 {
+  if (n <= 0) return 0;
   let acc = f32x4.splat(0);
   const n4 = <usize>(n & ~3);
   const nn = <usize>n;
@@ -190,8 +299,7 @@ export function remaining_max_abs(x: usize, mask_u8: usize, n: i32): f32 {
  * every term is ≤ 1. Exponents 0.5, 1, 2 take the SIMD fast paths.
  */
 export function pqi_sums(x: usize, mask_u8: usize, n: i32, p: f64, q: f64, scale: f64, out_f64: usize): void {
-  store<f64>(out_f64, sumPow(x, mask_u8, n, scale, p));
-  store<f64>(out_f64, sumPow(x, mask_u8, n, scale, q), 8);
+  sumPowPair(x, mask_u8, n, scale, p, q, out_f64);
 }
 
 /**
@@ -208,15 +316,24 @@ export function pqi_from_sums(d: f64, sp: f64, sq: f64, p: f64, q: f64): f64 {
   return I < 0 ? 0 : I > hi ? hi : I;
 }
 
-// pqi of one contiguous vector (shared by pqi and pqi_rows).
-function pqiOne(x: usize, mask: usize, n: i32, p: f64, q: f64): f64 {
+// pqi of one contiguous vector: over threads by blocks (pqi), or on this thread (a row of pqi_rows).
+function pqiOne(x: usize, mask: usize, n: i32, p: f64, q: f64, par: bool): f64 {
   if (n <= 0 || !pqOk(p, q)) return NaN;
-  const d = remaining_count(mask, n);
+  // A row on its own thread counts and takes its max in one pass (the same integer and max as block by block).
+  const d = par ? remaining_count(mask, n) : countBlock(mask, n);
   if (d == 0) return NaN;
-  const m = <f64>remaining_max_abs(x, mask, n);
+  const m = <f64>(par ? remaining_max_abs(x, mask, n) : maxAbsBlock(x, mask, n));
   if (!(m > 0) || m == Infinity) return NaN;
+  if (par) {
+    const sums = SUMS;
+    sumPowPair(x, mask, n, m, p, q, sums);
+    return pqi_from_sums(<f64>d, load<f64>(sums), load<f64>(sums + 8), p, q);
+  }
   return pqi_from_sums(<f64>d, sumPow(x, mask, n, m, p), sumPow(x, mask, n, m, q), p, q);
 }
+
+// pqi's two sums (main thread only).
+const SUMS: usize = memory.data(16, 16);
 
 /**
  * PQ Index I_{p,q} (Eq. 1) of the remaining entries of x[0, n): scale
@@ -225,7 +342,7 @@ function pqiOne(x: usize, mask: usize, n: i32, p: f64, q: f64): f64 {
  * NaN/±Inf, or not 0 < p < q < ∞).
  */
 export function pqi(x: usize, mask_u8: usize, n: i32, p: f64, q: f64): f64 {
-  return pqiOne(x, mask_u8, n, p, q);
+  return pqiOne(x, mask_u8, n, p, q, true);
 }
 
 /**
@@ -235,10 +352,24 @@ export function pqi(x: usize, mask_u8: usize, n: i32, p: f64, q: f64): f64 {
  * pqi on each row.
  */
 export function pqi_rows(x: usize, mask_u8: usize, rows: i32, cols: i32, p: f64, q: f64, out_f64: usize): void {
+  // Rows over threads, each row whole on one thread.
+  const nt = threadsFor(rows, max(1, ROWS_MIN_ENTRIES / max(cols, 1)));
+  const a = taskArgs();
+  store<usize>(a, x); store<usize>(a + 4, mask_u8); store<i32>(a + 8, rows); store<i32>(a + 12, cols);
+  store<f64>(a + 16, p); store<f64>(a + 24, q); store<usize>(a + 32, out_f64);
+  parallel(pqi_rows_task, a, nt);
+}
+
+// Entries a thread should get before a neuron-scope index splits its rows.
+export const ROWS_MIN_ENTRIES: i32 = 16384;
+
+function pqi_rows_task(tid: i32, nt: i32, a: usize): void {
+  const x = load<usize>(a), mask_u8 = load<usize>(a + 4), rows = load<i32>(a + 8), cols = load<i32>(a + 12);
+  const p = load<f64>(a + 16), q = load<f64>(a + 24), out_f64 = load<usize>(a + 32);
   const c = <usize>max<i32>(cols, 0);
-  for (let r = 0; r < rows; r++) {
+  for (let r = shareLo(rows, tid, nt); r < shareLo(rows, tid + 1, nt); r++) {
     const m: usize = mask_u8 == 0 ? 0 : mask_u8 + <usize>r * c;
-    store<f64>(out_f64 + (<usize>r << 3), pqiOne(x + ((<usize>r * c) << 2), m, cols, p, q));
+    store<f64>(out_f64 + (<usize>r << 3), pqiOne(x + ((<usize>r * c) << 2), m, cols, p, q, false));
   }
 }
 
