@@ -1,10 +1,13 @@
 // npm run bench [-- --json] [-- --quick] [-- --sparse-only] [-- --threads-only] [-- --threads 1,2,4] [-- --conv-only] [-- --depthwise-only]
 // GEMM GFLOP/s at the MLP's training shapes and at 256/512/1024 square, beside a
-// plain-JS GEMM in the same process; MLP training steps/s at batch 250; every
-// section on one thread (the single-threaded build), then the threads section:
-// the same steps on the single build and the threaded build at 1 and 2 (or the
-// --threads list) threads, interleaved. Figures are recorded in docs/performance.md.
+// plain-JS GEMM in the same process; MLP training steps/s at batch 250; the
+// sections on one thread (the single-threaded build), GEMM, the conv layers and
+// depthwise also on the threaded build at 2 threads in the same rounds; then
+// the threads section: whole steps and sparse inference on the single build
+// and the threaded build at 1 and 2 (or the --threads list) threads,
+// interleaved. Figures are recorded in docs/performance.md.
 import { loadEngine } from "../src/node/index";
+import type { Engine } from "../src/engine/engine";
 import { Rng } from "../src/engine/rng";
 import { buildModel, modelSpec } from "../src/nn/models";
 import { Sgd } from "../src/optim/sgd";
@@ -120,38 +123,43 @@ const MLP_SHAPES: Shape[] = [
 const SQUARE: Shape[] = [256, 512, 1024].map((s) => ({ label: `${s}²`, mode: "nn", m: s, n: s, k: s }));
 
 // Every case is timed in interleaved rounds (each round one short trial of every
-// case) and keeps its best trial, so a slow spell of the VM hits all cases alike.
-function gemmCases(shapes: Shape[], rounds: number) {
-  const cases = shapes.map((s) => {
-    const a = e.alloc(s.m * s.k), b = e.alloc(s.k * s.n), c = e.alloc(s.m * s.n);
-    rng.fillUniform(a, s.m * s.k, -1, 1);
-    rng.fillUniform(b, s.k * s.n, -1, 1);
+// case, on the single build and then on the threaded build at 2 threads) and
+// keeps its best trial, so a slow spell of the VM hits all cases alike.
+function gemmCases(shapes: Shape[], rounds: number, two: Engine) {
+  const r2 = new Rng(two, 1);
+  const make = (en: Engine, r: Rng, s: Shape) => {
+    const a = en.alloc(s.m * s.k), b = en.alloc(s.k * s.n), c = en.alloc(s.m * s.n);
+    r.fillUniform(a, s.m * s.k, -1, 1);
+    r.fillUniform(b, s.k * s.n, -1, 1);
     const { m, n, k } = s;
-    const run = s.mode === "nn" ? () => e.k.gemm_nn(m, n, k, a, k, b, n, c, n, 0)
-      : s.mode === "nt" ? () => e.k.gemm_nt(m, n, k, a, k, b, k, c, n, 0)
-      : () => e.k.gemm_tn(m, n, k, a, m, b, n, c, n, 0);
-    return { s, a, b, c, run, best: Infinity };
-  });
-  for (const c of cases) bestSeconds(c.run, 0.1, 1); // warm-up: V8 tiers up to TurboFan
-  for (let r = 0; r < rounds; r++) for (const c of cases) c.best = Math.min(c.best, bestSeconds(c.run, 0.02, 1));
-  return cases.map(({ s, a, b, c, best }) => {
+    const run = s.mode === "nn" ? () => en.k.gemm_nn(m, n, k, a, k, b, n, c, n, 0)
+      : s.mode === "nt" ? () => en.k.gemm_nt(m, n, k, a, k, b, k, c, n, 0)
+      : () => en.k.gemm_tn(m, n, k, a, m, b, n, c, n, 0);
+    return { en, a, b, c, run, best: Infinity };
+  };
+  const cases = shapes.map((s) => ({ s, runs: [make(e, rng, s), make(two, r2, s)] }));
+  r2.free();
+  for (const c of cases) for (const u of c.runs) bestSeconds(u.run, 0.1, 1); // warm-up: V8 tiers up to TurboFan
+  for (let r = 0; r < rounds; r++) for (const c of cases) for (const u of c.runs) u.best = Math.min(u.best, bestSeconds(u.run, 0.02, 1));
+  return cases.map(({ s, runs: [u, u2] }) => {
     const { m, n, k } = s;
     const flops = 2 * m * n * k;
-    const A = e.f32(a, m * k).slice(), B = e.f32(b, k * n).slice(), C = new Float32Array(m * n);
+    const A = e.f32(u.a, m * k).slice(), B = e.f32(u.b, k * n).slice(), C = new Float32Array(m * n);
     const js = flops / bestSeconds(() => jsGemm(s.mode, m, n, k, A, B, C), 0.05, quick ? 2 : 3) / 1e9;
-    e.free(a); e.free(b); e.free(c);
-    const gflops = flops / best / 1e9;
-    return { label: s.label, mode: s.mode, m, n, k, gflops, jsGflops: js, speedup: gflops / js };
+    for (const w of [u, u2]) { w.en.free(w.a); w.en.free(w.b); w.en.free(w.c); }
+    const gflops = flops / u.best / 1e9, gflops2 = flops / u2.best / 1e9;
+    return { label: s.label, mode: s.mode, m, n, k, gflops, jsGflops: js, speedup: gflops / js, gflops2 };
   });
 }
 
-log("GEMM (single thread, f32, SIMD128)            wasm GFLOP/s   JS GFLOP/s   ×JS   of 512²");
-const all = gemmCases([...SQUARE, ...MLP_SHAPES], quick ? 5 : 40);
+const two = await loadEngine(undefined, { threads: 2, onNotice: (l) => { throw new Error(l); } }); // the threaded build, 2 threads
+log("GEMM (f32, SIMD128; 2 threads: the threaded build)  wasm GFLOP/s   JS GFLOP/s   ×JS   of 512²  2 threads  2 vs 1");
+const all = gemmCases([...SQUARE, ...MLP_SHAPES], quick ? 5 : 40, two);
 const square = all.slice(0, SQUARE.length);
 const mlp = all.slice(SQUARE.length);
 const ref512 = square[1].gflops;
 for (const r of all) {
-  log(`  ${(r.label + ` (${r.mode} ${r.m}×${r.n}×${r.k})`).padEnd(42)} ${r.gflops.toFixed(2).padStart(9)} ${r.jsGflops.toFixed(2).padStart(12)} ${r.speedup.toFixed(1).padStart(6)} ${((100 * r.gflops) / ref512).toFixed(0).padStart(6)}%`);
+  log(`  ${(r.label + ` (${r.mode} ${r.m}×${r.n}×${r.k})`).padEnd(42)} ${r.gflops.toFixed(2).padStart(9)} ${r.jsGflops.toFixed(2).padStart(12)} ${r.speedup.toFixed(1).padStart(6)} ${((100 * r.gflops) / ref512).toFixed(0).padStart(6)}% ${r.gflops2.toFixed(2).padStart(10)} ${(r.gflops2 / r.gflops).toFixed(2).padStart(6)}×`);
 }
 
 // MLP training step at batch 250: forward, loss, backward, SGD (Nesterov, wd).
@@ -209,15 +217,15 @@ log(`  with S-LATS pruning: ${(1 / pruneBest).toFixed(1)} steps/s, ${(100 * over
 // ResNet-18 (32×32, batch 64), forward and backward, against the 512² GEMM
 // re-measured alongside (interleaved rounds, best of each).
 const convRounds = quick ? 2 : 6;
-const { layers: conv, gemm512: ref512rounds } = convRates(e, rng, convRounds);
+const { layers: conv, gemm512: ref512rounds } = convRates(e, rng, convRounds, two);
 // The conservative reference: the faster of the two 512² readings of this
 // process (the one interleaved with the conv rounds has come out up to 30%
 // lower than the GEMM section's).
 const ref512conv = Math.max(ref512, ref512rounds);
 log(`\nConv layers (forward + backward; % of the 512² GEMM rate ${ref512conv.toFixed(1)} GFLOP/s: the higher of ${ref512.toFixed(1)} above and ${ref512rounds.toFixed(1)} in the conv rounds)`);
-log("  model     layer                  shape                               fwd GFLOP/s  bwd GFLOP/s  total   of GEMM");
+log("  model     layer                  shape                               fwd GFLOP/s  bwd GFLOP/s  total   of GEMM  2 threads  2 vs 1");
 for (const r of conv) {
-  log(`  ${r.model.padEnd(9)} ${r.layer.padEnd(22)} ${r.shape.padEnd(36)} ${r.forwardGflops.toFixed(1).padStart(10)} ${r.backwardGflops.toFixed(1).padStart(12)} ${r.gflops.toFixed(1).padStart(7)} ${((100 * r.gflops) / ref512conv).toFixed(0).padStart(7)}%`);
+  log(`  ${r.model.padEnd(9)} ${r.layer.padEnd(22)} ${r.shape.padEnd(36)} ${r.forwardGflops.toFixed(1).padStart(10)} ${r.backwardGflops.toFixed(1).padStart(12)} ${r.gflops.toFixed(1).padStart(7)} ${((100 * r.gflops) / ref512conv).toFixed(0).padStart(7)}% ${r.gflops2!.toFixed(1).padStart(10)} ${(r.gflops2! / r.gflops).toFixed(2).padStart(6)}×`);
 }
 // The cnn's conv stack as a whole: total FLOPs over total time.
 const cnnConvs = conv.filter((r) => r.model === "cnn");
@@ -232,6 +240,7 @@ log(`\ncnn training (28×28×1, batch 250, forward + backward + SGD): ${cnnStep.
 
 const sparse = await sparseSection();
 const threads = await threadsSection();
+two.dispose();
 
 if (asJson) {
   console.log(JSON.stringify({

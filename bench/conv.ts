@@ -3,7 +3,7 @@
 // share of the 512² GEMM rate measured in the same process; and `cnn` training
 // images/s at batch 250 (forward, loss, backward, SGD).
 import type { Engine } from "../src/engine/engine";
-import type { Rng } from "../src/engine/rng";
+import { Rng } from "../src/engine/rng";
 import { Tensor } from "../src/engine/tensor";
 import { Conv2d } from "../src/nn/conv2d";
 import { Workspace } from "../src/nn/workspace";
@@ -33,6 +33,8 @@ export interface ConvRate {
   gflops: number;
   flops: number;
   seconds: number;
+  /** The same layer on the threaded build at 2 threads (forward + backward GFLOP/s), timed in the same rounds; when a second engine was given. */
+  gflops2?: number;
 }
 
 /** Distinct conv shapes of a plan (the first layer of each distinct geometry). */
@@ -50,7 +52,7 @@ function distinct(convs: ConvPlan[]): ConvPlan[] {
  * Every conv timed forward and backward in interleaved rounds, each keeping its
  * best trial, with the 512² GEMM timed in the same rounds as the reference.
  */
-export function convRates(e: Engine, rng: Rng, rounds: number): { layers: ConvRate[]; gemm512: number } {
+export function convRates(e: Engine, rng: Rng, rounds: number, two?: Engine): { layers: ConvRate[]; gemm512: number } {
   const S = 512;
   const ga = e.alloc(S * S), gb = e.alloc(S * S), gc = e.alloc(S * S);
   rng.fillUniform(ga, S * S, -1, 1);
@@ -61,39 +63,49 @@ export function convRates(e: Engine, rng: Rng, rounds: number): { layers: ConvRa
     ["cnn", planConvs(modelPlan(modelSpec("cnn", [1, 28, 28], 10))), 250],
     ["resnet18", distinct(planConvs(modelPlan(modelSpec("resnet18", [3, 32, 32], 10)))), 64],
   ];
-  const cases = sets.flatMap(([model, convs, batch]) => convs.map((p, i) => {
-    const ws = new Workspace(e);
+  // One copy of every layer per engine (the 2-thread engine's seeded alike), each case's engines timed back to back.
+  const make = (en: Engine, r: Rng, model: string, p: ConvPlan, i: number, batch: number) => {
+    const ws = new Workspace(en);
     const needDx = !(model === "cnn" && i === 0) && p.name !== "conv1";
-    const layer = new Conv2d(e, p, batch, rng, ws, needDx);
-    const x = new Tensor(e, [batch, layer.inFeatures]);
-    const dy = new Tensor(e, [batch, layer.outFeatures]);
-    rng.fillUniform(x.ptr, x.size, -1, 1);
-    rng.fillUniform(dy.ptr, dy.size, -1, 1);
-    const macs = batch * p.out[0] * p.out[1] * p.out[2] * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
+    const layer = new Conv2d(en, p, batch, r, ws, needDx);
+    const x = new Tensor(en, [batch, layer.inFeatures]);
+    const dy = new Tensor(en, [batch, layer.outFeatures]);
+    r.fillUniform(x.ptr, x.size, -1, 1);
+    r.fillUniform(dy.ptr, dy.size, -1, 1);
     return {
-      model, p, batch, layer, ws, x, dy, macs, needDx, fwd: Infinity, bwd: Infinity,
+      layer, ws, x, dy, needDx, fwd: Infinity, bwd: Infinity,
       forward: () => layer.forward(x.ptr, batch),
       backward: () => layer.backward(dy.ptr, batch, needDx),
     };
+  };
+  const rng2 = two ? new Rng(two, 1) : null;
+  const cases = sets.flatMap(([model, convs, batch]) => convs.map((p, i) => {
+    const macs = batch * p.out[0] * p.out[1] * p.out[2] * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
+    const runs = [make(e, rng, model, p, i, batch), ...(two ? [make(two, rng2!, model, p, i, batch)] : [])];
+    return { model, p, batch, macs, needDx: runs[0].needDx, runs };
   }));
-  for (const c of cases) { c.forward(); c.backward(); }
+  for (const c of cases) for (const u of c.runs) { u.forward(); u.backward(); }
   for (let r = 0; r < rounds; r++) {
     gemmBest = Math.min(gemmBest, bestSeconds(gemm, 0.02, 1));
     for (const c of cases) {
-      c.fwd = Math.min(c.fwd, once(c.forward));
-      c.bwd = Math.min(c.bwd, once(c.backward));
+      for (const u of c.runs) {
+        u.fwd = Math.min(u.fwd, once(u.forward));
+        u.bwd = Math.min(u.bwd, once(u.backward));
+      }
     }
   }
+  rng2?.free();
   e.free(ga); e.free(gb); e.free(gc);
   const layers = cases.map((c) => {
     const f = 2 * c.macs, b = (c.needDx ? 4 : 2) * c.macs;
-    const { p } = c;
-    c.layer.free(); c.ws.free(); c.x.free(); c.dy.free();
+    const { p } = c, [u, u2] = c.runs;
+    for (const w of c.runs) { w.layer.free(); w.ws.free(); w.x.free(); w.dy.free(); }
     return {
       model: c.model, layer: p.name, batch: c.batch,
       shape: `${p.in.join("×")}→${p.out.join("×")} k${p.kernel[0]} s${p.stride[0]}${p.groups > 1 ? ` g${p.groups}` : ""}`,
-      forwardGflops: f / c.fwd / 1e9, backwardGflops: b / c.bwd / 1e9, gflops: (f + b) / (c.fwd + c.bwd) / 1e9,
-      flops: f + b, seconds: c.fwd + c.bwd,
+      forwardGflops: f / u.fwd / 1e9, backwardGflops: b / u.bwd / 1e9, gflops: (f + b) / (u.fwd + u.bwd) / 1e9,
+      flops: f + b, seconds: u.fwd + u.bwd,
+      ...(u2 ? { gflops2: (f + b) / (u2.fwd + u2.bwd) / 1e9 } : {}),
     };
   });
   return { layers, gemm512: (2 * S ** 3) / gemmBest / 1e9 };
