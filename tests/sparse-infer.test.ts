@@ -94,12 +94,18 @@ test("PQI CNN (PyTorch-trained fixture, BN folded into the convs), pruned to 90%
   }
 });
 
+/** A randomly initialised model of a built-in architecture on 28×28×1 inputs, for inference. */
+function randomModel(e: Engine, name: "mlp" | "cnn", batch: number, seed: number): { spec: ModelSpec; model: Sequential } {
+  const spec = modelSpec(name, [1, 28, 28], 10);
+  const rng = new Rng(e, seed);
+  const model = buildModel(e, spec, batch, rng, { inference: true });
+  rng.free();
+  return { spec, model };
+}
+
 test("a 2:4 MLP runs the N:M kernel in every layer, batch 1 and 64, with the dense path's logits; a weight without the pattern stays dense", async () => {
   const e = await engine();
-  const spec = modelSpec("mlp", [1, 28, 28], 10);
-  const rng = new Rng(e, 8);
-  const model = buildModel(e, spec, 64, rng, { inference: true });
-  rng.free();
+  const { spec, model } = randomModel(e, "mlp", 64, 8);
   const dense0 = InferenceSession.create(e, model, spec, { maxBatch: 64 });
   assert.ok(dense0.layers.every((l) => l.path === "dense"), "no pattern: dense");
   dense0.free();
@@ -118,6 +124,38 @@ test("a 2:4 MLP runs the N:M kernel in every layer, batch 1 and 64, with the den
   } finally {
     nm.free();
     dense.free();
+    model.free();
+  }
+});
+
+test("auto mode: a conv at 70% sparsity runs sparse for batches of up to 4 rows and dense above (CONV_SPARSE_ROWS); one at 90% sparse at every batch", async () => {
+  const e = await engine();
+  const { spec, model } = randomModel(e, "cnn", 32, 21);
+  for (const b of model.buffers()) if (b.value.dtype === "f32" && b.name.endsWith("running_var")) b.value.set(new Float32Array(b.value.size).fill(1.3));
+  const weights = model.params().filter((p) => p.kind === "weight");
+  weights.forEach((p, i) => {
+    // Every conv 70% sparse but the last, 90%, and the linear layer 90% (sparse in both sessions, so their convs alone differ).
+    const v = p.value.toArray(), keep = i >= weights.length - 2 ? 0.1 : 0.3;
+    for (let j = 0; j < v.length; j++) if ((j * 0.6180339887) % 1 >= keep) v[j] = 0;
+    p.value.set(v);
+  });
+  const sessions = (["auto", "sparse", "dense"] as const).map((mode) => InferenceSession.create(e, model, spec, { maxBatch: 32, mode }));
+  const [auto, sparse, dense] = sessions;
+  try {
+    const conv = auto.layers.filter((l) => l.op === "conv");
+    assert.deepEqual(conv.map((l) => l.sparseRows), [4, 4, 4, undefined], conv.map((l) => `${l.name} ${l.density.toFixed(3)}`).join(", "));
+    assert.ok(conv.every((l) => l.path === "sparse"));
+    for (const rows of [1, 4, 5, 20]) {
+      const x = Float32Array.from({ length: rows * spec.inputs }, (_, i) => Math.cos(0.11 * i));
+      const [ya, ys, yd] = sessions.map((s) => s.predict(x, rows));
+      const same = ya.every((v, i) => Object.is(v, ys[i]));
+      assert.equal(same, rows <= 4, `batch ${rows}: ${rows <= 4 ? "the sparse path's logits bit for bit" : "not the sparse path's"}`);
+      let d = 0, scale = 0;
+      for (let i = 0; i < yd.length; i++) { d = Math.max(d, Math.abs(ya[i] - yd[i])); scale = Math.max(scale, Math.abs(yd[i])); }
+      assert.ok(d / scale <= 1e-5, `batch ${rows}: auto within ${(d / scale).toExponential(1)} of dense`);
+    }
+  } finally {
+    for (const s of sessions) s.free();
     model.free();
   }
 });

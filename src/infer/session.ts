@@ -24,14 +24,24 @@ import { SparseLinear } from "./sparse-linear.js";
 import { SparseConv2d } from "./sparse-conv2d.js";
 import { NmLinear, type NmPattern } from "./nm-linear.js";
 import { FeatureMajorLinear } from "./feature-major-linear.js";
+import { BatchSwitch } from "./batch-switch.js";
 
 /**
  * Largest density (nonzero fraction) at which the sparse kernel is used. The
  * bench puts the break-even between 50% and 70% sparsity for linear layers
- * (batch 64; sparse wins from 50% at batch 1) and for convs (batch 1 and 16):
- * docs/performance.md, "Sparse inference".
+ * (batch 1 and 64) and, for convs, at 70% sparsity or less for batches of up
+ * to 4 rows: docs/performance.md, "Sparse inference".
  */
 export const SPARSE_BREAK_EVEN = { linear: 0.4, conv: 0.35 } as const;
+
+/**
+ * Convs: the largest batch (rows) at which the sparse kernel beats the dense
+ * conv, by density, measured on the cnn (dense / sparse time at 70%, 80%,
+ * 85% and 90% sparsity, batches 1–64; magnitude pruning leaves a density a
+ * little above the nominal one): [density at most, rows at most]. At most
+ * the first density: sparse at any batch; denser than the last: dense.
+ */
+export const CONV_SPARSE_ROWS: readonly [number, number][] = [[0.16, Infinity], [0.21, 8], [SPARSE_BREAK_EVEN.conv, 4]];
 
 export type InferenceMode = "auto" | "dense" | "sparse";
 
@@ -42,6 +52,8 @@ export interface LayerChoice {
   nonzero: number;
   density: number;
   path: "dense" | "sparse" | "n:m";
+  /** A conv on the sparse path for batches of up to this many rows and on the dense one above (absent: every batch on `path`). */
+  sparseRows?: number;
   /** The batch norm folded into this conv, if any. */
   foldedBn: string | null;
 }
@@ -153,18 +165,26 @@ export class InferenceSession {
       const density = nonzero / weight.size;
       const op = isLinear ? "linear" : "conv";
       const sparse = mode === "sparse" || (mode === "auto" && density <= SPARSE_BREAK_EVEN[op]);
+      // An auto conv sparse only for small batches keeps its dense layer for the larger ones.
+      const rows = mode === "auto" && sparse && !isLinear ? CONV_SPARSE_ROWS.find(([d]) => density <= d)![1] : Infinity;
+      const switched = rows < this.maxBatch;
       const nm = !sparse && mode === "auto" && isLinear && nmPattern ? NmLinear.tryCreate(this.e, l.name, weight, bias, this.maxBatch, nmPattern) : null;
-      this.layers.push({ name: l.name, op, params: weight.size, nonzero, density, path: nm ? "n:m" : sparse ? "sparse" : "dense", foldedBn: pairs.get(l.name)?.name ?? null });
+      this.layers.push({
+        name: l.name, op, params: weight.size, nonzero, density, path: nm ? "n:m" : sparse ? "sparse" : "dense",
+        ...(switched ? { sparseRows: rows } : {}), foldedBn: pairs.get(l.name)?.name ?? null,
+      });
       if (nm) {
         layers[i] = nm;
         l.free();
         return;
       }
       if (!sparse) return;
-      layers[i] = isLinear
-        ? new SparseLinear(this.e, l.name, weight, bias, this.maxBatch)
-        : new SparseConv2d(this.e, plans.get(l.name)!, weight, bias, this.maxBatch);
-      l.free();
+      if (isLinear) layers[i] = new SparseLinear(this.e, l.name, weight, bias, this.maxBatch);
+      else {
+        const sc = new SparseConv2d(this.e, plans.get(l.name)!, weight, bias, switched ? rows : this.maxBatch);
+        layers[i] = switched ? new BatchSwitch(l, sc, rows) : sc;
+      }
+      if (!switched) l.free();
     });
   }
 

@@ -37,7 +37,7 @@ export function trainedOn(metadata: Record<string, string>): DatasetName | undef
 
 export function choiceTable(layers: LayerChoice[]): string {
   const rows = [["layer", "op", "params", "nonzero", "density", "path", "folded BN"],
-    ...layers.map((l) => [l.name, l.op, String(l.params), String(l.nonzero), `${(100 * l.density).toFixed(1)}%`, l.path, l.foldedBn ?? ""])];
+    ...layers.map((l) => [l.name, l.op, String(l.params), String(l.nonzero), `${(100 * l.density).toFixed(1)}%`, l.sparseRows ? `sparse ≤ ${l.sparseRows} rows, dense above` : l.path, l.foldedBn ?? ""])];
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, j) => (j === 0 || j === 1 || j >= 5 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ").trimEnd()).join("\n") + "\n";
 }
