@@ -24,6 +24,8 @@ const CASES: Case[] = [
   { what: "1×1 s1 direct GEMM (one sample per chunk)", n: 2, p: convPlanOf("c", [7, 24, 25], 5, [1, 1]) },
   { what: "1×1 s1 on small maps (chunked)", n: 5, p: convPlanOf("c", [7, 4, 3], 9, [1, 1]) },
   { what: "1×1 s2 projection shortcut", n: 3, p: convPlanOf("c", [4, 9, 7], 6, [1, 1], { stride: [2, 2] }) },
+  { what: "1×1 s2 on 16×16 outputs, 4 samples per chunk (each sample's output straight into y)", n: 6, p: convPlanOf("c", [5, 32, 32], 6, [1, 1], { stride: [2, 2] }) },
+  { what: "3×3 s1 p1 on 13×13 outputs, 6 samples per chunk, groups 2 (sample by sample into y)", n: 7, p: convPlanOf("c", [4, 13, 13], 6, [3, 3], { padding: [1, 1], groups: 2 }) },
   { what: "groups 2", n: 2, p: convPlanOf("c", [6, 6, 5], 4, [3, 3], { padding: [1, 1], groups: 2 }) },
   { what: "depthwise 3×3 s1 p1", n: 3, p: convPlanOf("c", [5, 9, 7], 5, [3, 3], { padding: [1, 1], groups: 5 }) },
   { what: "depthwise 3×3 s2 p1", n: 2, p: convPlanOf("c", [4, 10, 9], 4, [3, 3], { stride: [2, 2], padding: [1, 1], groups: 4 }) },

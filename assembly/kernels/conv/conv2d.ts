@@ -49,6 +49,16 @@ export function conv2d_forward(g: usize, x: usize, n: i32, wt: usize, col: usize
       b = chunkCol(g, col, s0, kh * kw * c * ohw);
       unroll(g, xc, ns, b, 0);
     }
+    if (ns > 1 && ohw >= SAMPLE_OUT_MIN) {
+      // Each sample's output straight into y (no scatter): the same products per element.
+      for (let s = 0; s < ns; s++) {
+        for (let gr = 0; gr < groups; gr++) {
+          gemm_nn(og, ohw, kg, wt + (<usize>(gr * og * kg) << 2), kg, b + ((<usize>(gr * kg) * ncol + <usize>(s * ohw)) << 2), ncol,
+            y + <usize>(s0 + s) * ys + (<usize>(gr * og * ohw) << 2), ohw, 0);
+        }
+      }
+      continue;
+    }
     const yc = ns == 1 ? y + <usize>s0 * ys : ybuf;
     for (let gr = 0; gr < groups; gr++) {
       gemm_nn(og, ncol, kg, wt + (<usize>(gr * og * kg) << 2), kg, b + (<usize>(gr * kg) * ncol << 2), ncol, yc + (<usize>(gr * og) * ncol << 2), ncol, 0);
@@ -119,6 +129,10 @@ function unroll(g: usize, x: usize, ns: i32, col: usize, dir: i32): void {
   store<usize>(p, g); store<usize>(p + 4, x); store<i32>(p + 8, ns); store<usize>(p + 12, col); store<i32>(p + 16, dir); store<i32>(p + 20, bySample ? ns : 1);
   parallelRange(unroll_range, units, 1, nt, p);
 }
+
+// Output pixels from which a chunk's forward product runs sample by sample
+// into y instead of through ybuf and the scatter.
+const SAMPLE_OUT_MIN: i32 = 128;
 
 // Channels below which unroll splits by (channel, sample) instead of channel.
 const SHALLOW_C = 8;
