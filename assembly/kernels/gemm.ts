@@ -228,6 +228,8 @@ export function gemmShape(m: i32, n: i32): i32 {
 let policyA: i32 = -1;
 let policyB: i32 = -1;
 const DIRECT_B_MAX_M: i32 = 64;
+// Rows of A from which a B whose row stride is a multiple of 1 KiB is packed.
+const ALIASED_B_MIN_M: i32 = 16;
 const DIRECT_A_MAX_N: i32 = 64;
 export const DOT_MAX_N: i32 = 16;
 
@@ -262,9 +264,12 @@ export function gemm_core(
   // 0.97×, so short k still packs.
   const rowsA = !wide && csa == 1 && rsa != 1 && k > 32 && policyA < 0;
   const doPackA = !rowsA && (rsa != 1 || (policyA < 0 ? n > DIRECT_A_MAX_N : policyA == 1));
-  // For short k (≤ 32 rows of B per panel) even power-of-two strides cannot
-  // exhaust an L1 set, so B is read in place whatever the reuse.
-  const doPackB = csb != 1 || (policyB < 0 ? m > DIRECT_B_MAX_M && k > 32 : policyB == 1);
+  // B is read in place for short k (≤ 32 rows of B per panel) or few rows of
+  // A, unless its rows are a multiple of 1 KiB apart: then a panel's rows
+  // (and the C tile's, when C has the same stride) fall in a few L1 sets and
+  // evict each other. 64×1024×27 (a 3-channel first conv on 32×32 maps) ran
+  // at 28 GFLOP/s in place, 64×1000×27 at 46.
+  const doPackB = csb != 1 || (policyB < 0 ? (m > DIRECT_B_MAX_M && k > 32) || (m >= ALIASED_B_MIN_M && (rsb & 255) == 0 && k > 4) : policyB == 1);
   const np = paddedTo(n, NR);
   const kcMax = min(k, KC);
   const packB = ensure(scr, 2, <usize>(kcMax * (doPackB ? np : NR)) * 4);
@@ -338,10 +343,21 @@ export function gemm_core(
 // Full tiles over nPanels column panels (outer: one B panel stays in L1 while
 // the A panels stream, BLIS order) and mPanels row panels, C row stride ldc
 // elements. Each loop comes in two copies so the inlined kernel's accumulate
-// branch folds away (+8% on the short-k product).
+// branch folds away (+8% on the short-k product). With short k and C's rows a
+// multiple of 4 KiB apart, a column of tiles would put every C row in one L1
+// set: row panels go outer then (64×1024×9: 19 → 35–39 GFLOP/s), each tile
+// computed as before.
 function tiles_4x8(kc: i32, aBase: usize, aPanel: usize, astep: usize, mPanels: i32,
   bBase: usize, bPanel: usize, bstep: usize, nPanels: i32, c: usize, ldc: usize, acc: i32): void {
   const cRow = ldc << 4; // 4 rows of C, in bytes
+  if (rowsOuter(kc, ldc)) {
+    for (let i = 0; i < mPanels; i++) {
+      const ap = aBase + <usize>i * aPanel, ci = c + <usize>i * cRow;
+      if (acc) for (let j = 0; j < nPanels; j++) gemm_ukernel_4x8(kc, ap, astep, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 1);
+      else for (let j = 0; j < nPanels; j++) gemm_ukernel_4x8(kc, ap, astep, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 0);
+    }
+    return;
+  }
   for (let j = 0; j < nPanels; j++) {
     const bp = bBase + <usize>j * bPanel, cj = c + (<usize>j << 5);
     if (acc) for (let i = 0; i < mPanels; i++) gemm_ukernel_4x8(kc, aBase + <usize>i * aPanel, astep, bp, bstep, cj + <usize>i * cRow, ldc, 1);
@@ -349,10 +365,25 @@ function tiles_4x8(kc: i32, aBase: usize, aPanel: usize, astep: usize, mPanels: 
   }
 }
 
+// Row panels outer (see tiles_4x8): short k, and C's row stride a multiple of 4 KiB (1024 floats).
+// @ts-ignore: decorator
+@inline function rowsOuter(kc: i32, ldc: usize): bool {
+  return kc <= ROWS_OUTER_MAX_K && (ldc & 1023) == 0;
+}
+const ROWS_OUTER_MAX_K: i32 = 64;
+
 // tiles_4x8 with A's rows read in place: row panel i at aBase + i·aPanel, its rows arow bytes apart.
 function tiles_4x8_rows(kc: i32, aBase: usize, aPanel: usize, arow: usize, mPanels: i32,
   bBase: usize, bPanel: usize, bstep: usize, nPanels: i32, c: usize, ldc: usize, acc: i32): void {
   const cRow = ldc << 4;
+  if (rowsOuter(kc, ldc)) {
+    for (let i = 0; i < mPanels; i++) {
+      const ap = aBase + <usize>i * aPanel, ci = c + <usize>i * cRow;
+      if (acc) for (let j = 0; j < nPanels; j++) gemm_ukernel_4x8_rows(kc, ap, arow, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 1);
+      else for (let j = 0; j < nPanels; j++) gemm_ukernel_4x8_rows(kc, ap, arow, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 0);
+    }
+    return;
+  }
   for (let j = 0; j < nPanels; j++) {
     const bp = bBase + <usize>j * bPanel, cj = c + (<usize>j << 5);
     if (acc) for (let i = 0; i < mPanels; i++) gemm_ukernel_4x8_rows(kc, aBase + <usize>i * aPanel, arow, bp, bstep, cj + <usize>i * cRow, ldc, 1);
