@@ -180,7 +180,8 @@ function block_task(tid: i32, nt: i32, a: usize): void {
     const lo = blockLo(b), len = blockLen(n, b), xb = x + (lo << 2), mb = maskAt(mask, lo), o = out + (<usize>b << 4);
     if (kind == BLOCK_COUNT_MAX) {
       store<i32>(o, countBlock(mb, len));
-      store<f32>(o + 4, maxAbsBlock(xb, mb, len));
+      // remaining_count passes no values (x = 0): nothing to read there.
+      if (x != 0) store<f32>(o + 4, maxAbsBlock(xb, mb, len));
     } else {
       const s = load<f64>(a + 16);
       store<f64>(o, sumPowBlock(xb, mb, len, s, load<f64>(a + 24)));

@@ -24,7 +24,8 @@ import { PAR_MIN_MACS } from "../gemm";
  * A in CSR; bias = 0 for none. Overwrites C.
  */
 export function spmm(o: i32, m: i32, rowptr: usize, colidx: usize, values: usize, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize): void {
-  const nt = sparseThreads(o, rowptr, max(m, 1));
+  if (o <= 0 || m <= 0) return;
+  const nt = sparseThreads(o, rowptr, m);
   if (nt <= 1) return spmmRows(0, o, m, rowptr, colidx, values, b, ldb, c, ldc, bias);
   const p = taskArgs();
   store<i32>(p, o); store<i32>(p + 4, m); store<usize>(p + 8, rowptr); store<usize>(p + 12, colidx); store<usize>(p + 16, values);
@@ -105,6 +106,7 @@ export function spmmRows(r0: i32, r1: i32, m: i32, rowptr: usize, colidx: usize,
 
 /** y[o] = Σ_{j ∈ row o} values[j]·x[colidx[j]] (+ bias[o]): one sample through a sparse linear layer. */
 export function spmv(o: i32, rowptr: usize, colidx: usize, values: usize, x: usize, y: usize, bias: usize): void {
+  if (o <= 0) return;
   const nt = sparseThreads(o, rowptr, 1);
   if (nt <= 1) return spmvRows(0, o, rowptr, colidx, values, x, y, bias);
   const p = taskArgs();
