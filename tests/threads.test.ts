@@ -245,8 +245,13 @@ test("PQI and Gini (layer scope by blocks, neuron scope by rows, counts, maxima,
       r.push(f64(e, out, 2));
       e.k.pqi_rows(px, m, rows, cols, 0.5, 1, out);
       r.push(f64(e, out, rows));
-      e.k.gini_rows(px, m, rows, cols, scratch, out);
-      r.push(f64(e, out, rows));
+      // Repeated: threads racing on shared scratch would show in some runs only (a shared block-sum slot did, 8 runs in 300).
+      const first = (e.k.gini_rows(px, m, rows, cols, scratch, out), f64(e, out, rows));
+      for (let rep = 0; rep < 15; rep++) {
+        e.k.gini_rows(px, m, rows, cols, scratch, out);
+        assert.equal(f64(e, out, rows), first, `gini_rows, repeat ${rep}`);
+      }
+      r.push(first);
     }
     e.k.radix_sort_u32(pk, n, pk + 4 * n);
     r.push(hex(e, pk, n), String(e.k.gini_sorted_keys(pk, n)));

@@ -80,10 +80,13 @@ export const GINI_BLOCK: i32 = 1 << 16;
  * zero), or it is +Inf / NaN. Clamped to [0, 1 − 1/N]. Blocks over threads.
  */
 export function gini_sorted_keys(keys_u32: usize, m: i32): f64 {
-  return giniSorted(keys_u32, m, true);
+  return giniSorted(keys_u32, m, true, SUMS);
 }
 
-function giniSorted(keys: usize, m: i32, par: bool): f64 {
+// par: blocks over threads (main thread only); else on this thread, a block's
+// two sums going to sums (16 bytes of the caller's own: a part of gini_rows'
+// region passes its thread's).
+function giniSorted(keys: usize, m: i32, par: bool, sums: usize): f64 {
   if (m <= 0) return NaN;
   const top = load<u32>(keys + (<usize>(m - 1) << 2));
   if (top == 0 || top >= INF_KEY) return NaN;
@@ -92,9 +95,9 @@ function giniSorted(keys: usize, m: i32, par: bool): f64 {
   const nt = par ? threadsFor(nb, 1) : 1;
   if (nt <= 1) {
     for (let b = 0; b < nb; b++) {
-      giniBlock(keys, m, b, SUMS);
-      S = b == 0 ? load<f64>(SUMS) : S + load<f64>(SUMS);
-      T = b == 0 ? load<f64>(SUMS + 8) : T + load<f64>(SUMS + 8);
+      giniBlock(keys, m, b, sums);
+      S = b == 0 ? load<f64>(sums) : S + load<f64>(sums);
+      T = b == 0 ? load<f64>(sums + 8) : T + load<f64>(sums + 8);
     }
   } else {
     ensureThreadBuffers(1, <usize>nb << 4);
@@ -114,7 +117,7 @@ function giniSorted(keys: usize, m: i32, par: bool): f64 {
   return G < 0 ? 0 : G > hi ? hi : G;
 }
 
-// The two sums of the main thread's one-thread path.
+// A block's two sums on the main thread (gini, gini_sorted_keys).
 const SUMS: usize = memory.data(16, 16);
 
 function gini_block_task(tid: i32, nt: i32, a: usize): void {
@@ -151,14 +154,18 @@ function giniBlock(keys: usize, m: i32, b: i32, out: usize): void {
 }
 
 // Gini of one contiguous vector: the sort and sums over threads (gini), or
-// on this thread with its own histograms (a row of gini_rows).
+// on this thread with its own histograms and, after them, 16 bytes for the
+// block sums (a row of gini_rows: ROW_SCRATCH_BYTES).
 function giniOne(x: usize, mask: usize, n: i32, scratch: usize, hist: usize): f64 {
   const m = abs_keys(x, mask, n, scratch);
   if (m == 0) return NaN;
   if (hist == 0) radix_sort_u32(scratch, m, scratch + (<usize>m << 2));
   else radixSortWith(scratch, m, scratch + (<usize>m << 2), hist);
-  return giniSorted(scratch, m, hist == 0);
+  return hist == 0 ? giniSorted(scratch, m, true, SUMS) : giniSorted(scratch, m, false, hist + RADIX_HIST_BYTES);
 }
+
+// A gini_rows thread's own scratch past its keys: the sort's histograms and the block sums.
+const ROW_SCRATCH_BYTES: usize = RADIX_HIST_BYTES + 16;
 
 /**
  * Gini index of the remaining entries of x[0, n) (mask 0 = all remain).
@@ -182,11 +189,11 @@ const ROWS_MIN_ENTRIES: i32 = 16384;
 export function gini_rows(x: usize, mask_u8: usize, rows: i32, cols: i32, scratch: usize, out_f64: usize): void {
   const nt = threadsFor(rows, max(1, ROWS_MIN_ENTRIES / max(cols, 1)));
   if (nt <= 1) {
-    ensureThreadBuffers(1, RADIX_HIST_BYTES);
+    ensureThreadBuffers(1, ROW_SCRATCH_BYTES);
     giniRows(x, mask_u8, 0, rows, cols, scratch, threadBuffer(0), out_f64);
     return;
   }
-  ensureThreadBuffers(nt, gini_scratch_bytes(cols) + RADIX_HIST_BYTES);
+  ensureThreadBuffers(nt, gini_scratch_bytes(cols) + ROW_SCRATCH_BYTES);
   const a = taskArgs();
   store<usize>(a, x); store<usize>(a + 4, mask_u8); store<i32>(a + 8, rows); store<i32>(a + 12, cols); store<usize>(a + 16, out_f64);
   parallel(gini_rows_task, a, nt);
