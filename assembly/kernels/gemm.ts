@@ -307,8 +307,8 @@ export function gemm_core(
         const bstep: usize = doPackB ? <usize>NR * 4 : <usize>rsb * 4;
         const cBase = c + <usize>(ic * rsc) * 4;
         if (wide) tiles_2x16(kc, aBase, aPanel, astep, mPanels, bBase, bPanel, bstep, nPanels, cBase, <usize>rsc, acc);
-        else if (rowsA) tiles_4x8_rows(kc, a + <usize>(ic * rsa + p) * 4, <usize>(MR * rsa) * 4, <usize>rsa * 4, mPanels, bBase, bPanel, bstep, nPanels, cBase, <usize>rsc, acc);
-        else tiles_4x8(kc, aBase, aPanel, astep, mPanels, bBase, bPanel, bstep, nPanels, cBase, <usize>rsc, acc);
+        else if (rowsA) tiles_4x8<u8>(kc, a + <usize>(ic * rsa + p) * 4, <usize>(MR * rsa) * 4, <usize>rsa * 4, mPanels, bBase, bPanel, bstep, nPanels, cBase, <usize>rsc, acc);
+        else tiles_4x8<u32>(kc, aBase, aPanel, astep, mPanels, bBase, bPanel, bstep, nPanels, cBase, <usize>rsc, acc);
       }
       for (let jr = 0; jr < n; jr += NR) {
         const nr = min(NR, n - jr);
@@ -350,23 +350,31 @@ export function gemm_core(
 // branch folds away (+8% on the short-k product). With short k and C's rows a
 // multiple of 4 KiB apart, a column of tiles would put every C row in one L1
 // set: row panels go outer then (64×1024×9: 19 → 35–39 GFLOP/s), each tile
-// computed as before.
-function tiles_4x8(kc: i32, aBase: usize, aPanel: usize, astep: usize, mPanels: i32,
+// computed as before. K picks the micro-kernel at compile time (ukernel4x8):
+// u32, A packed or strided (astep: bytes from one k to the next); u8, A's rows
+// read in place (astep: bytes from one row to the next).
+function tiles_4x8<K>(kc: i32, aBase: usize, aPanel: usize, astep: usize, mPanels: i32,
   bBase: usize, bPanel: usize, bstep: usize, nPanels: i32, c: usize, ldc: usize, acc: i32): void {
   const cRow = ldc << 4; // 4 rows of C, in bytes
   if (rowsOuter(kc, ldc)) {
     for (let i = 0; i < mPanels; i++) {
       const ap = aBase + <usize>i * aPanel, ci = c + <usize>i * cRow;
-      if (acc) for (let j = 0; j < nPanels; j++) gemm_ukernel_4x8(kc, ap, astep, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 1);
-      else for (let j = 0; j < nPanels; j++) gemm_ukernel_4x8(kc, ap, astep, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 0);
+      if (acc) for (let j = 0; j < nPanels; j++) ukernel4x8<K>(kc, ap, astep, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 1);
+      else for (let j = 0; j < nPanels; j++) ukernel4x8<K>(kc, ap, astep, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 0);
     }
     return;
   }
   for (let j = 0; j < nPanels; j++) {
     const bp = bBase + <usize>j * bPanel, cj = c + (<usize>j << 5);
-    if (acc) for (let i = 0; i < mPanels; i++) gemm_ukernel_4x8(kc, aBase + <usize>i * aPanel, astep, bp, bstep, cj + <usize>i * cRow, ldc, 1);
-    else for (let i = 0; i < mPanels; i++) gemm_ukernel_4x8(kc, aBase + <usize>i * aPanel, astep, bp, bstep, cj + <usize>i * cRow, ldc, 0);
+    if (acc) for (let i = 0; i < mPanels; i++) ukernel4x8<K>(kc, aBase + <usize>i * aPanel, astep, bp, bstep, cj + <usize>i * cRow, ldc, 1);
+    else for (let i = 0; i < mPanels; i++) ukernel4x8<K>(kc, aBase + <usize>i * aPanel, astep, bp, bstep, cj + <usize>i * cRow, ldc, 0);
   }
+}
+
+// @ts-ignore: decorator
+@inline function ukernel4x8<K>(kc: i32, ap: usize, astep: usize, bp: usize, bstep: usize, c: usize, ldc: usize, acc: i32): void {
+  if (sizeof<K>() == 1) gemm_ukernel_4x8_rows(kc, ap, astep, bp, bstep, c, ldc, acc);
+  else gemm_ukernel_4x8(kc, ap, astep, bp, bstep, c, ldc, acc);
 }
 
 // Row panels outer (see tiles_4x8): short k, and C's row stride a multiple of 4 KiB (1024 floats).
@@ -375,25 +383,6 @@ function tiles_4x8(kc: i32, aBase: usize, aPanel: usize, astep: usize, mPanels: 
   return kc <= ROWS_OUTER_MAX_K && (ldc & 1023) == 0;
 }
 const ROWS_OUTER_MAX_K: i32 = 64;
-
-// tiles_4x8 with A's rows read in place: row panel i at aBase + i·aPanel, its rows arow bytes apart.
-function tiles_4x8_rows(kc: i32, aBase: usize, aPanel: usize, arow: usize, mPanels: i32,
-  bBase: usize, bPanel: usize, bstep: usize, nPanels: i32, c: usize, ldc: usize, acc: i32): void {
-  const cRow = ldc << 4;
-  if (rowsOuter(kc, ldc)) {
-    for (let i = 0; i < mPanels; i++) {
-      const ap = aBase + <usize>i * aPanel, ci = c + <usize>i * cRow;
-      if (acc) for (let j = 0; j < nPanels; j++) gemm_ukernel_4x8_rows(kc, ap, arow, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 1);
-      else for (let j = 0; j < nPanels; j++) gemm_ukernel_4x8_rows(kc, ap, arow, bBase + <usize>j * bPanel, bstep, ci + (<usize>j << 5), ldc, 0);
-    }
-    return;
-  }
-  for (let j = 0; j < nPanels; j++) {
-    const bp = bBase + <usize>j * bPanel, cj = c + (<usize>j << 5);
-    if (acc) for (let i = 0; i < mPanels; i++) gemm_ukernel_4x8_rows(kc, aBase + <usize>i * aPanel, arow, bp, bstep, cj + <usize>i * cRow, ldc, 1);
-    else for (let i = 0; i < mPanels; i++) gemm_ukernel_4x8_rows(kc, aBase + <usize>i * aPanel, arow, bp, bstep, cj + <usize>i * cRow, ldc, 0);
-  }
-}
 
 function tiles_2x16(kc: i32, aBase: usize, aPanel: usize, astep: usize, mPanels: i32,
   bBase: usize, bPanel: usize, bstep: usize, nPanels: i32, c: usize, ldc: usize, acc: i32): void {
