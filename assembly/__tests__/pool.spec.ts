@@ -11,7 +11,11 @@ seedRnd(0x9001);
 const CASES: i32[] = [
   3, 8, 8, 2, 2, 2, 2, 0, 0, 0, // 2×2/2 fast path, ow = 4
   2, 7, 9, 2, 2, 2, 2, 0, 0, 0, // fast path, odd sizes (last row/column dropped)
-  2, 6, 22, 2, 2, 2, 2, 0, 0, 0, // fast path, ow = 11: SIMD body + tail
+  2, 6, 22, 2, 2, 2, 2, 0, 0, 0, // fast path, ow = 11: SIMD body + a group ending at the row's end
+  3, 14, 14, 2, 2, 2, 2, 0, 0, 0, // fast path, ow = 7 (the cnn's second block)
+  2, 10, 11, 2, 2, 2, 2, 0, 0, 0, // fast path, ow = 5
+  4, 7, 7, 2, 2, 2, 2, 0, 0, 0, // fast path, ow = 3: the scalar rule without branches
+  5, 3, 3, 2, 2, 2, 2, 0, 0, 0, // fast path, ow = 1
   1, 5, 5, 2, 2, 2, 2, 0, 0, 1, // 2×2/2 in ceil mode: generic path, clipped windows
   5, 1, 1, 1, 1, 1, 1, 0, 0, 0, // 1×1 spatial
   2, 7, 7, 3, 3, 2, 2, 1, 1, 0, // ResNet stem style
