@@ -5,7 +5,7 @@
 import type { Engine } from "../src/engine/engine";
 import { Rng } from "../src/engine/rng";
 import { Tensor } from "../src/engine/tensor";
-import { Conv2d } from "../src/nn/conv2d";
+import { Conv2d, type WinogradTile } from "../src/nn/conv2d";
 import { Workspace } from "../src/nn/workspace";
 import { planConvs, type ConvPlan } from "../src/nn/plan";
 import { buildModel, modelPlan, modelSpec } from "../src/nn/models";
@@ -137,11 +137,11 @@ export function cnnImagesPerSecond(e: Engine, rng: Rng, batch: number, trials: n
 /**
  * Swaps every Winograd conv of `model` (a Sequential, with residual blocks
  * inside) for one with output tiles of side 2, the same weights: the F(4×4)
- * layers' baseline in the same process.
+ * and F(3×3) layers' baseline in the same process.
  */
 function withF2x2(e: Engine, model: Sequential, maxRows: number, rng: Rng): void {
   const walk = (seq: Sequential) => seq.layers.forEach((l, i) => {
-    if (l instanceof Conv2d && l.winogradTile === 4) {
+    if (l instanceof Conv2d && l.winogradTile > 2) {
       const f2 = new Conv2d(e, l.plan, maxRows, rng, model.workspace!, true, { winogradTile: 2 });
       e.f32(f2.weight.ptr, f2.weight.size).set(e.f32(l.weight.ptr, l.weight.size));
       l.free();
@@ -157,7 +157,7 @@ export interface WinogradStep { model: string; batch: number; f2: number; shippe
 /**
  * Training steps (forward, loss, backward, SGD; images/s) of cnn (28×28, batch
  * 64) and ResNet-18 (32×32, batch 32) as shipped (F(4×4, 3×3) where Conv2d
- * picks it) against the same models with every Winograd conv on F(2×2, 3×3),
+ * picks it, F(3×3, 3×3) on 3×3 maps) against the same models with every Winograd conv on F(2×2, 3×3),
  * interleaved rounds, best trial.
  */
 export function winogradSteps(e: Engine, rng: Rng, rounds: number): WinogradStep[] {
@@ -208,12 +208,12 @@ export function convStrategies(e: Engine, rng: Rng, rounds: number, only?: strin
   const mob = planConvs(modelPlan(modelSpec("mobilenet-v1", [3, 32, 32], 10)));
   const find = (ps: ConvPlan[], name: string) => ps.find((p) => p.name === name)!;
   const res = planConvs(modelPlan(modelSpec("resnet18", [3, 32, 32], 10)));
-  type V = { p: ConvPlan; batch: number; variant: string; keep: boolean; chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradTile?: 2 | 4; winogradChunkColumns?: number };
+  type V = { p: ConvPlan; batch: number; variant: string; keep: boolean; chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradTile?: WinogradTile; winogradChunkColumns?: number };
   const variants: V[] = [];
   for (const name of ["features.4", "features.8", "features.12"]) {
     for (const cc of [512, 1024, 2048, 4096]) variants.push({ p: find(cnn, name), batch: 250, variant: `chunk ${cc} columns, kept`, keep: true, chunkColumns: cc, winograd: false });
     variants.push({ p: find(cnn, name), batch: 250, variant: "chunk 2048 columns, recomputed", keep: false, chunkColumns: 2048, winograd: false });
-    for (const tile of [2, 4] as const) {
+    for (const tile of name === "features.12" ? [2, 3, 4] as const : [2, 4] as const) {
       for (const wc of [256, 512, 1024, 1 << 20]) variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd F(${tile}×${tile}), chunk ${wc < 1 << 20 ? `${wc} tiles` : "whole batch"}, V kept`, keep: true, winogradTile: tile, winogradChunkColumns: wc });
       variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd F(${tile}×${tile}), V recomputed`, keep: false, winogradTile: tile });
     }

@@ -6,14 +6,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Engine } from "../src/engine/engine.ts";
 import { Rng } from "../src/engine/rng.ts";
-import { Conv2d } from "../src/nn/conv2d.ts";
+import { Conv2d, type WinogradTile } from "../src/nn/conv2d.ts";
 import { Workspace } from "../src/nn/workspace.ts";
 import type { ConvPlan } from "../src/nn/plan.ts";
 import { engine, tensorFrom, lcg, uniformArray, dot, assertAllClose } from "./helpers/engine.ts";
 import { convRef, convGradRef, convPlanOf } from "./helpers/conv-ref.ts";
 import { gradCheck } from "./helpers/gradcheck.ts";
 
-interface Case { what: string; n: number; p: ConvPlan; winograd?: boolean; tile?: 2 | 4; chunkTiles?: number }
+interface Case { what: string; n: number; p: ConvPlan; winograd?: boolean; tile?: WinogradTile; chunkTiles?: number }
 
 const CASES: Case[] = [
   { what: "3×3 s1 p1, odd sizes", n: 3, p: convPlanOf("c", [5, 7, 9], 6, [3, 3], { padding: [1, 1] }) },
@@ -60,11 +60,14 @@ const CASES: Case[] = [
   { what: "Winograd F(4×4), one-row maps", n: 2, p: convPlanOf("c", [3, 1, 10], 2, [3, 3], { padding: [1, 1] }), tile: 4 },
   { what: "Winograd F(4×4) by default in 2 chunks (45 samples of 16 tiles, 32 a chunk)", n: 45, p: convPlanOf("c", [16, 16, 13], 5, [3, 3], { padding: [1, 1] }), tile: 4 },
   // One-tile maps: the lanes hold four samples.
-  { what: "Winograd F(4×4) by default on 3×3 maps (lanes over samples, 7 samples)", n: 7, p: convPlanOf("c", [16, 3, 3], 6, [3, 3], { padding: [1, 1] }), tile: 4 },
+  { what: "Winograd F(4×4), 2×3 maps (lanes over samples, 7 samples)", n: 7, p: convPlanOf("c", [16, 2, 3], 6, [3, 3], { padding: [1, 1] }), tile: 4 },
   { what: "Winograd F(4×4), 4×3 maps in 3 chunks of 4 samples", n: 10, p: convPlanOf("c", [5, 4, 3], 3, [3, 3], { padding: [1, 1] }), tile: 4, chunkTiles: 6 },
+  // F(3×3, 3×3): 3×3 maps only, one tile a sample, lanes over samples.
+  { what: "Winograd F(3×3) by default on 3×3 maps (7 samples: the last group of lanes part empty)", n: 7, p: convPlanOf("c", [16, 3, 3], 6, [3, 3], { padding: [1, 1] }), tile: 3 },
+  { what: "Winograd F(3×3), 3×3 maps in 3 chunks of 4 samples, 7 filters a row (groups of 4 filters part full)", n: 10, p: convPlanOf("c", [7, 3, 3], 5, [3, 3], { padding: [1, 1] }), tile: 3, chunkTiles: 4 },
 ];
 
-function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true, winograd?: boolean, tile?: 2 | 4, chunkTiles?: number): { layer: Conv2d; ws: Workspace } {
+function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true, winograd?: boolean, tile?: WinogradTile, chunkTiles?: number): { layer: Conv2d; ws: Workspace } {
   const rng = new Rng(e, seed);
   const ws = new Workspace(e, keep ? undefined : 0);
   // A tile is named only where the case forces Winograd; otherwise it is the expected default.
@@ -74,7 +77,7 @@ function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true, 
 }
 
 // A case that names a tile forces Winograd with it, unless it tests the default choice.
-function winogradOf(what: string, winograd?: boolean, tile?: 2 | 4): boolean | undefined {
+function winogradOf(what: string, winograd?: boolean, tile?: WinogradTile): boolean | undefined {
   return winograd ?? (tile && !what.includes("by default") ? true : undefined);
 }
 

@@ -19,7 +19,7 @@ import { DEFAULT_PRUNE } from "../src/prune/config.ts";
 import { syntheticImageSet, lcg, repoRoot, uniformArray } from "./helpers/engine.ts";
 import { shrink } from "./helpers/cli.ts";
 import { Rng } from "../src/engine/rng.ts";
-import { Conv2d } from "../src/nn/conv2d.ts";
+import { Conv2d, type WinogradTile } from "../src/nn/conv2d.ts";
 import { Workspace } from "../src/nn/workspace.ts";
 import type { ConvPlan } from "../src/nn/plan.ts";
 import { convPlanOf } from "./helpers/conv-ref.ts";
@@ -271,10 +271,10 @@ test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2i
   const rand = lcg(71);
   // The Winograd cases have 60 output channels, enough for the filter
   // transforms to split over threads, at 17 filters per output channel: a
-  // thread's share starts inside F(4×4)'s groups of four filters. The
+  // thread's share starts inside F(4×4)'s and F(3×3)'s groups of four filters. The
   // one-sample-chunk cases (chunkColumns 1) take conv2d_samples.ts; keep 0 gives
   // no budget for kept columns, so backward recomputes them chunk by chunk.
-  const cases: [ConvPlan, number, { winogradTile?: 2 | 4; chunkColumns?: number; keep?: number }?][] = [
+  const cases: [ConvPlan, number, { winogradTile?: WinogradTile; chunkColumns?: number; keep?: number }?][] = [
     [convPlanOf("c", [3, 20, 18], 32, [3, 3], { padding: [1, 1] }), 7, { chunkColumns: 1 }],
     [convPlanOf("c", [1, 28, 28], 12, [3, 3], { padding: [1, 1] }), 5, { chunkColumns: 1 }],
     [convPlanOf("c", [3, 21, 19], 10, [3, 3], { stride: [2, 2], padding: [1, 1] }), 6, { chunkColumns: 1, keep: 0 }],
@@ -286,6 +286,7 @@ test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2i
     [convPlanOf("c", [9, 12, 12], 6, [3, 3], { padding: [1, 1] }), 6],
     [convPlanOf("c", [17, 14, 13], 60, [3, 3], { padding: [1, 1] }), 8, { winogradTile: 4 }],
     [convPlanOf("c", [17, 3, 3], 60, [3, 3], { padding: [1, 1] }), 7, { winogradTile: 4 }],
+    [convPlanOf("c", [17, 3, 3], 60, [3, 3], { padding: [1, 1] }), 7, { winogradTile: 3 }],
     [convPlanOf("c", [17, 7, 6], 60, [3, 3], { padding: [1, 1] }), 8, { winogradTile: 2 }],
   ];
   for (const [p, n, wino] of cases) {

@@ -17,14 +17,17 @@ export const CONV_CHUNK_COLUMNS = 1024;
 
 const WS_COL = 0, WS_DCOL = 1, WS_YBUF = 2, WS_WV = 3, WS_WM = 4, WS_WM2 = 5, WS_WDU = 6, WS_WUR = 7;
 
+/** A Winograd output tile's side: F(2×2, 3×3), F(3×3, 3×3) (3×3 maps only) or F(4×4, 3×3). */
+export type WinogradTile = 2 | 3 | 4;
+
 /**
- * GEMM columns per sample for output tiles of side r (2 or 4) in an oh × ow
- * map: the tiles rounded up to 4 per plane, except F(4×4) on one-tile maps
- * (oh, ow ≤ 4), where the lanes hold four samples and a sample is one column
- * (assembly/kernels/conv/winograd.ts).
+ * GEMM columns per sample for output tiles of side r in an oh × ow map: the
+ * tiles rounded up to 4 per plane, except F(4×4) on one-tile maps (oh, ow ≤
+ * 4) and F(3×3) (3×3 maps), where the lanes hold four samples and a sample is
+ * one column (assembly/kernels/conv/winograd.ts).
  */
-export function winogradTiles(r: 2 | 4, oh: number, ow: number): number {
-  if (r === 4 && oh <= 4 && ow <= 4) return 1;
+export function winogradTiles(r: WinogradTile, oh: number, ow: number): number {
+  if (r === 3 || (r === 4 && oh <= 4 && ow <= 4)) return 1;
   return ((Math.ceil(oh / r) * Math.ceil(ow / r) + 3) >> 2) << 2;
 }
 
@@ -38,9 +41,12 @@ export function winogradTiles(r: 2 | 4, oh: number, ow: number): number {
  * tiles overhang (3×3: 36 against 64), take F(4×4): on 4×4 maps, F(2×2) tiles
  * exactly and F(4×4), though 1.40× faster there, takes the PyTorch
  * cross-check of the 16×16 cnn past its tolerance (train logits 1.7e-4 > 1e-4).
+ * A 3×3 map takes F(3×3, 3×3) instead, whose single tile fits it exactly: 25
+ * products against F(4×4)'s 36 (the 28×28 cnn's last block).
  */
 export const WINOGRAD_F4_RATIO = 0.8;
-export function winogradTile(oh: number, ow: number): 2 | 4 {
+export function winogradTile(oh: number, ow: number): WinogradTile {
+  if (oh === 3 && ow === 3) return 3;
   if (oh <= 4 && ow <= 4) return oh <= 3 && ow <= 3 ? 4 : 2;
   return 36 * winogradTiles(4, oh, ow) <= WINOGRAD_F4_RATIO * 16 * winogradTiles(2, oh, ow) ? 4 : 2;
 }
@@ -60,8 +66,8 @@ export function winogradEligible(p: ConvPlan): boolean {
   return p.kernel[0] === 3 && p.kernel[1] === 3 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 1 && p.padding[1] === 1
     && p.dilation[0] === 1 && p.dilation[1] === 1 && p.groups === 1;
 }
-function winogradSaving(r: 2 | 4, oh: number, ow: number): number {
-  return (9 * oh * ow) / ((r === 4 ? 36 : 16) * winogradTiles(r, oh, ow));
+function winogradSaving(r: WinogradTile, oh: number, ow: number): number {
+  return (9 * oh * ow) / ((r + 2) * (r + 2) * winogradTiles(r, oh, ow));
 }
 
 export class Conv2d implements Layer {
@@ -84,7 +90,7 @@ export class Conv2d implements Layer {
   private readonly colFloats: number;
   private readonly keptCol: Tensor | null;
   private readonly ybufFloats: number;
-  private readonly wino: { r: 2 | 4; S: number; u: Tensor; v: Tensor | null; vFloats: number; mFloats: number; m2Floats: number; duFloats: number; urFloats: number } | null = null;
+  private readonly wino: { r: WinogradTile; S: number; u: Tensor; v: Tensor | null; vFloats: number; mFloats: number; m2Floats: number; duFloats: number; urFloats: number } | null = null;
   private input = 0;
   private paramList: Param[] | null = null;
 
@@ -93,7 +99,7 @@ export class Conv2d implements Layer {
     return this.wino !== null;
   }
 
-  /** The Winograd output tile's side (2 or 4), 0 without Winograd. */
+  /** The Winograd output tile's side (2, 3 or 4), 0 without Winograd. */
   get winogradTile(): number {
     return this.wino?.r ?? 0;
   }
@@ -104,7 +110,7 @@ export class Conv2d implements Layer {
    * defaults).
    */
   constructor(e: Engine, p: ConvPlan, maxRows: number, rng: Rng, ws: Workspace, inputGrad = true,
-    o: { chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradTile?: 2 | 4; winogradChunkColumns?: number } = {}) {
+    o: { chunkColumns?: number; depthwiseKernel?: boolean; winograd?: boolean; winogradTile?: WinogradTile; winogradChunkColumns?: number } = {}) {
     this.e = e;
     this.plan = p;
     this.ws = ws;
@@ -124,7 +130,8 @@ export class Conv2d implements Layer {
     if (this.bias) rng.fillUniform(this.bias.ptr, out, -bound, bound);
     this.depthwise = p.groups === c && out === c && c > 1 && (o.depthwiseKernel ?? true);
     const ohw = oh * ow;
-    const r = o.winogradTile ?? winogradTile(oh, ow), X = r === 4 ? 36 : 16;
+    const r = o.winogradTile ?? winogradTile(oh, ow), X = (r + 2) * (r + 2);
+    if (r === 3 && (oh !== 3 || ow !== 3)) throw new Error(`conv ${p.name}: winogradTile 3 needs a 3×3 output map, got ${oh}×${ow}`);
     // Naming a tile asks for Winograd as o.winograd does.
     const forced = o.winograd ?? (o.winogradTile !== undefined ? true : undefined);
     const winograd = !this.depthwise && winogradEligible(p)
@@ -142,7 +149,7 @@ export class Conv2d implements Layer {
         // Keeping V (the transformed input) for the weight gradient saves a transform, as kept im2col columns do.
         v: ws.grantKeep(vFloats) ? new Tensor(e, [vFloats]) : null,
         vFloats, mFloats: slabs(out, cols(S)), m2Floats: inputGrad ? slabs(c, cols(S)) : 0, duFloats: slabs(out, c),
-        urFloats: inputGrad && r === 4 ? slabs(out, c) : 0,
+        urFloats: inputGrad && r !== 2 ? slabs(out, c) : 0,
       };
     }
     this.chunk = Math.max(1, Math.min(maxRows, Math.floor((o.chunkColumns ?? CONV_CHUNK_COLUMNS) / ohw)));
@@ -206,7 +213,7 @@ export class Conv2d implements Layer {
       if (dx) k.dwconv_backward_input(dy, this.weight.ptr, ...a, dx);
     } else if (this.wino) {
       const w = this.wino, [c, h, wd] = this.plan.in;
-      const ur = dx && w.r === 4 ? this.ws.get(WS_WUR, w.urFloats) : 0;
+      const ur = dx && w.r !== 2 ? this.ws.get(WS_WUR, w.urFloats) : 0;
       k.winograd_backward(this.input, rows, c, h, wd, this.plan.out[0], w.r, w.S, this.weight.ptr, w.u.ptr, ur, this.winoV(), w.v ? 0 : 1, dy,
         this.ws.get(WS_WM, w.mFloats), dx ? this.ws.get(WS_WM2, w.m2Floats) : 0, this.ws.get(WS_WDU, w.duFloats), this.gradWeight.ptr, dx);
     } else {

@@ -1,6 +1,7 @@
 // 3×3, stride-1, padding-1 convolution (groups 1) by Winograd F(2×2, 3×3)
-// (winograd_f2x3.ts) or F(4×4, 3×3) (winograd_f4x3.ts), forward and backward;
-// r (2 or 4) is the output tile's side and X = (r + 2)² the products per tile.
+// (winograd_f2x3.ts), F(4×4, 3×3) (winograd_f4x3.ts) or, on 3×3 maps only,
+// F(3×3, 3×3) (winograd_f3x3.ts), forward and backward; r (2, 3 or 4) is the
+// output tile's side and X = (r + 2)² the products per tile.
 // V over the whole batch, the products in chunks of S samples (so M stays in
 // cache between its GEMMs and its output transform; dU sums the chunks in
 // order):
@@ -12,7 +13,8 @@
 // the input gradient is the same correlation run on dY with the filter
 // rotated by 180° and its channels swapped. For F(2×2) that filter's
 // transform is U with ξ's rows and columns 0 and 3 swapped (G·J = P·G, J the
-// reversal and P that swap); for F(4×4) it is transformed on its own (Ur).
+// reversal and P that swap); for F(3×3) and F(4×4) it is transformed on its
+// own (Ur).
 // So dX takes Bᵀ dY B, X GEMMs with U[π(ξ)]ᵀ (or Ur[ξ]ᵀ) and Aᵀ · A.
 // Each output element is computed by one thread in a fixed order: the
 // transforms split over threads by channel, the GEMMs by output panel.
@@ -25,15 +27,17 @@ import {
   LANES, setLane, clearLane, tilesPadded4, padPitch4, padRows4, inputScratch4, winogradInputColumns4, winogradInputGroup4, winogradInputPlane4,
   winogradOutputGroup4, winogradOutputPlane4, winogradGradGroup4, winogradGradPlane4, winogradFilters4, winogradFilterGrads4,
 } from "./winograd_f4x3";
+import { SCRATCH3, winogradInputGroup3, winogradOutputGroup3, winogradGradGroup3, winogradFilters3, winogradFilterGrads3 } from "./winograd_f3x3";
 
 /**
  * GEMM columns per sample for output tiles of side r: the plane's tiles
  * rounded up to 4, four consecutive tiles of a plane filling the four lanes;
- * except F(4×4) on maps of one tile (h, w ≤ 4), whose column is the sample:
- * four samples fill the lanes (columns rounded up to 4 over the batch).
+ * except F(4×4) on maps of one tile (h, w ≤ 4) and F(3×3) (3×3 maps only),
+ * whose column is the sample: four samples fill the lanes (columns rounded up
+ * to 4 over the batch).
  */
-@inline function tiles(r: i32, h: i32, w: i32): i32 { return r == 4 ? (bySample(r, h, w) ? 1 : tilesPadded4(h, w)) : tilesPadded(h, w); }
-@inline function bySample(r: i32, h: i32, w: i32): bool { return r == 4 && h <= 4 && w <= 4; }
+@inline function tiles(r: i32, h: i32, w: i32): i32 { return bySample(r, h, w) ? 1 : r == 4 ? tilesPadded4(h, w) : tilesPadded(h, w); }
+@inline function bySample(r: i32, h: i32, w: i32): bool { return r == 3 || (r == 4 && h <= 4 && w <= 4); }
 @inline function cols(ns: i32, tp4: i32): i32 { return (ns * tp4 + 3) & ~3; }
 /**
  * Floats from one product ξ's [rows][cols] slab to the next: one cache line
@@ -44,7 +48,7 @@ import {
  */
 @inline function slab(rows: i32, cols: i32): usize { return <usize>rows * cols + 16; }
 /** Products per tile. */
-@inline function products(r: i32): i32 { return r == 4 ? 36 : 16; }
+@inline function products(r: i32): i32 { return (r + 2) * (r + 2); }
 
 // Floats written per thread at least before a transform splits over threads.
 const XF_MIN: i32 = 16384;
@@ -83,7 +87,7 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
   if (n <= 0) return;
   const tp4 = tiles(r, h, w), T = cols(n, tp4), X = products(r);
   if (fresh) inputs(r, x, n, c, h, w, v, T);
-  if (dx != 0 && r == 4) filters(r, wt, o, c, ur, 2);
+  if (dx != 0 && r != 2) filters(r, wt, o, c, ur, 2);
   for (let s0 = 0; s0 < n; s0 += S) {
     const ns = min(S, n - s0), Tc = cols(ns, tp4), vc = v + (<usize>(s0 * tp4) << 2);
     const dyc = dy + (<usize>s0 * o * h * w << 2);
@@ -133,6 +137,11 @@ function inputs(r: i32, x: usize, n: i32, c: i32, h: i32, w: i32, v: usize, ld: 
   const nt = threadsFor(c, (XF_MIN + per - 1) / per);
   const p = args6(x, n, c, h, w, v);
   store<i32>(p + 24, ld);
+  if (r == 3) {
+    ensureThreadBuffers(nt, SCRATCH3 + 48);
+    parallelRange(inputs3_range, c, 1, nt, p);
+    return;
+  }
   if (r == 4) {
     const plane = (<usize>(padRows4(h) * padPitch4(w)) << 2) + inputScratch4(h, w);
     ensureThreadBuffers(nt, bySample(r, h, w) ? 4 * plane : plane);
@@ -185,6 +194,24 @@ function inputs4s_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   }
 }
 
+// F(3×3) on 3×3 planes: four samples at a time, one per lane.
+function inputs3_range(lo: i32, hi: i32, p: usize, tid: i32): void {
+  const x = load<usize>(p), n = load<i32>(p + 4), c = load<i32>(p + 8), v = load<usize>(p + 20);
+  const T = <usize>load<i32>(p + 24), vs = slab(c, <i32>T), tmp = threadBuffer(tid), z = tmp + SCRATCH3;
+  memory.fill(z, 0, 48);
+  for (let ch = lo; ch < hi; ch++) {
+    for (let s0 = 0; s0 < n; s0 += 4) {
+      winogradInputGroup3(plane3(x, s0, n, c, ch, z), plane3(x, s0 + 1, n, c, ch, z), plane3(x, s0 + 2, n, c, ch, z), plane3(x, s0 + 3, n, c, ch, z),
+        v + ((<usize>ch * T + s0) << 2), vs, tmp);
+    }
+  }
+}
+
+/** Sample s's 3×3 plane of channel ch in [n, c, 3, 3] at x; none (s ≥ n): `none`. */
+@inline function plane3(x: usize, s: i32, n: i32, c: i32, ch: i32, none: usize): usize {
+  return s < n ? x + (<usize>(s * c + ch) * 36) : none;
+}
+
 function inputs_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const x = load<usize>(p), n = load<i32>(p + 4), c = load<i32>(p + 8), h = load<i32>(p + 12), w = load<i32>(p + 16), v = load<usize>(p + 20);
   const pitch = padPitch(w), rows = padRows(h);
@@ -221,6 +248,7 @@ function planes(r: i32, kind: i32, t: usize, n: i32, o: i32, h: i32, w: i32, img
   store<i32>(p + 28, ld);
   const nt = threadsFor(o, (XF_MIN + per - 1) / per);
   if (r == 4) ensureThreadBuffers(nt, 640 + LANES);
+  if (r == 3) ensureThreadBuffers(nt, SCRATCH3 + 48);
   parallelRange(planes_range, o, 1, nt, p);
 }
 
@@ -228,7 +256,19 @@ function planes_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const t = load<usize>(p), n = load<i32>(p + 4), o = load<i32>(p + 8), h = load<i32>(p + 12), w = load<i32>(p + 16), img = load<usize>(p + 20);
   const kind = load<i32>(p + 24) & 255, r = load<i32>(p + 24) >> 8;
   const tp4 = tiles(r, h, w), T = <usize>load<i32>(p + 28), ts = slab(o, <i32>T);
-  const tmp = r == 4 ? threadBuffer(tid) : 0;
+  const tmp = r != 2 ? threadBuffer(tid) : 0;
+  if (r == 3) {
+    const z = tmp + SCRATCH3;
+    memory.fill(z, 0, 48);
+    for (let oc = lo; oc < hi; oc++) {
+      for (let s0 = 0; s0 < n; s0 += 4) {
+        const tt = t + ((<usize>oc * T + s0) << 2);
+        if (kind == 0) winogradOutputGroup3(tt, ts, plane3(img, s0, n, o, oc, 0), plane3(img, s0 + 1, n, o, oc, 0), plane3(img, s0 + 2, n, o, oc, 0), plane3(img, s0 + 3, n, o, oc, 0), tmp);
+        else winogradGradGroup3(plane3(img, s0, n, o, oc, z), plane3(img, s0 + 1, n, o, oc, z), plane3(img, s0 + 2, n, o, oc, z), plane3(img, s0 + 3, n, o, oc, z), tt, ts, tmp);
+      }
+    }
+    return;
+  }
   if (bySample(r, h, w)) {
     const lanes = tmp + 640;
     for (let oc = lo; oc < hi; oc++) {
@@ -258,17 +298,24 @@ function planes_range(lo: i32, hi: i32, p: usize, tid: i32): void {
 
 /**
  * dir 0: U = G g Gᵀ of every filter of w [o][c][3][3]; dir 1: w = Gᵀ dU G;
- * dir 2 (r = 4): U of every filter rotated by 180°. Over threads by output channel.
+ * dir 2 (r = 3, 4): U of every filter rotated by 180°. Over threads by output channel.
  */
 function filters(r: i32, w: usize, o: i32, c: i32, u: usize, dir: i32): void {
   const X = products(r), nt = threadsFor(o, (XF_MIN + X * c - 1) / (X * c));
   if (r == 4) ensureThreadBuffers(nt, 512);
+  if (r == 3) ensureThreadBuffers(nt, SCRATCH3);
   parallelRange(filters_range, o, 1, nt, args6(w, o, c, dir, r, u));
 }
 
 function filters_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const w = load<usize>(p), o = load<i32>(p + 4), c = load<i32>(p + 8), dir = load<i32>(p + 12), r = load<i32>(p + 16), u = load<usize>(p + 20);
   const us = slab(o, c);
+  if (r == 3) {
+    const i = <usize>lo * c, count = (hi - lo) * c;
+    if (dir == 1) winogradFilterGrads3(u + (i << 2), us, w + i * 36, count, threadBuffer(tid));
+    else winogradFilters3(w + i * 36, u + (i << 2), us, count, dir == 2 ? 1 : 0, threadBuffer(tid));
+    return;
+  }
   if (r == 4) {
     // Filters lo·c … hi·c, four at a time.
     const tmp = threadBuffer(tid), i = <usize>lo * c, count = (hi - lo) * c;
