@@ -87,6 +87,94 @@ function plane_dy_sums(dy: usize, x: usize, hw: i32, m: f64, out: usize): f64 {
   return combine(slo, shi) + st;
 }
 
+// The sums above over two planes at once, each in its own plane's order (so
+// the same bits): two planes' dependency chains overlap, where one plane's
+// f64 adds wait on each other (the cnn's batch norms: 1.0–1.2× faster, the
+// first one 1.2× forward and backward).
+
+// Σ x (reduce.ts `sum` order) of the planes at x0 and x1: returns x0's, stores x1's at out.
+function plane_sum2(x0: usize, x1: usize, hw: i32, out: usize): f64 {
+  let lo0 = f64x2.splat(0), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+  const n4 = <usize>(hw & ~3) << 2;
+  const nb = <usize>hw << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const v0 = v128.load(x0 + o), v1 = v128.load(x1 + o);
+    lo0 = f64x2.add(lo0, f64x2.promote_low_f32x4(v0));
+    hi0 = f64x2.add(hi0, promote_high(v0));
+    lo1 = f64x2.add(lo1, f64x2.promote_low_f32x4(v1));
+    hi1 = f64x2.add(hi1, promote_high(v1));
+  }
+  let t0: f64 = 0, t1: f64 = 0;
+  for (; o < nb; o += 4) {
+    t0 += <f64>load<f32>(x0 + o);
+    t1 += <f64>load<f32>(x1 + o);
+  }
+  store<f64>(out, combine(lo1, hi1) + t1);
+  return combine(lo0, hi0) + t0;
+}
+
+// plane_centered_sq of the planes at x0 and x1: returns x0's, stores x1's at out.
+function plane_centered_sq2(x0: usize, x1: usize, hw: i32, m: f64, out: usize): f64 {
+  let lo0 = f64x2.splat(0), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+  const mv = f64x2.splat(m);
+  const n4 = <usize>(hw & ~3) << 2;
+  const nb = <usize>hw << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const v0 = v128.load(x0 + o), v1 = v128.load(x1 + o);
+    const a0 = f64x2.sub(f64x2.promote_low_f32x4(v0), mv), b0 = f64x2.sub(promote_high(v0), mv);
+    const a1 = f64x2.sub(f64x2.promote_low_f32x4(v1), mv), b1 = f64x2.sub(promote_high(v1), mv);
+    lo0 = f64x2.add(lo0, f64x2.mul(a0, a0));
+    hi0 = f64x2.add(hi0, f64x2.mul(b0, b0));
+    lo1 = f64x2.add(lo1, f64x2.mul(a1, a1));
+    hi1 = f64x2.add(hi1, f64x2.mul(b1, b1));
+  }
+  let t0: f64 = 0, t1: f64 = 0;
+  for (; o < nb; o += 4) {
+    const d0 = <f64>load<f32>(x0 + o) - m, d1 = <f64>load<f32>(x1 + o) - m;
+    t0 += d0 * d0;
+    t1 += d1 * d1;
+  }
+  store<f64>(out, combine(lo1, hi1) + t1);
+  return combine(lo0, hi0) + t0;
+}
+
+// plane_dy_sums of two planes (dy0, x0) and (dy1, x1): returns Σ dy of the
+// first; stores Σ dy·(x − m) of the first at out, Σ dy and Σ dy·(x − m) of
+// the second at out + 8 and out + 16.
+function plane_dy_sums2(dy0: usize, x0: usize, dy1: usize, x1: usize, hw: i32, m: f64, out: usize): f64 {
+  let s0 = f64x2.splat(0), S0 = s0, d0 = s0, D0 = s0, s1 = s0, S1 = s0, d1 = s0, D1 = s0;
+  const mv = f64x2.splat(m);
+  const n4 = <usize>(hw & ~3) << 2;
+  const nb = <usize>hw << 2;
+  let o: usize = 0;
+  for (; o < n4; o += 16) {
+    const g0 = v128.load(dy0 + o), v0 = v128.load(x0 + o), g1 = v128.load(dy1 + o), v1 = v128.load(x1 + o);
+    const gl0 = f64x2.promote_low_f32x4(g0), gh0 = promote_high(g0), gl1 = f64x2.promote_low_f32x4(g1), gh1 = promote_high(g1);
+    s0 = f64x2.add(s0, gl0);
+    S0 = f64x2.add(S0, gh0);
+    s1 = f64x2.add(s1, gl1);
+    S1 = f64x2.add(S1, gh1);
+    d0 = f64x2.add(d0, f64x2.mul(gl0, f64x2.sub(f64x2.promote_low_f32x4(v0), mv)));
+    D0 = f64x2.add(D0, f64x2.mul(gh0, f64x2.sub(promote_high(v0), mv)));
+    d1 = f64x2.add(d1, f64x2.mul(gl1, f64x2.sub(f64x2.promote_low_f32x4(v1), mv)));
+    D1 = f64x2.add(D1, f64x2.mul(gh1, f64x2.sub(promote_high(v1), mv)));
+  }
+  let st0: f64 = 0, dt0: f64 = 0, st1: f64 = 0, dt1: f64 = 0;
+  for (; o < nb; o += 4) {
+    const a = <f64>load<f32>(dy0 + o), b = <f64>load<f32>(dy1 + o);
+    st0 += a;
+    dt0 += a * (<f64>load<f32>(x0 + o) - m);
+    st1 += b;
+    dt1 += b * (<f64>load<f32>(x1 + o) - m);
+  }
+  store<f64>(out, combine(d0, D0) + dt0);
+  store<f64>(out + 8, combine(s1, S1) + st1);
+  store<f64>(out + 16, combine(d1, D1) + dt1);
+  return combine(s0, S0) + st0;
+}
+
 // y = x·a + b over one plane (f32; x == y allowed).
 function plane_affine(x: usize, y: usize, hw: i32, a: f32, b: f32): void {
   const av = f32x4.splat(a);
@@ -102,14 +190,14 @@ export function bn_forward_train(x: usize, n: i32, c: i32, hw: i32, gamma: usize
   running_mean: usize, running_var: usize, save_mean: usize, save_invstd: usize, y: usize): void {
   if (n <= 0 || c <= 0 || hw <= 0) return;
   const nt = threadsFor(c, (BN_MIN + n * hw - 1) / max(n * hw, 1));
-  if (nt <= 1) return bnForwardTrainRange(x, n, c, hw, gamma, beta, eps, momentum, running_mean, running_var, save_mean, save_invstd, y, 0, c);
+  if (nt <= 1) return bnForwardTrainRange(x, n, c, hw, gamma, beta, eps, momentum, running_mean, running_var, save_mean, save_invstd, y, 0, c, threadTmp(0));
   const p = taskArgs();
   store<usize>(p + 0, x); store<i32>(p + 4, n); store<i32>(p + 8, c); store<i32>(p + 12, hw); store<usize>(p + 16, gamma); store<usize>(p + 20, beta); store<f32>(p + 24, eps); store<f32>(p + 28, momentum); store<usize>(p + 32, running_mean); store<usize>(p + 36, running_var); store<usize>(p + 40, save_mean); store<usize>(p + 44, save_invstd); store<usize>(p + 48, y);
   parallelRange(bn_forward_train_range, c, 1, nt, p);
 }
 
 function bn_forward_train_range(lo: i32, hi: i32, p: usize, tid: i32): void {
-  bnForwardTrainRange(load<usize>(p + 0), load<i32>(p + 4), load<i32>(p + 8), load<i32>(p + 12), load<usize>(p + 16), load<usize>(p + 20), load<f32>(p + 24), load<f32>(p + 28), load<usize>(p + 32), load<usize>(p + 36), load<usize>(p + 40), load<usize>(p + 44), load<usize>(p + 48), lo, hi);
+  bnForwardTrainRange(load<usize>(p + 0), load<i32>(p + 4), load<i32>(p + 8), load<i32>(p + 12), load<usize>(p + 16), load<usize>(p + 20), load<f32>(p + 24), load<f32>(p + 28), load<usize>(p + 32), load<usize>(p + 36), load<usize>(p + 40), load<usize>(p + 44), load<usize>(p + 48), lo, hi, threadTmp(tid));
 }
 
 /**
@@ -129,7 +217,7 @@ function bn_forward_train_range(lo: i32, hi: i32, p: usize, tid: i32): void {
  */
 function bnForwardTrainRange(
   x: usize, n: i32, c: i32, hw: i32, gamma: usize, beta: usize, eps: f32, momentum: f32,
-  running_mean: usize, running_var: usize, save_mean: usize, save_invstd: usize, y: usize, lo: i32, hi: i32): void {
+  running_mean: usize, running_var: usize, save_mean: usize, save_invstd: usize, y: usize, lo: i32, hi: i32, tmp: usize): void {
   if (n <= 0 || c <= 0 || hw <= 0) return;
   const N = <f64>n * <f64>hw;
   const plane = <usize>hw << 2;
@@ -138,10 +226,21 @@ function bnForwardTrainRange(
   for (let ch = lo; ch < hi; ch++) {
     const base = <usize>ch * plane;
     let s: f64 = 0;
-    for (let i = 0; i < n; i++) s += sum(x + base + <usize>i * stride, hw);
+    let i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const p = x + base + <usize>i * stride;
+      s += plane_sum2(p, p + stride, hw, tmp);
+      s += load<f64>(tmp);
+    }
+    if (i < n) s += sum(x + base + <usize>i * stride, hw);
     const mean = s / N;
     let m2: f64 = 0;
-    for (let i = 0; i < n; i++) m2 += plane_centered_sq(x + base + <usize>i * stride, hw, mean);
+    for (i = 0; i + 2 <= n; i += 2) {
+      const p = x + base + <usize>i * stride;
+      m2 += plane_centered_sq2(p, p + stride, hw, mean, tmp);
+      m2 += load<f64>(tmp);
+    }
+    if (i < n) m2 += plane_centered_sq(x + base + <usize>i * stride, hw, mean);
     const invstd = 1.0 / Math.sqrt(m2 / N + <f64>eps);
     const co = <usize>ch << 2;
     const g = <f64>load<f32>(gamma + co) * invstd;
@@ -244,7 +343,15 @@ function bnBackwardRange(
     const base = <usize>ch * plane;
     let sdy: f64 = 0;
     let sdx: f64 = 0;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const off = base + <usize>i * stride;
+      sdy += plane_dy_sums2(dy + off, x + off, dy + off + stride, x + off + stride, hw, m, tmp);
+      sdx += load<f64>(tmp);
+      sdy += load<f64>(tmp, 8);
+      sdx += load<f64>(tmp, 16);
+    }
+    if (i < n) {
       const off = base + <usize>i * stride;
       sdy += plane_dy_sums(dy + off, x + off, hw, m, tmp);
       sdx += load<f64>(tmp);
