@@ -13,9 +13,10 @@
 // the input gradient is the same correlation run on dY with the filter
 // rotated by 180° and its channels swapped. For F(2×2) that filter's
 // transform is U with ξ's rows and columns 0 and 3 swapped (G·J = P·G, J the
-// reversal and P that swap); for F(3×3) and F(4×4) it is transformed on its
-// own (Ur).
-// So dX takes Bᵀ dY B, X GEMMs with U[π(ξ)]ᵀ (or Ur[ξ]ᵀ) and Aᵀ · A.
+// reversal and P that swap); for F(4×4) it is transformed on its own (Ur).
+// So dX takes Bᵀ dY B, X GEMMs with U[π(ξ)]ᵀ (or Ur[ξ]ᵀ) and Aᵀ · A. F(3×3),
+// one tile a plane, takes the forward pass's adjoint instead: dV = Uᵀ dM
+// (X GEMMs on the dM the weight gradient used) and B dV Bᵀ's interior.
 // Each output element is computed by one thread in a fixed order: the
 // transforms split over threads by channel, the GEMMs by output panel.
 // @ts-nocheck
@@ -27,7 +28,7 @@ import {
   LANES, setLane, clearLane, tilesPadded4, padPitch4, padRows4, inputScratch4, winogradInputColumns4, winogradInputGroup4, winogradInputPlane4,
   winogradOutputGroup4, winogradOutputPlane4, winogradGradGroup4, winogradGradPlane4, winogradFilters4, winogradFilterGrads4,
 } from "./winograd_f4x3";
-import { SCRATCH3, winogradInputGroup3, winogradOutputGroup3, winogradGradGroup3, winogradFilters3, winogradFilterGrads3 } from "./winograd_f3x3";
+import { SCRATCH3, winogradInputGroup3, winogradOutputGroup3, winogradInputGradGroup3, winogradGradGroup3, winogradFilters3, winogradFilterGrads3 } from "./winograd_f3x3";
 
 /**
  * GEMM columns per sample for output tiles of side r: the plane's tiles
@@ -87,7 +88,7 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
   if (n <= 0) return;
   const tp4 = tiles(r, h, w), T = cols(n, tp4), X = products(r);
   if (fresh) inputs(r, x, n, c, h, w, v, T);
-  if (dx != 0 && r != 2) filters(r, wt, o, c, ur, 2);
+  if (dx != 0 && r == 4) filters(r, wt, o, c, ur, 2);
   for (let s0 = 0; s0 < n; s0 += S) {
     const ns = min(S, n - s0), Tc = cols(ns, tp4), vc = v + (<usize>(s0 * tp4) << 2);
     const dyc = dy + (<usize>s0 * o * h * w << 2);
@@ -99,6 +100,17 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
     }
     gemm_batch(BATCH_NT, X, o, c, Tc, Tc, T, c, s0 > 0 ? 1 : 0);
     if (dx == 0) continue;
+    const dxc = dx + (<usize>s0 * c * h * w << 2);
+    if (r == 3) {
+      // The adjoint of the forward pass: dV = Uᵀ dM (dM still in m), then B dV Bᵀ.
+      for (let k = 0; k < X; k++) {
+        const e = t + <usize>(k * 12);
+        store<usize>(e, u + (slab(o, c) * k << 2)); store<usize>(e, m + (slab(o, Tc) * k << 2), 4); store<usize>(e, m2 + (slab(c, Tc) * k << 2), 8);
+      }
+      gemm_batch(BATCH_TN, X, c, Tc, o, c, Tc, Tc, 0);
+      planes(r, 2, m2, ns, c, h, w, dxc, Tc, ns * h * w);
+      continue;
+    }
     inputs(r, dyc, ns, o, h, w, m, Tc); // Bᵀ dY B; this chunk's dM is no longer needed
     for (let k = 0; k < X; k++) {
       let uk = ur + (slab(o, c) * k << 2);
@@ -111,7 +123,7 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
       store<usize>(e, uk); store<usize>(e, m + (slab(o, Tc) * k << 2), 4); store<usize>(e, m2 + (slab(c, Tc) * k << 2), 8);
     }
     gemm_batch(BATCH_TN, X, c, Tc, o, c, Tc, Tc, 0);
-    outputs(r, m2, ns, c, h, w, dx + (<usize>s0 * c * h * w << 2), Tc);
+    outputs(r, m2, ns, c, h, w, dxc, Tc);
   }
   filters(r, dw, o, c, du, 1);
 }
@@ -241,7 +253,8 @@ function grads(r: i32, dy: usize, n: i32, o: i32, h: i32, w: i32, dm: usize, ld:
 }
 
 // Per (channel, sample) plane between the transformed layout t[X][o][T] and
-// an NCHW tensor img: kind 0 writes img from t (Aᵀ · A), kind 1 t from img (A · Aᵀ).
+// an NCHW tensor img: kind 0 writes img from t (Aᵀ · A), kind 1 t from img
+// (A · Aᵀ), kind 2 (F(3×3)) img from t (B · Bᵀ, the input transform's adjoint).
 function planes(r: i32, kind: i32, t: usize, n: i32, o: i32, h: i32, w: i32, img: usize, ld: i32, per: i32): void {
   const p = args6(t, n, o, h, w, img);
   store<i32>(p + 24, kind | (r << 8));
@@ -264,6 +277,7 @@ function planes_range(lo: i32, hi: i32, p: usize, tid: i32): void {
       for (let s0 = 0; s0 < n; s0 += 4) {
         const tt = t + ((<usize>oc * T + s0) << 2);
         if (kind == 0) winogradOutputGroup3(tt, ts, plane3(img, s0, n, o, oc, 0), plane3(img, s0 + 1, n, o, oc, 0), plane3(img, s0 + 2, n, o, oc, 0), plane3(img, s0 + 3, n, o, oc, 0), tmp);
+        else if (kind == 2) winogradInputGradGroup3(tt, ts, plane3(img, s0, n, o, oc, 0), plane3(img, s0 + 1, n, o, oc, 0), plane3(img, s0 + 2, n, o, oc, 0), plane3(img, s0 + 3, n, o, oc, 0), tmp);
         else winogradGradGroup3(plane3(img, s0, n, o, oc, z), plane3(img, s0 + 1, n, o, oc, z), plane3(img, s0 + 2, n, o, oc, z), plane3(img, s0 + 3, n, o, oc, z), tt, ts, tmp);
       }
     }
@@ -298,7 +312,7 @@ function planes_range(lo: i32, hi: i32, p: usize, tid: i32): void {
 
 /**
  * dir 0: U = G g Gᵀ of every filter of w [o][c][3][3]; dir 1: w = Gᵀ dU G;
- * dir 2 (r = 3, 4): U of every filter rotated by 180°. Over threads by output channel.
+ * dir 2 (r = 4): U of every filter rotated by 180°. Over threads by output channel.
  */
 function filters(r: i32, w: usize, o: i32, c: i32, u: usize, dir: i32): void {
   const X = products(r), nt = threadsFor(o, (XF_MIN + X * c - 1) / (X * c));
@@ -313,7 +327,7 @@ function filters_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   if (r == 3) {
     const i = <usize>lo * c, count = (hi - lo) * c;
     if (dir == 1) winogradFilterGrads3(u + (i << 2), us, w + i * 36, count, threadBuffer(tid));
-    else winogradFilters3(w + i * 36, u + (i << 2), us, count, dir == 2 ? 1 : 0, threadBuffer(tid));
+    else winogradFilters3(w + i * 36, u + (i << 2), us, count, threadBuffer(tid));
     return;
   }
   if (r == 4) {

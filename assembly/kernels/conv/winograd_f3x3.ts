@@ -10,8 +10,9 @@
 // 25 products for the 9 outputs, where F(4×4, 3×3) spends 36 on the same
 // plane (its tile overhangs by a row and a column) and direct convolution 49
 // (the taps inside the plane). Gradients: dM = A dY Aᵀ, dW = Gᵀ dU G; the
-// input gradient is the forward correlation of dY with the filter rotated by
-// 180°, whose transform is computed on its own (rot = 1), as for F(4×4).
+// input gradient is the forward pass's adjoint: dV = Uᵀ dM, dX = the interior
+// of B dV Bᵀ (one tile a plane, so no overlapping patches to add), which
+// needs neither a rotated filter's transform nor a transform of dY of its own.
 //
 // Layout as F(4×4) on one-tile maps (winograd.ts): [25][channels][T], one
 // column per sample, four samples in the four lanes of every transform.
@@ -31,6 +32,15 @@ export const SCRATCH3: usize = 832;
   v128.store(dst + 2 * s, f32x4.add(f32x4.sub(u3, mul(u2, 3)), mul(u1, 2)));
   v128.store(dst + 3 * s, a);
   v128.store(dst + 4 * s, f32x4.sub(f32x4.sub(mul(u1, 2), u2), mul(u3, 2)));
+}
+
+// B's interior rows 1…3 (Bᵀ's columns 1…3, the adjoint of btStore) applied to
+// five values; result a (0…2) at dst + a·s.
+@inline function bStore(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, dst: usize, s: usize): void {
+  const q = f32x4.add(v0, v3);
+  v128.store(dst, f32x4.sub(mul(f32x4.sub(f32x4.add(v2, v4), v1), 2), q));
+  v128.store(dst + s, f32x4.sub(f32x4.sub(f32x4.sub(mul(v0, -2), v1), mul(v2, 3)), v4));
+  v128.store(dst + 2 * s, f32x4.sub(f32x4.add(f32x4.add(q, v1), v2), mul(v4, 2)));
 }
 
 // Aᵀ applied to five values; result a (0…2) at dst + a·s.
@@ -100,18 +110,33 @@ export function winogradInputGroup3(p0: usize, p1: usize, p2: usize, p3: usize, 
  * p_l = 0: not stored). tmp: SCRATCH3 bytes.
  */
 export function winogradOutputGroup3(m: usize, ms: usize, p0: usize, p1: usize, p2: usize, p3: usize, tmp: usize): void {
+  toPlanes(0, m, ms, p0, p1, p2, p3, tmp);
+}
+
+/**
+ * The input gradient of four samples from dV = Uᵀ dM: the interior 3×3 of
+ * B dV Bᵀ (the adjoint of winogradInputGroup3, whose patch border is
+ * padding) from dv[ξ·ms] (4 lanes) → the 3×3 planes at p_l (as
+ * winogradOutputGroup3). tmp: SCRATCH3 bytes.
+ */
+export function winogradInputGradGroup3(dv: usize, ms: usize, p0: usize, p1: usize, p2: usize, p3: usize, tmp: usize): void {
+  toPlanes(1, dv, ms, p0, p1, p2, p3, tmp);
+}
+
+// Kind 0: Aᵀ · A; kind 1: B · Bᵀ on the interior rows and columns. Both take
+// 5×5 to a plane's 3×3: down each column j into r[a][j], along each row a of
+// r into y[3a + b], then from lanes to planes.
+@inline function toPlanes(kind: i32, m: usize, ms: usize, p0: usize, p1: usize, p2: usize, p3: usize, tmp: usize): void {
   const s = ms << 2, r = tmp, y = tmp + 240;
-  // Aᵀ down each column j: r[a][j].
   for (let j = 0; j < 5; j++) {
     const c = m + <usize>j * s;
-    atStore(v128.load(c), v128.load(c + 5 * s), v128.load(c + 10 * s), v128.load(c + 15 * s), v128.load(c + 20 * s), r + (<usize>j << 4), 80);
+    down(kind, v128.load(c), v128.load(c + 5 * s), v128.load(c + 10 * s), v128.load(c + 15 * s), v128.load(c + 20 * s), r + (<usize>j << 4), 80);
   }
-  // · A along each row a: y[3a + b].
   for (let a = 0; a < 3; a++) {
     const ra = r + <usize>a * 80;
-    atStore(v128.load(ra), v128.load(ra, 16), v128.load(ra, 32), v128.load(ra, 48), v128.load(ra, 64), y + <usize>a * 48, 16);
+    down(kind, v128.load(ra), v128.load(ra, 16), v128.load(ra, 32), v128.load(ra, 48), v128.load(ra, 64), y + <usize>a * 48, 16);
   }
-  // Back from lanes to planes: values 0…3 and 4…7 by transposes, value 8 a lane each.
+  // Values 0…3 and 4…7 by transposes, value 8 a lane each.
   for (let o: usize = 0; o < 32; o += 16) {
     const d = y + (o << 2);
     const y0 = v128.load(d), y1 = v128.load(d, 16), y2 = v128.load(d, 32), y3 = v128.load(d, 48);
@@ -126,6 +151,11 @@ export function winogradOutputGroup3(m: usize, ms: usize, p0: usize, p1: usize, 
   if (p1) v128.store32_lane(p1, y8, 1, 32);
   if (p2) v128.store32_lane(p2, y8, 2, 32);
   if (p3) v128.store32_lane(p3, y8, 3, 32);
+}
+
+@inline function down(kind: i32, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, dst: usize, s: usize): void {
+  if (kind == 0) atStore(m0, m1, m2, m3, m4, dst, s);
+  else bStore(m0, m1, m2, m3, m4, dst, s);
 }
 
 /**
@@ -156,10 +186,9 @@ export function winogradGradGroup3(p0: usize, p1: usize, p2: usize, p3: usize, d
 
 /**
  * G g Gᵀ of `count` consecutive 3×3 filters from g (9 floats each) → u[ξ·us +
- * j] for filter j, four filters a step; of the filters rotated by 180° when
- * rot = 1. tmp: SCRATCH3 bytes.
+ * j] for filter j, four filters a step. tmp: SCRATCH3 bytes.
  */
-export function winogradFilters3(g: usize, u: usize, us: usize, count: i32, rot: i32, tmp: usize): void {
+export function winogradFilters3(g: usize, u: usize, us: usize, count: i32, tmp: usize): void {
   const s = us << 2, x = tmp, e = tmp + 144, z = tmp + 384, one = tmp + 432;
   memory.fill(z, 0, 48);
   for (let j = 0; j < count; j += 4) {
@@ -167,10 +196,7 @@ export function winogradFilters3(g: usize, u: usize, us: usize, count: i32, rot:
     const gj = g + <usize>j * 36, m = count - j;
     gather(gj, m > 1 ? gj + 36 : z, m > 2 ? gj + 72 : z, m > 3 ? gj + 108 : z, x);
     // G down each column k: e[i][k].
-    for (let k = 0; k < 3; k++) {
-      const i0 = rot ? 8 - k : k, i1 = rot ? 5 - k : 3 + k, i2 = rot ? 2 - k : 6 + k;
-      gStore(v128.load(x + (<usize>i0 << 4)), v128.load(x + (<usize>i1 << 4)), v128.load(x + (<usize>i2 << 4)), e + (<usize>k << 4), 48);
-    }
+    for (let k: usize = 0; k < 3; k++) gStore(v128.load(x + (k << 4)), v128.load(x + (k << 4), 48), v128.load(x + (k << 4), 96), e + (k << 4), 48);
     // · Gᵀ along each row i: straight into u for a whole group, through one
     // group's scratch for the last, partial one.
     const full = m >= 4, dst = full ? u + (<usize>j << 2) : one, ds = full ? s : 16;
