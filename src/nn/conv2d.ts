@@ -149,7 +149,8 @@ export class Conv2d implements Layer {
         // Keeping V (the transformed input) for the weight gradient saves a transform, as kept im2col columns do.
         v: ws.grantKeep(vFloats) ? new Tensor(e, [vFloats]) : null,
         vFloats, mFloats: slabs(out, cols(S)), m2Floats: inputGrad ? slabs(c, cols(S)) : 0, duFloats: slabs(out, c),
-        urFloats: inputGrad && r === 4 ? slabs(out, c) : 0,
+        // The rotated filters' transform: only F(4×4) on one-tile maps (the others take the adjoint, winograd.ts).
+        urFloats: inputGrad && r === 4 && tiles === 1 ? slabs(out, c) : 0,
       };
     }
     this.chunk = Math.max(1, Math.min(maxRows, Math.floor((o.chunkColumns ?? CONV_CHUNK_COLUMNS) / ohw)));
@@ -213,7 +214,7 @@ export class Conv2d implements Layer {
       if (dx) k.dwconv_backward_input(dy, this.weight.ptr, ...a, dx);
     } else if (this.wino) {
       const w = this.wino, [c, h, wd] = this.plan.in;
-      const ur = dx && w.r === 4 ? this.ws.get(WS_WUR, w.urFloats) : 0;
+      const ur = dx && w.urFloats > 0 ? this.ws.get(WS_WUR, w.urFloats) : 0;
       k.winograd_backward(this.input, rows, c, h, wd, this.plan.out[0], w.r, w.S, this.weight.ptr, w.u.ptr, ur, this.winoV(), w.v ? 0 : 1, dy,
         this.ws.get(WS_WM, w.mFloats), dx ? this.ws.get(WS_WM2, w.m2Floats) : 0, this.ws.get(WS_WDU, w.duFloats), this.gradWeight.ptr, dx);
     } else {

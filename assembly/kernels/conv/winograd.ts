@@ -14,9 +14,11 @@
 // rotated by 180° and its channels swapped. For F(2×2) that filter's
 // transform is U with ξ's rows and columns 0 and 3 swapped (G·J = P·G, J the
 // reversal and P that swap); for F(4×4) it is transformed on its own (Ur).
-// So dX takes Bᵀ dY B, X GEMMs with U[π(ξ)]ᵀ (or Ur[ξ]ᵀ) and Aᵀ · A. F(3×3),
-// one tile a plane, takes the forward pass's adjoint instead: dV = Uᵀ dM
-// (X GEMMs on the dM the weight gradient used) and B dV Bᵀ's interior.
+// So dX takes Bᵀ dY B, X GEMMs with U[π(ξ)]ᵀ (or Ur[ξ]ᵀ) and Aᵀ · A: so
+// F(2×2), and F(4×4) on one-tile maps. F(3×3) and F(4×4) on planes of several
+// tiles take the forward pass's adjoint instead: dV = Uᵀ dM (X GEMMs on the
+// dM the weight gradient used), then B dV Bᵀ per tile, each 6×6 (5×5) patch
+// added into the zero-padded plane in tile order, and the plane's interior.
 // Each output element is computed by one thread in a fixed order: the
 // transforms split over threads by channel, the GEMMs by output panel.
 // @ts-nocheck
@@ -27,6 +29,7 @@ import { tilesPadded, winogradInputPlane, winogradOutputPlane, winogradGradPlane
 import {
   LANES, setLane, clearLane, tilesPadded4, padPitch4, padRows4, inputScratch4, winogradInputColumns4, winogradInputGroup4, winogradInputPlane4,
   winogradOutputGroup4, winogradOutputPlane4, winogradGradGroup4, winogradGradPlane4, winogradFilters4, winogradFilterGrads4,
+  inputGradScratch4, winogradInputGradPlane4,
 } from "./winograd_f4x3";
 import { SCRATCH3, winogradInputGroup3, winogradOutputGroup3, winogradInputGradGroup3, winogradGradGroup3, winogradFilters3, winogradFilterGrads3 } from "./winograd_f3x3";
 
@@ -88,7 +91,8 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
   if (n <= 0) return;
   const tp4 = tiles(r, h, w), T = cols(n, tp4), X = products(r);
   if (fresh) inputs(r, x, n, c, h, w, v, T);
-  if (dx != 0 && r == 4) filters(r, wt, o, c, ur, 2);
+  const adjoint = r == 3 || (r == 4 && !bySample(r, h, w));
+  if (dx != 0 && r == 4 && !adjoint) filters(r, wt, o, c, ur, 2);
   for (let s0 = 0; s0 < n; s0 += S) {
     const ns = min(S, n - s0), Tc = cols(ns, tp4), vc = v + (<usize>(s0 * tp4) << 2);
     const dyc = dy + (<usize>s0 * o * h * w << 2);
@@ -101,7 +105,7 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
     gemm_batch(BATCH_NT, X, o, c, Tc, Tc, T, c, s0 > 0 ? 1 : 0);
     if (dx == 0) continue;
     const dxc = dx + (<usize>s0 * c * h * w << 2);
-    if (r == 3) {
+    if (adjoint) {
       // The adjoint of the forward pass: dV = Uᵀ dM (dM still in m), then B dV Bᵀ.
       for (let k = 0; k < X; k++) {
         const e = t + <usize>(k * 12);
@@ -254,13 +258,14 @@ function grads(r: i32, dy: usize, n: i32, o: i32, h: i32, w: i32, dm: usize, ld:
 
 // Per (channel, sample) plane between the transformed layout t[X][o][T] and
 // an NCHW tensor img: kind 0 writes img from t (Aᵀ · A), kind 1 t from img
-// (A · Aᵀ), kind 2 (F(3×3)) img from t (B · Bᵀ, the input transform's adjoint).
+// (A · Aᵀ), kind 2 img from t (B · Bᵀ, the input transform's adjoint; F(3×3)
+// and F(4×4) on planes of several tiles, whose patches it adds up).
 function planes(r: i32, kind: i32, t: usize, n: i32, o: i32, h: i32, w: i32, img: usize, ld: i32, per: i32): void {
   const p = args6(t, n, o, h, w, img);
   store<i32>(p + 24, kind | (r << 8));
   store<i32>(p + 28, ld);
   const nt = threadsFor(o, (XF_MIN + per - 1) / per);
-  if (r == 4) ensureThreadBuffers(nt, 640 + LANES);
+  if (r == 4) ensureThreadBuffers(nt, kind == 2 ? inputGradScratch4(h, w) : 640 + LANES);
   if (r == 3) ensureThreadBuffers(nt, SCRATCH3 + 48);
   parallelRange(planes_range, o, 1, nt, p);
 }
@@ -303,6 +308,7 @@ function planes_range(lo: i32, hi: i32, p: usize, tid: i32): void {
       const tt = t + ((<usize>oc * T + <usize>s * tp4) << 2), plane = img + ((<usize>(s * o + oc) * h * w) << 2);
       if (r == 4) {
         if (kind == 0) winogradOutputPlane4(tt, ts, h, w, plane, tmp);
+        else if (kind == 2) winogradInputGradPlane4(tt, ts, h, w, plane, tmp);
         else winogradGradPlane4(plane, h, w, tt, ts, tmp);
       } else if (kind == 0) winogradOutputPlane(tt, ts, h, w, plane);
       else winogradGradPlane(plane, h, w, tt, ts);

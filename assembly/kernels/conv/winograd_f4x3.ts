@@ -171,18 +171,25 @@ export function winogradInputPlane4(pp: usize, oh: i32, ow: i32, v: usize, vs: u
   }
 }
 
+// Aᵀ (kind 0: the output transform) or B (kind 1: the input transform's
+// adjoint) down each column j of a tile set t[ξ·s] (ξ = 6i + j, lanes over
+// tiles): result row a at r + a·96 + j·16.
+@inline function down6(kind: i32, t: usize, s: usize, r: usize): void {
+  for (let j = 0; j < 6; j++) {
+    const c = t + <usize>j * s, d = r + (<usize>j << 4);
+    const v0 = v128.load(c), v1 = v128.load(c + 6 * s), v2 = v128.load(c + 12 * s), v3 = v128.load(c + 18 * s), v4 = v128.load(c + 24 * s), v5 = v128.load(c + 30 * s);
+    if (kind == 0) atStore(v0, v1, v2, v3, v4, v5, d, 96);
+    else bStore(v0, v1, v2, v3, v4, v5, d, 96);
+  }
+}
+
 /**
  * Aᵀ m A of four tiles: m[ξ·ms] (4 lanes) → the tiles the lane table names.
  * tmp: 448 bytes.
  */
 export function winogradOutputGroup4(m: usize, ms: usize, lanes: usize, tmp: usize): void {
   const s = ms << 2, r = tmp, yy = tmp + 384;
-  // Aᵀ down each column j: r[a][j].
-  for (let j = 0; j < 6; j++) {
-    const c = m + <usize>j * s;
-    atStore(v128.load(c), v128.load(c + 6 * s), v128.load(c + 12 * s), v128.load(c + 18 * s), v128.load(c + 24 * s), v128.load(c + 30 * s),
-      r + (<usize>j << 4), 96);
-  }
+  down6(0, m, s, r);
   // · A along each row a: yy[a][b], lanes over tiles; then one row per tile.
   for (let a = 0; a < 4; a++) {
     const ra = r + <usize>a * 96;
@@ -250,6 +257,63 @@ export function winogradGradPlane4(dy: usize, oh: i32, ow: i32, dm: usize, ms: u
     }
     winogradGradGroup4(lanes, dm + (<usize>k0 << 2), ms, tmp);
   }
+}
+
+// B (the transpose of Bᵀ, the adjoint of btStore) applied to six values;
+// result a (0…5) at dst + a·s.
+@inline function bStore(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, dst: usize, s: usize): void {
+  const p = f32x4.sub(v2, v1), q = f32x4.sub(v4, v3), w = f32x4.add(v1, v2), z = f32x4.add(v3, v4);
+  v128.store(dst, mul(v0, 4));
+  v128.store(dst + s, f32x4.add(mul(f32x4.add(p, v5), 4), mul(q, 2)));
+  v128.store(dst + 2 * s, f32x4.sub(f32x4.sub(mul(v0, -5), mul(w, 4)), z));
+  v128.store(dst + 3 * s, f32x4.sub(f32x4.sub(mul(f32x4.sub(v3, v4), 2), p), mul(v5, 5)));
+  v128.store(dst + 4 * s, f32x4.add(f32x4.add(v0, w), z));
+  v128.store(dst + 5 * s, v5);
+}
+
+/** Bytes of per-thread scratch winogradInputGradPlane4 needs for an oh × ow plane. */
+@inline export function inputGradScratch4(oh: i32, ow: i32): usize {
+  return 576 + (<usize>(padRows4(oh) * padPitch4(ow)) << 2);
+}
+
+/**
+ * The input gradient of one plane (oh × ow, overwritten) from dV = Uᵀ dM,
+ * the adjoint of winogradInputPlane4: B dv Bᵀ of each of the plane's tiles
+ * (dv[ξ·ms + t]), its 6×6 patch added into the zero-padded plane at the
+ * tile's place (tiles in order; neighbours' patches overlap by two rows or
+ * columns), then the plane's interior. tmp: inputGradScratch4(oh, ow) bytes.
+ */
+export function winogradInputGradPlane4(dv: usize, ms: usize, oh: i32, ow: i32, dx: usize, tmp: usize): void {
+  const tw = (ow + 3) >> 2, tp = ((oh + 3) >> 2) * tw, s = ms << 2;
+  const r = tmp, pp = tmp + 576, pitch = padPitch4(ow), pb = <usize>pitch << 2;
+  memory.fill(pp, 0, <usize>padRows4(oh) * pb);
+  let ty = 0, tx = 0;
+  for (let k0 = 0; k0 < tp; k0 += 4) {
+    down6(1, dv + (<usize>k0 << 2), s, r);
+    // · Bᵀ along each row a (in place: a row is read whole first), then each
+    // tile's row a into the plane.
+    for (let a = 0; a < 6; a++) {
+      const ra = r + <usize>a * 96;
+      bStore(v128.load(ra), v128.load(ra, 16), v128.load(ra, 32), v128.load(ra, 48), v128.load(ra, 64), v128.load(ra, 80), ra, 16);
+    }
+    for (let l = 0; l < 4 && k0 + l < tp; l++) {
+      const base = pp + <usize>(4 * ty) * pb + (<usize>(4 * tx) << 2), lo = <usize>l << 2;
+      for (let a = 0; a < 6; a++) {
+        const ra = r + <usize>a * 96, q = base + <usize>a * pb;
+        // Lane l of the row's six vectors: floats 0…3 as one vector, then 4 and 5.
+        let v = f32x4.splat(load<f32>(ra + lo));
+        v = f32x4.replace_lane(v, 1, load<f32>(ra + 16 + lo));
+        v = f32x4.replace_lane(v, 2, load<f32>(ra + 32 + lo));
+        v = f32x4.replace_lane(v, 3, load<f32>(ra + 48 + lo));
+        v128.store(q, f32x4.add(v128.load(q), v));
+        store<f32>(q, load<f32>(q, 16) + load<f32>(ra + 64 + lo), 16);
+        store<f32>(q, load<f32>(q, 20) + load<f32>(ra + 80 + lo), 20);
+      }
+      if (++tx == tw) { tx = 0; ty++; }
+    }
+  }
+  const rowB = <usize>ow << 2;
+  for (let y = 0; y < oh; y++) memory.copy(dx + <usize>y * rowB, pp + <usize>(y + 1) * pb + 4, rowB);
 }
 
 // G applied to three values; result i (0…5) at dst + i·s.
