@@ -121,3 +121,64 @@ test("GlobalAvgPool: y = mean over H×W, dx = dy/(H·W), matching central differ
     layer.free();
   }
 });
+
+// Batch norm's stated summation order (assembly/kernels/batchnorm.ts): each
+// plane's 4-wide body into f64 lanes i % 4, ((a0 + a1) + (a2 + a3)) + tail,
+// and the channel's total adding the planes in sample order. Values of ±2^60
+// beside 1 make any other grouping visible after rounding to f32: adding a
+// pair of planes as one sum, or a pair in the other order, or the lanes in
+// another association, each changes the mean or Σ dy from the model's.
+test("BatchNorm2d sums in its stated order: plane lanes, then planes in sample order (bit for bit against a model)", async () => {
+  const e = await engine();
+  const n = 5, c = 2, hw = 6, N = n * hw, big = 2 ** 60;
+  const planeSum = (v: number[]) => {
+    const a = [0, 0, 0, 0];
+    const body = hw & ~3;
+    for (let i = 0; i < body; i++) a[i % 4] += v[i];
+    let t = 0;
+    for (let i = body; i < hw; i++) t += v[i];
+    return ((a[0] + a[1]) + (a[2] + a[3])) + t;
+  };
+  // Plane (s, ch). Channel 0: plane totals 2^60, 1, −2^60, 1, 0, whose sum is
+  // 1 in sample order, 0 pairwise or reversed. Channel 1: planes whose lanes
+  // give 0 + 3 (each 1 absorbed by its ±2^60), 4 summed left to right.
+  const plane = (s: number, ch: number): number[] => {
+    if (ch === 0) return [[big, 0, 0, 0, 0, 0], [0, 0, 0, 0, 1, 0], [-big, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0]][s];
+    const lead = (s & 1 ? -1 : 1) * big;
+    return [lead, 1, -lead, 1, 0, 3];
+  };
+  const xs = new Float32Array(n * c * hw), dys = new Float32Array(n * c * hw);
+  for (let s = 0; s < n; s++) for (let ch = 0; ch < c; ch++) {
+    const p = plane(s, ch), q = plane(s, 1 - ch);
+    for (let i = 0; i < hw; i++) { xs[(s * c + ch) * hw + i] = p[i]; dys[(s * c + ch) * hw + i] = q[i]; }
+  }
+  const f = (k: number) => e.alloc(k);
+  const x = f(xs.length), y = f(xs.length), dy = f(xs.length), dx = f(xs.length);
+  const g = f(c), b = f(c), rm = f(c), rv = f(c), sm = f(c), si = f(c), dg = f(c), db = f(c);
+  try {
+    e.f32(x, xs.length).set(xs); e.f32(dy, dys.length).set(dys);
+    e.f32(g, c).fill(1); e.f32(rv, c).fill(1);
+    e.k.bn_forward_train(x, n, c, hw, g, b, 1e-5, 0.1, rm, rv, sm, si, y);
+    e.k.bn_backward(dy, x, n, c, hw, g, sm, si, dg, db, dx);
+    const mean = e.f32(sm, c).slice(), invstd = e.f32(si, c).slice(), dgamma = e.f32(dg, c).slice(), dbeta = e.f32(db, c).slice();
+    for (let ch = 0; ch < c; ch++) {
+      const planes = (buf: Float32Array, map: (v: number, i: number, s: number) => number) => {
+        let tot = 0;
+        for (let s = 0; s < n; s++) tot += planeSum(Array.from({ length: hw }, (_, i) => map(buf[(s * c + ch) * hw + i], i, s)));
+        return tot;
+      };
+      const m = planes(xs, (v) => v) / N;
+      assert.equal(mean[ch], Math.fround(m), `channel ${ch}: mean`);
+      const m32 = mean[ch], r = invstd[ch];
+      assert.equal(dbeta[ch], Math.fround(planes(dys, (v) => v)), `channel ${ch}: Σ dy`);
+      const sdx = planes(dys, (v, i, s) => v * (xs[(s * c + ch) * hw + i] - m32));
+      assert.equal(dgamma[ch], Math.fround(sdx * r), `channel ${ch}: Σ dy·(x − m)·r`);
+    }
+    // The data do exercise the order: summing the planes in reverse changes the mean.
+    let rev = 0;
+    for (let s = n - 1; s >= 0; s--) rev += planeSum(Array.from({ length: hw }, (_, i) => xs[(s * c) * hw + i]));
+    assert.notEqual(Math.fround(rev / N), mean[0], "the reversed order gives another mean");
+  } finally {
+    for (const p of [x, y, dy, dx, g, b, rm, rv, sm, si, dg, db]) e.free(p);
+  }
+});
