@@ -266,3 +266,21 @@ test("depthwise weight gradient: the same bits as the stated order on every padd
     for (const q of [dy, x, dw]) e.free(q);
   }
 });
+
+test("Conv2d refuses F(3×3) on any map but 3×3, naming the layer and the map", async () => {
+  const e = await engine();
+  const ws = new Workspace(e);
+  const rng = new Rng(e, 1);
+  try {
+    for (const [h, w] of [[4, 4], [3, 2], [7, 7]]) {
+      const p = convPlanOf("c", [16, h, w], 8, [3, 3], { padding: [1, 1] });
+      assert.throws(() => new Conv2d(e, p, 2, rng, ws, true, { winogradTile: 3 }), new RegExp(`conv c: winogradTile 3 needs a 3×3 output map, got ${h}×${w}`));
+    }
+    const ok = new Conv2d(e, convPlanOf("c", [16, 3, 3], 8, [3, 3], { padding: [1, 1] }), 2, rng, ws, true, { winogradTile: 3 });
+    assert.equal(ok.winogradTile, 3);
+    ok.free();
+  } finally {
+    rng.free();
+    ws.free();
+  }
+});
