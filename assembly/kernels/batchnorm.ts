@@ -13,7 +13,6 @@
 // buffer must be distinct. gamma, beta, running_*, save_*, dgamma, dbeta hold
 // c f32 values each.
 
-import { sum } from "./reduce";
 import { parallelRange, threadsFor, taskArgs, threadTmp } from "../parallel";
 
 // Channels are independent: split over threads by channel, at least this many floats per thread.
@@ -32,65 +31,13 @@ const BN_MIN: i32 = 16384;
     (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
 }
 
-// Σ (x[i] − m)² over one plane of hw values, in f64 (order as above).
-function plane_centered_sq(x: usize, hw: i32, m: f64): f64 {
-  let lo = f64x2.splat(0);
-  let hi = f64x2.splat(0);
-  const mv = f64x2.splat(m);
-  const n4 = <usize>(hw & ~3) << 2;
-  const nb = <usize>hw << 2;
-  let o: usize = 0;
-  for (; o < n4; o += 16) {
-    const v = v128.load(x + o);
-    const a = f64x2.sub(f64x2.promote_low_f32x4(v), mv);
-    const b = f64x2.sub(promote_high(v), mv);
-    lo = f64x2.add(lo, f64x2.mul(a, a));
-    hi = f64x2.add(hi, f64x2.mul(b, b));
-  }
-  let t: f64 = 0;
-  for (; o < nb; o += 4) {
-    const d = <f64>load<f32>(x + o) - m;
-    t += d * d;
-  }
-  return combine(lo, hi) + t;
-}
-
-// Plane sums for the backward pass, in f64 (order as above):
-// returns Σ dy, stores Σ dy·(x − m) at out.
-function plane_dy_sums(dy: usize, x: usize, hw: i32, m: f64, out: usize): f64 {
-  let slo = f64x2.splat(0);
-  let shi = f64x2.splat(0);
-  let dlo = f64x2.splat(0);
-  let dhi = f64x2.splat(0);
-  const mv = f64x2.splat(m);
-  const n4 = <usize>(hw & ~3) << 2;
-  const nb = <usize>hw << 2;
-  let o: usize = 0;
-  for (; o < n4; o += 16) {
-    const g = v128.load(dy + o);
-    const v = v128.load(x + o);
-    const glo = f64x2.promote_low_f32x4(g);
-    const ghi = promote_high(g);
-    slo = f64x2.add(slo, glo);
-    shi = f64x2.add(shi, ghi);
-    dlo = f64x2.add(dlo, f64x2.mul(glo, f64x2.sub(f64x2.promote_low_f32x4(v), mv)));
-    dhi = f64x2.add(dhi, f64x2.mul(ghi, f64x2.sub(promote_high(v), mv)));
-  }
-  let st: f64 = 0;
-  let dt: f64 = 0;
-  for (; o < nb; o += 4) {
-    const g = <f64>load<f32>(dy + o);
-    st += g;
-    dt += g * (<f64>load<f32>(x + o) - m);
-  }
-  store<f64>(out, combine(dlo, dhi) + dt);
-  return combine(slo, shi) + st;
-}
-
-// The sums above over two planes at once, each in its own plane's order (so
-// the same bits): two planes' dependency chains overlap, where one plane's
-// f64 adds wait on each other (the cnn's batch norms: 1.0–1.2× faster, the
-// first one 1.2× forward and backward).
+// A plane's sums in f64, in the order above: Σ x (reduce.ts `sum`), Σ (x − m)²,
+// and Σ dy with Σ dy·(x − m). Each is computed for two planes at once, each
+// plane in its own order (so the same bits): the two planes' dependency
+// chains overlap, where one plane's f64 adds wait on each other (the cnn's
+// batch norms: 1.0–1.2× faster, the first one 1.2× forward and backward). A
+// channel's total adds its planes in sample order (channel_* below; an odd
+// last plane is passed as both planes of a pair).
 
 // Σ x (reduce.ts `sum` order) of the planes at x0 and x1: returns x0's, stores x1's at out.
 function plane_sum2(x0: usize, x1: usize, hw: i32, out: usize): f64 {
@@ -114,7 +61,7 @@ function plane_sum2(x0: usize, x1: usize, hw: i32, out: usize): f64 {
   return combine(lo0, hi0) + t0;
 }
 
-// plane_centered_sq of the planes at x0 and x1: returns x0's, stores x1's at out.
+// Σ (x − m)² of the planes at x0 and x1: returns x0's, stores x1's at out.
 function plane_centered_sq2(x0: usize, x1: usize, hw: i32, m: f64, out: usize): f64 {
   let lo0 = f64x2.splat(0), hi0 = lo0, lo1 = lo0, hi1 = lo0;
   const mv = f64x2.splat(m);
@@ -140,7 +87,7 @@ function plane_centered_sq2(x0: usize, x1: usize, hw: i32, m: f64, out: usize): 
   return combine(lo0, hi0) + t0;
 }
 
-// plane_dy_sums of two planes (dy0, x0) and (dy1, x1): returns Σ dy of the
+// Σ dy and Σ dy·(x − m) of two planes (dy0, x0) and (dy1, x1): returns Σ dy of the
 // first; stores Σ dy·(x − m) of the first at out, Σ dy and Σ dy·(x − m) of
 // the second at out + 8 and out + 16.
 function plane_dy_sums2(dy0: usize, x0: usize, dy1: usize, x1: usize, hw: i32, m: f64, out: usize): f64 {
@@ -173,6 +120,43 @@ function plane_dy_sums2(dy0: usize, x0: usize, dy1: usize, x1: usize, hw: i32, m
   store<f64>(out + 8, combine(s1, S1) + st1);
   store<f64>(out + 16, combine(d1, D1) + dt1);
   return combine(s0, S0) + st0;
+}
+
+// One channel's totals: planes at base + i·stride (i < n) added in sample order.
+function channel_sum(x: usize, stride: usize, n: i32, hw: i32, tmp: usize): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i += 2) {
+    const p = x + <usize>i * stride, q = i + 1 < n ? p + stride : p;
+    s += plane_sum2(p, q, hw, tmp);
+    if (i + 1 < n) s += load<f64>(tmp);
+  }
+  return s;
+}
+
+function channel_centered_sq(x: usize, stride: usize, n: i32, hw: i32, m: f64, tmp: usize): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i += 2) {
+    const p = x + <usize>i * stride, q = i + 1 < n ? p + stride : p;
+    s += plane_centered_sq2(p, q, hw, m, tmp);
+    if (i + 1 < n) s += load<f64>(tmp);
+  }
+  return s;
+}
+
+// Returns Σ dy; stores Σ dy·(x − m) at out (24 bytes of scratch).
+function channel_dy_sums(dy: usize, x: usize, stride: usize, n: i32, hw: i32, m: f64, out: usize): f64 {
+  let sdy: f64 = 0, sdx: f64 = 0;
+  for (let i = 0; i < n; i += 2) {
+    const off = <usize>i * stride, off1 = i + 1 < n ? off + stride : off;
+    sdy += plane_dy_sums2(dy + off, x + off, dy + off1, x + off1, hw, m, out);
+    sdx += load<f64>(out);
+    if (i + 1 < n) {
+      sdy += load<f64>(out, 8);
+      sdx += load<f64>(out, 16);
+    }
+  }
+  store<f64>(out, sdx);
+  return sdy;
 }
 
 // y = x·a + b over one plane (f32; x == y allowed).
@@ -225,22 +209,8 @@ function bnForwardTrainRange(
   const mom = <f64>momentum;
   for (let ch = lo; ch < hi; ch++) {
     const base = <usize>ch * plane;
-    let s: f64 = 0;
-    let i = 0;
-    for (; i + 2 <= n; i += 2) {
-      const p = x + base + <usize>i * stride;
-      s += plane_sum2(p, p + stride, hw, tmp);
-      s += load<f64>(tmp);
-    }
-    if (i < n) s += sum(x + base + <usize>i * stride, hw);
-    const mean = s / N;
-    let m2: f64 = 0;
-    for (i = 0; i + 2 <= n; i += 2) {
-      const p = x + base + <usize>i * stride;
-      m2 += plane_centered_sq2(p, p + stride, hw, mean, tmp);
-      m2 += load<f64>(tmp);
-    }
-    if (i < n) m2 += plane_centered_sq(x + base + <usize>i * stride, hw, mean);
+    const mean = channel_sum(x + base, stride, n, hw, tmp) / N;
+    const m2 = channel_centered_sq(x + base, stride, n, hw, mean, tmp);
     const invstd = 1.0 / Math.sqrt(m2 / N + <f64>eps);
     const co = <usize>ch << 2;
     const g = <f64>load<f32>(gamma + co) * invstd;
@@ -341,21 +311,8 @@ function bnBackwardRange(
     const m = <f64>m32;
     const r = <f64>load<f32>(save_invstd + co);
     const base = <usize>ch * plane;
-    let sdy: f64 = 0;
-    let sdx: f64 = 0;
-    let i = 0;
-    for (; i + 2 <= n; i += 2) {
-      const off = base + <usize>i * stride;
-      sdy += plane_dy_sums2(dy + off, x + off, dy + off + stride, x + off + stride, hw, m, tmp);
-      sdx += load<f64>(tmp);
-      sdy += load<f64>(tmp, 8);
-      sdx += load<f64>(tmp, 16);
-    }
-    if (i < n) {
-      const off = base + <usize>i * stride;
-      sdy += plane_dy_sums(dy + off, x + off, hw, m, tmp);
-      sdx += load<f64>(tmp);
-    }
+    const sdy = channel_dy_sums(dy + base, x + base, stride, n, hw, m, tmp);
+    const sdx = load<f64>(tmp);
     store<f32>(dbeta + co, <f32>sdy);
     store<f32>(dgamma + co, <f32>(sdx * r));
     const gm = f32x4.splat(<f32>(sdy / N));
@@ -416,13 +373,8 @@ function bnBackwardEvalRange(
     const m = <f64>load<f32>(running_mean + co);
     const r = 1 / Math.sqrt(<f64>load<f32>(running_var + co) + <f64>eps);
     const base = <usize>ch * plane;
-    let sdy: f64 = 0;
-    let sdx: f64 = 0;
-    for (let i = 0; i < n && hw > 0; i++) {
-      const off = base + <usize>i * stride;
-      sdy += plane_dy_sums(dy + off, x + off, hw, m, tmp);
-      sdx += load<f64>(tmp);
-    }
+    const sdy = channel_dy_sums(dy + base, x + base, stride, n, hw, m, tmp);
+    const sdx = load<f64>(tmp);
     store<f32>(dbeta + co, <f32>sdy);
     store<f32>(dgamma + co, <f32>(sdx * r));
     const k = <f32>(<f64>load<f32>(gamma + co) * r);
