@@ -30,6 +30,7 @@ export { gini_scratch_bytes, abs_keys, radix_sort_u32, gini_sorted_keys, gini, g
 export { conv2d_forward, conv2d_backward } from "./kernels/conv/conv2d";
 export { im2col } from "./kernels/conv/im2col";
 export { winograd_forward, winograd_backward } from "./kernels/conv/winograd";
+export { winograd_mixed_floats } from "./kernels/conv/winograd_mixed";
 export { gather_normalize_u8_chw, augment_draw, gather_augment_u8_chw } from "./kernels/augment";
 export { bn_forward_train, bn_forward_eval, bn_backward, bn_backward_eval } from "./kernels/batchnorm";
 export { maxpool_forward, maxpool_backward, avgpool_forward, avgpool_backward, gap_forward, gap_backward } from "./kernels/pool";

@@ -213,9 +213,10 @@ export function convStrategies(e: Engine, rng: Rng, rounds: number, only?: strin
   for (const name of ["features.4", "features.8", "features.12"]) {
     for (const cc of [512, 1024, 2048, 4096]) variants.push({ p: find(cnn, name), batch: 250, variant: `chunk ${cc} columns, kept`, keep: true, chunkColumns: cc, winograd: false });
     variants.push({ p: find(cnn, name), batch: 250, variant: "chunk 2048 columns, recomputed", keep: false, chunkColumns: 2048, winograd: false });
-    for (const tile of name === "features.12" ? [2, 3, 4] as const : [2, 4] as const) {
-      for (const wc of [256, 512, 1024, 1 << 20]) variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd F(${tile}×${tile}), chunk ${wc < 1 << 20 ? `${wc} tiles` : "whole batch"}, V kept`, keep: true, winogradTile: tile, winogradChunkColumns: wc });
-      variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd F(${tile}×${tile}), V recomputed`, keep: false, winogradTile: tile });
+    for (const tile of name === "features.12" ? [2, 3, 4] as const : [2, 4, 43] as const) {
+      const f = tile === 43 ? "4/3 cut" : `F(${tile}×${tile})`;
+      for (const wc of [256, 512, 1024, 1 << 20]) variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd ${f}, chunk ${wc < 1 << 20 ? `${wc} tiles` : "whole batch"}, V kept`, keep: true, winogradTile: tile, winogradChunkColumns: wc });
+      variants.push({ p: find(cnn, name), batch: 250, variant: `Winograd ${f}, V recomputed`, keep: false, winogradTile: tile });
     }
   }
   for (const name of ["layer1.0.conv1", "layer2.0.conv2", "layer3.0.conv2", "layer4.0.conv2"]) {

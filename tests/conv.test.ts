@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Engine } from "../src/engine/engine.ts";
 import { Rng } from "../src/engine/rng.ts";
-import { Conv2d, type WinogradTile } from "../src/nn/conv2d.ts";
+import { Conv2d, winogradTile, winogradThrees, winogradMixedProducts, type WinogradTile } from "../src/nn/conv2d.ts";
 import { Workspace } from "../src/nn/workspace.ts";
 import type { ConvPlan } from "../src/nn/plan.ts";
 import { engine, tensorFrom, lcg, uniformArray, dot, assertAllClose } from "./helpers/engine.ts";
@@ -50,7 +50,7 @@ const CASES: Case[] = [
   { what: "Winograd, 3×3 maps", n: 7, p: convPlanOf("c", [6, 3, 3], 5, [3, 3], { padding: [1, 1] }), winograd: true, tile: 2 },
   { what: "Winograd, 1×1 maps", n: 3, p: convPlanOf("c", [4, 1, 1], 3, [3, 3], { padding: [1, 1] }), winograd: true, tile: 2 },
   { what: "Winograd, one-row maps", n: 2, p: convPlanOf("c", [3, 1, 8], 2, [3, 3], { padding: [1, 1] }), winograd: true, tile: 2 },
-  { what: "Winograd by default, 17 channels 14×14 with bias", n: 2, p: convPlanOf("c", [17, 14, 14], 20, [3, 3], { padding: [1, 1], bias: true }), tile: 4 },
+  { what: "Winograd by default, 17 channels 14×14 with bias", n: 2, p: convPlanOf("c", [17, 14, 14], 20, [3, 3], { padding: [1, 1], bias: true }), tile: 43 },
   { what: "Winograd in 2 chunks (45 samples of 16 tiles, 32 a chunk)", n: 45, p: convPlanOf("c", [16, 8, 7], 5, [3, 3], { padding: [1, 1] }), tile: 2, winograd: true },
   // F(4×4, 3×3): partial tiles at the right and bottom (7×9: 1 and 3 columns
   // over), one tile per plane (3×3, 1×1), one-row maps, and 2 chunks.
@@ -58,13 +58,21 @@ const CASES: Case[] = [
   { what: "Winograd F(4×4), 3×3 maps", n: 7, p: convPlanOf("c", [6, 3, 3], 5, [3, 3], { padding: [1, 1] }), tile: 4 },
   { what: "Winograd F(4×4), 1×1 maps", n: 3, p: convPlanOf("c", [4, 1, 1], 3, [3, 3], { padding: [1, 1] }), tile: 4 },
   { what: "Winograd F(4×4), one-row maps", n: 2, p: convPlanOf("c", [3, 1, 10], 2, [3, 3], { padding: [1, 1] }), tile: 4 },
-  { what: "Winograd F(4×4) by default in 2 chunks (45 samples of 16 tiles, 32 a chunk)", n: 45, p: convPlanOf("c", [16, 16, 13], 5, [3, 3], { padding: [1, 1] }), tile: 4 },
+  { what: "Winograd F(4×4) by default in 2 chunks (45 samples of 16 tiles, 32 a chunk)", n: 45, p: convPlanOf("c", [16, 16, 16], 5, [3, 3], { padding: [1, 1] }), tile: 4 },
   // One-tile maps: the lanes hold four samples.
   { what: "Winograd F(4×4), 2×3 maps (lanes over samples, 7 samples)", n: 7, p: convPlanOf("c", [16, 2, 3], 6, [3, 3], { padding: [1, 1] }), tile: 4 },
   { what: "Winograd F(4×4), 4×3 maps in 3 chunks of 4 samples", n: 10, p: convPlanOf("c", [5, 4, 3], 3, [3, 3], { padding: [1, 1] }), tile: 4, chunkTiles: 6 },
   // F(3×3, 3×3): 3×3 maps only, one tile a sample, lanes over samples.
   { what: "Winograd F(3×3) by default on 3×3 maps (7 samples: the last group of lanes part empty)", n: 7, p: convPlanOf("c", [16, 3, 3], 6, [3, 3], { padding: [1, 1] }), tile: 3 },
   { what: "Winograd F(3×3), 3×3 maps in 3 chunks of 4 samples, 7 filters a row (groups of 4 filters part full)", n: 10, p: convPlanOf("c", [7, 3, 3], 5, [3, 3], { padding: [1, 1] }), tile: 3, chunkTiles: 4 },
+  // The 4/3 cut (tile 43): sides cut exactly into 4- and 3-wide tiles, four
+  // classes of tiles, lanes over samples. 7 samples (a part-empty group of
+  // lanes), chunks of 4 samples, sides without 4-wide tiles (6 = 3 + 3, 9 =
+  // 3 + 3 + 3: classes with no tiles), and 7·5 filters (a part-full group).
+  { what: "Winograd 4/3 cut by default on 7×7 maps (7 samples: the last group of lanes part empty)", n: 7, p: convPlanOf("c", [16, 7, 7], 6, [3, 3], { padding: [1, 1] }), tile: 43 },
+  { what: "Winograd 4/3 cut, 14×11 maps in 3 chunks of 4 samples", n: 10, p: convPlanOf("c", [5, 14, 11], 7, [3, 3], { padding: [1, 1] }), tile: 43, chunkTiles: 48 },
+  { what: "Winograd 4/3 cut, 6×3 maps (3-wide tiles only)", n: 5, p: convPlanOf("c", [3, 6, 3], 4, [3, 3], { padding: [1, 1] }), tile: 43 },
+  { what: "Winograd 4/3 cut, 9×10 maps with bias", n: 3, p: convPlanOf("c", [4, 9, 10], 5, [3, 3], { padding: [1, 1], bias: true }), tile: 43 },
 ];
 
 function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true, winograd?: boolean, tile?: WinogradTile, chunkTiles?: number): { layer: Conv2d; ws: Workspace } {
@@ -126,7 +134,7 @@ for (const [i, { what, n, p, winograd, tile, chunkTiles }] of CASES.entries()) f
 // Central differences for the shapes the issue names: strides 1 and 2, padding
 // 0 and 1, groups 1 and depthwise, odd sizes, 1×1. Conv is linear in w and x,
 // so the differences carry no truncation error, only f32 rounding.
-const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10], CASES[13], CASES[15], CASES[21], CASES[27]];
+const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10], CASES[13], CASES[15], CASES[21], CASES[27], CASES[CASES.length - 3]];
 for (const { what, n, p, winograd, tile, chunkTiles } of FD) {
   test(`Conv2d ${what}: dW and dx match central differences`, async () => {
     const e = await engine();
@@ -279,6 +287,27 @@ test("Conv2d refuses F(3×3) on any map but 3×3, naming the layer and the map",
     const ok = new Conv2d(e, convPlanOf("c", [16, 3, 3], 8, [3, 3], { padding: [1, 1] }), 2, rng, ws, true, { winogradTile: 3 });
     assert.equal(ok.winogradTile, 3);
     ok.free();
+  } finally {
+    rng.free();
+    ws.free();
+  }
+});
+
+test("The 4/3 cut: its tile counts and products; the default takes it only where F(4×4)'s tiles overhang; a side of 1, 2 or 5 is refused", async () => {
+  // Sides: 14 = 4 + 4 + 3 + 3, 7 = 4 + 3, 13 = 4 + 3 + 3 + 3, 6 = 3 + 3; 1, 2 and 5 have no exact cut.
+  assert.deepEqual([14, 7, 13, 6, 8, 3, 1, 2, 5].map(winogradThrees), [2, 1, 3, 2, 0, 1, -1, -1, -1]);
+  assert.equal(winogradMixedProducts(14, 14), 22 * 22);
+  assert.equal(winogradMixedProducts(7, 7), 11 * 11);
+  assert.equal(winogradMixedProducts(5, 7), Infinity);
+  assert.deepEqual([[14, 14], [7, 7], [28, 28], [16, 16], [16, 13], [8, 8], [3, 3]].map(([h, w]) => winogradTile(h, w)), [43, 43, 4, 4, 43, 4, 3]);
+  const e = await engine();
+  const ws = new Workspace(e);
+  const rng = new Rng(e, 1);
+  try {
+    for (const [h, w] of [[5, 5], [14, 2], [1, 7]]) {
+      const p = convPlanOf("c", [16, h, w], 8, [3, 3], { padding: [1, 1] });
+      assert.throws(() => new Conv2d(e, p, 2, rng, ws, true, { winogradTile: 43 }), new RegExp(`conv c: winogradTile 43 needs sides cut exactly into 4s and 3s \\(not 1, 2 or 5\\), got ${h}×${w}`));
+    }
   } finally {
     rng.free();
     ws.free();

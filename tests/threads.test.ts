@@ -266,12 +266,12 @@ test("PQI and Gini (layer scope by blocks, neuron scope by rows, counts, maxima,
   for (const [, e] of es) e.dispose();
 });
 
-test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8), one-sample chunks (by sample and by dW's panels: kept columns or not, groups, 1×1 direct, dot-form dW), and Winograd F(2×2) and F(4×4) with 17: the same bits on 1, 2 and 3 threads", async () => {
+test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8), one-sample chunks (by sample and by dW's panels: kept columns or not, groups, 1×1 direct, dot-form dW), and Winograd F(2×2), F(4×4), F(3×3) and the 4/3 cut with 17: the same bits on 1, 2 and 3 threads", async () => {
   const es = await engines();
   const rand = lcg(71);
   // The Winograd cases have 60 output channels, enough for the filter
   // transforms to split over threads, at 17 filters per output channel: a
-  // thread's share starts inside F(4×4)'s and F(3×3)'s groups of four filters. The
+  // thread's share starts inside the groups of four filters. The
   // one-sample-chunk cases (chunkColumns 1) take conv2d_samples.ts; keep 0 gives
   // no budget for kept columns, so backward recomputes them chunk by chunk.
   const cases: [ConvPlan, number, { winogradTile?: WinogradTile; chunkColumns?: number; keep?: number }?][] = [
@@ -288,6 +288,7 @@ test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2i
     [convPlanOf("c", [17, 3, 3], 60, [3, 3], { padding: [1, 1] }), 7, { winogradTile: 4 }],
     [convPlanOf("c", [17, 3, 3], 60, [3, 3], { padding: [1, 1] }), 7, { winogradTile: 3 }],
     [convPlanOf("c", [17, 7, 6], 60, [3, 3], { padding: [1, 1] }), 8, { winogradTile: 2 }],
+    [convPlanOf("c", [17, 14, 7], 60, [3, 3], { padding: [1, 1] }), 7, { winogradTile: 43 }],
   ];
   for (const [p, n, wino] of cases) {
     const xs = uniformArray(rand, n * p.in[0] * p.in[1] * p.in[2]);

@@ -112,6 +112,8 @@ export interface KernelExports {
   conv2d_backward(g: number, x: number, n: number, w: number, dy: number, col: number, ybuf: number, dcol: number, dw: number, dx: number): void;
   winograd_forward(x: number, n: number, c: number, h: number, w: number, o: number, r: number, S: number, wt: number, u: number, v: number, m: number, y: number): void;
   winograd_backward(x: number, n: number, c: number, h: number, w: number, o: number, r: number, S: number, wt: number, u: number, ur: number, v: number, fresh: number, dy: number, m: number, m2: number, du: number, dw: number, dx: number): void;
+  /** Floats of the mixed-tile Winograd's buffers (tile code 43) for n samples in chunks of S: which 0 U (and dU), 1 V, 2 M, 3 M2. */
+  winograd_mixed_floats(which: number, n: number, S: number, c: number, h: number, w: number, o: number): number;
   // batchnorm.ts (BatchNorm2d, PyTorch semantics; dgamma/dbeta overwritten; y may alias x, dx may alias dy or x)
   bn_forward_train(x: number, n: number, c: number, hw: number, gamma: number, beta: number, eps: number, momentum: number,
     runningMean: number, runningVar: number, saveMean: number, saveInvstd: number, y: number): void;

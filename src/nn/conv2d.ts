@@ -17,8 +17,27 @@ export const CONV_CHUNK_COLUMNS = 1024;
 
 const WS_COL = 0, WS_DCOL = 1, WS_YBUF = 2, WS_WV = 3, WS_WM = 4, WS_WM2 = 5, WS_WDU = 6, WS_WUR = 7;
 
-/** A Winograd output tile's side: F(2×2, 3×3), F(3×3, 3×3) (3×3 maps only) or F(4×4, 3×3). */
-export type WinogradTile = 2 | 3 | 4;
+/**
+ * A Winograd output tile's side: F(2×2, 3×3), F(3×3, 3×3) (3×3 maps only),
+ * F(4×4, 3×3), or 43: F(4×4) with 3-wide tiles where a side is no multiple of
+ * 4, the map cut exactly (14 = 4 + 4 + 3 + 3; assembly/kernels/conv/winograd_f43.ts).
+ */
+export type WinogradTile = 2 | 3 | 4 | 43;
+
+/** 3-wide tiles along a side of s outputs in the 4/3 cut (the rest 4-wide), or −1 where none is exact (s = 1, 2, 5). */
+export function winogradThrees(s: number): number {
+  const b = (4 - (s & 3)) & 3;
+  return s >= 3 * b ? b : -1;
+}
+
+/** Products per plane of the 4/3 cut of an oh × ow map (Infinity where it has none): (6·fours + 5·threes) per side, multiplied. */
+export function winogradMixedProducts(oh: number, ow: number): number {
+  const side = (s: number) => {
+    const b = winogradThrees(s);
+    return b < 0 ? Infinity : 6 * ((s - 3 * b) / 4) + 5 * b;
+  };
+  return side(oh) * side(ow);
+}
 
 /**
  * GEMM columns per sample for output tiles of side r in an oh × ow map: the
@@ -27,6 +46,10 @@ export type WinogradTile = 2 | 3 | 4;
  * one column (assembly/kernels/conv/winograd.ts).
  */
 export function winogradTiles(r: WinogradTile, oh: number, ow: number): number {
+  if (r === 43) {
+    const side = (s: number) => { const b = winogradThrees(s); return b + (s - 3 * b) / 4; };
+    return side(oh) * side(ow);
+  }
   if (r === 3 || (r === 4 && oh <= 4 && ow <= 4)) return 1;
   return ((Math.ceil(oh / r) * Math.ceil(ow / r) + 3) >> 2) << 2;
 }
@@ -48,7 +71,9 @@ export const WINOGRAD_F4_RATIO = 0.8;
 export function winogradTile(oh: number, ow: number): WinogradTile {
   if (oh === 3 && ow === 3) return 3;
   if (oh <= 4 && ow <= 4) return oh <= 3 && ow <= 3 ? 4 : 2;
-  return 36 * winogradTiles(4, oh, ow) <= WINOGRAD_F4_RATIO * 16 * winogradTiles(2, oh, ow) ? 4 : 2;
+  if (36 * winogradTiles(4, oh, ow) > WINOGRAD_F4_RATIO * 16 * winogradTiles(2, oh, ow)) return 2;
+  // F(4×4)'s tiles overhang where a side is no multiple of 4: the exact 4/3 cut needs fewer products.
+  return winogradMixedProducts(oh, ow) < 36 * Math.ceil(oh / 4) * Math.ceil(ow / 4) ? 43 : 4;
 }
 
 /**
@@ -67,7 +92,7 @@ export function winogradEligible(p: ConvPlan): boolean {
     && p.dilation[0] === 1 && p.dilation[1] === 1 && p.groups === 1;
 }
 function winogradSaving(r: WinogradTile, oh: number, ow: number): number {
-  return (9 * oh * ow) / ((r + 2) * (r + 2) * winogradTiles(r, oh, ow));
+  return (9 * oh * ow) / (r === 43 ? winogradMixedProducts(oh, ow) : (r + 2) * (r + 2) * winogradTiles(r, oh, ow));
 }
 
 export class Conv2d implements Layer {
@@ -99,7 +124,7 @@ export class Conv2d implements Layer {
     return this.wino !== null;
   }
 
-  /** The Winograd output tile's side (2, 3 or 4), 0 without Winograd. */
+  /** The Winograd output tile's side (2, 3 or 4; 43 the 4/3 cut), 0 without Winograd. */
   get winogradTile(): number {
     return this.wino?.r ?? 0;
   }
@@ -132,6 +157,7 @@ export class Conv2d implements Layer {
     const ohw = oh * ow;
     const r = o.winogradTile ?? winogradTile(oh, ow), X = (r + 2) * (r + 2);
     if (r === 3 && (oh !== 3 || ow !== 3)) throw new Error(`conv ${p.name}: winogradTile 3 needs a 3×3 output map, got ${oh}×${ow}`);
+    if (r === 43 && winogradMixedProducts(oh, ow) === Infinity) throw new Error(`conv ${p.name}: winogradTile 43 needs sides cut exactly into 4s and 3s (not 1, 2 or 5), got ${oh}×${ow}`);
     // Naming a tile asks for Winograd as o.winograd does.
     const forced = o.winograd ?? (o.winogradTile !== undefined ? true : undefined);
     const winograd = !this.depthwise && winogradEligible(p)
@@ -140,15 +166,18 @@ export class Conv2d implements Layer {
       const tiles = winogradTiles(r, oh, ow), cols = (samples: number) => Math.ceil((samples * tiles) / 4) * 4, T = cols(maxRows);
       let S = Math.max(1, Math.min(maxRows, Math.floor((o.winogradChunkColumns ?? WINOGRAD_CHUNK_COLUMNS) / tiles)));
       // A chunk must start on a group of 4 lanes: by sample, S a multiple of 4.
-      if (tiles === 1 && S < maxRows) S = Math.max(4, S & ~3);
-      // X slabs, each a cache line longer than its rows × columns (winograd.ts).
+      if ((tiles === 1 || r === 43) && S < maxRows) S = Math.max(4, S & ~3);
+      // X slabs, each a cache line longer than its rows × columns (winograd.ts);
+      // the 4/3 cut's four classes of tiles as the kernel lays them out.
       const slabs = (rows: number, columns: number) => X * (rows * columns + 16);
-      const vFloats = slabs(c, T);
+      const mixed = (which: number) => e.k.winograd_mixed_floats(which, maxRows, S, c, oh, ow, out);
+      const vFloats = r === 43 ? mixed(1) : slabs(c, T);
+      const uFloats = r === 43 ? mixed(0) : slabs(out, c);
       this.wino = {
-        r, S, u: new Tensor(e, [slabs(out, c)]),
+        r, S, u: new Tensor(e, [uFloats]),
         // Keeping V (the transformed input) for the weight gradient saves a transform, as kept im2col columns do.
         v: ws.grantKeep(vFloats) ? new Tensor(e, [vFloats]) : null,
-        vFloats, mFloats: slabs(out, cols(S)), m2Floats: inputGrad ? slabs(c, cols(S)) : 0, duFloats: slabs(out, c),
+        vFloats, mFloats: r === 43 ? mixed(2) : slabs(out, cols(S)), m2Floats: !inputGrad ? 0 : r === 43 ? mixed(3) : slabs(c, cols(S)), duFloats: uFloats,
         // The rotated filters' transform: only F(4×4) on one-tile maps (the others take the adjoint, winograd.ts).
         urFloats: inputGrad && r === 4 && tiles === 1 ? slabs(out, c) : 0,
       };

@@ -31,6 +31,7 @@ import {
   winogradOutputGroup4, winogradOutputPlane4, winogradGradGroup4, winogradGradPlane4, winogradFilters4, winogradFilterGrads4,
   inputGradScratch4, winogradInputGradPlane4,
 } from "./winograd_f4x3";
+import { mixedForward, mixedBackward } from "./winograd_mixed";
 import { SCRATCH3, winogradInputGroup3, winogradOutputGroup3, winogradInputGradGroup3, winogradGradGroup3, winogradFilters3, winogradFilterGrads3 } from "./winograd_f3x3";
 
 /**
@@ -64,6 +65,7 @@ const XF_MIN: i32 = 16384;
  */
 export function winograd_forward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i32, r: i32, S: i32, wt: usize, u: usize, v: usize, m: usize, y: usize): void {
   if (n <= 0) return;
+  if (r == 43) return mixedForward(x, n, c, h, w, o, S, wt, u, v, m, y);
   const tp4 = tiles(r, h, w), T = cols(n, tp4), X = products(r);
   filters(r, wt, o, c, u, 0);
   inputs(r, x, n, c, h, w, v, T);
@@ -89,6 +91,7 @@ export function winograd_forward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i3
 export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i32, r: i32, S: i32, wt: usize, u: usize, ur: usize, v: usize, fresh: i32,
   dy: usize, m: usize, m2: usize, du: usize, dw: usize, dx: usize): void {
   if (n <= 0) return;
+  if (r == 43) return mixedBackward(x, n, c, h, w, o, S, wt, u, v, fresh, dy, m, m2, du, dw, dx);
   const tp4 = tiles(r, h, w), T = cols(n, tp4), X = products(r);
   if (fresh) inputs(r, x, n, c, h, w, v, T);
   const adjoint = r == 3 || (r == 4 && !bySample(r, h, w));

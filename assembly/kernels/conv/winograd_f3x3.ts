@@ -44,7 +44,7 @@ export const SCRATCH3: usize = 832;
 }
 
 // Aᵀ applied to five values; result a (0…2) at dst + a·s.
-@inline function atStore(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, dst: usize, s: usize): void {
+@inline export function atStore(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, dst: usize, s: usize): void {
   const p = f32x4.add(m1, m2);
   v128.store(dst, f32x4.add(f32x4.add(m0, p), m3));
   v128.store(dst + s, f32x4.add(f32x4.sub(m1, m2), mul(m3, 2)));
@@ -52,7 +52,7 @@ export const SCRATCH3: usize = 832;
 }
 
 // A (the transpose of Aᵀ) applied to three values; result i (0…4) at dst + i·s.
-@inline function aStore(e0: v128, e1: v128, e2: v128, dst: usize, s: usize): void {
+@inline export function aStore(e0: v128, e1: v128, e2: v128, dst: usize, s: usize): void {
   const p = f32x4.add(e0, e2);
   v128.store(dst, e0);
   v128.store(dst + s, f32x4.add(p, e1));
@@ -66,7 +66,7 @@ export const SCRATCH3: usize = 832;
  * without a sample points at 9 zero floats), transposed: value q of every
  * lane at t + q·16.
  */
-@inline function gather(p0: usize, p1: usize, p2: usize, p3: usize, t: usize): void {
+@inline export function gather(p0: usize, p1: usize, p2: usize, p3: usize, t: usize): void {
   for (let o: usize = 0; o < 32; o += 16) {
     const a0 = v128.load(p0 + o), a1 = v128.load(p1 + o), a2 = v128.load(p2 + o), a3 = v128.load(p3 + o);
     const p = tr0(a0, a1), q = tr0(a2, a3), r = tr1(a0, a1), u = tr1(a2, a3);
@@ -167,7 +167,7 @@ export function winogradGradGroup3(p0: usize, p1: usize, p2: usize, p3: usize, d
 }
 
 // G applied to three values (one filter a lane); result i (0…4) at dst + i·s.
-@inline function gStore(a: v128, b: v128, c: v128, dst: usize, s: usize): void {
+@inline export function gStore(a: v128, b: v128, c: v128, dst: usize, s: usize): void {
   const ac = f32x4.add(a, c);
   v128.store(dst, mul(a, 0.5));
   v128.store(dst + s, mul(f32x4.add(ac, b), -0.5));
@@ -177,7 +177,7 @@ export function winogradGradGroup3(p0: usize, p1: usize, p2: usize, p3: usize, d
 }
 
 // Gᵀ applied to five values; result k (0…2) at dst + k·s.
-@inline function gtStore(u0: v128, u1: v128, u2: v128, u3: v128, u4: v128, dst: usize, s: usize): void {
+@inline export function gtStore(u0: v128, u1: v128, u2: v128, u3: v128, u4: v128, dst: usize, s: usize): void {
   const h = mul(u1, 0.5), six = <f32>(1.0 / 6.0);
   v128.store(dst, f32x4.add(mul(f32x4.sub(u0, u1), 0.5), mul(f32x4.sub(u3, u2), six)));
   v128.store(dst + s, f32x4.sub(mul(f32x4.add(u2, mul(u3, 2)), six), h));

@@ -39,7 +39,7 @@ import { tr0, tr1, lo2, hi2 } from "./winograd_f2x3";
 @inline function mul(a: v128, k: f32): v128 { return f32x4.mul(a, f32x4.splat(k)); }
 
 // Bᵀ applied to six values d0…d5 (one per lane and tile); result j at dst + j·s.
-@inline function btStore(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, dst: usize, s: usize): void {
+@inline export function btStore(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, dst: usize, s: usize): void {
   const a = f32x4.sub(d4, mul(d2, 4)), b = f32x4.sub(d3, mul(d1, 4));
   const c = f32x4.sub(d4, d2), e = mul(f32x4.sub(d3, d1), 2);
   v128.store(dst, f32x4.add(f32x4.sub(mul(d0, 4), mul(d2, 5)), d4));
@@ -51,7 +51,7 @@ import { tr0, tr1, lo2, hi2 } from "./winograd_f2x3";
 }
 
 // Aᵀ applied to six values; result a (0…3) at dst + a·s.
-@inline function atStore(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, dst: usize, s: usize): void {
+@inline export function atStore(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, dst: usize, s: usize): void {
   const p = f32x4.add(m1, m2), q = f32x4.sub(m1, m2), r = f32x4.add(m3, m4), t = f32x4.sub(m3, m4);
   v128.store(dst, f32x4.add(f32x4.add(m0, p), r));
   v128.store(dst + s, f32x4.add(q, mul(t, 2)));
@@ -60,7 +60,7 @@ import { tr0, tr1, lo2, hi2 } from "./winograd_f2x3";
 }
 
 // A applied to four values (the transpose of Aᵀ); result i (0…5) at dst + i·s.
-@inline function aStore(e0: v128, e1: v128, e2: v128, e3: v128, dst: usize, s: usize): void {
+@inline export function aStore(e0: v128, e1: v128, e2: v128, e3: v128, dst: usize, s: usize): void {
   const p = f32x4.add(e0, e2), q = f32x4.add(e1, e3);
   const p2 = f32x4.add(e0, mul(e2, 4)), q2 = f32x4.add(mul(e1, 2), mul(e3, 8));
   v128.store(dst, e0);
@@ -261,7 +261,7 @@ export function winogradGradPlane4(dy: usize, oh: i32, ow: i32, dm: usize, ms: u
 
 // B (the transpose of Bᵀ, the adjoint of btStore) applied to six values;
 // result a (0…5) at dst + a·s.
-@inline function bStore(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, dst: usize, s: usize): void {
+@inline export function bStore(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, dst: usize, s: usize): void {
   const p = f32x4.sub(v2, v1), q = f32x4.sub(v4, v3), w = f32x4.add(v1, v2), z = f32x4.add(v3, v4);
   v128.store(dst, mul(v0, 4));
   v128.store(dst + s, f32x4.add(mul(f32x4.add(p, v5), 4), mul(q, 2)));
@@ -371,7 +371,7 @@ export function winogradFilterGrad4(du: usize, us: usize, g: usize, tmp: usize):
 // The same transforms on four consecutive filters at once, one per lane, in
 // the same order of operations as the scalar ones above (so the same bits).
 
-@inline function gStore4(a: v128, b: v128, c: v128, dst: usize, s: usize): void {
+@inline export function gStore4(a: v128, b: v128, c: v128, dst: usize, s: usize): void {
   const ac = f32x4.add(a, c), m6 = f32x4.splat(<f32>(-1.0 / 6.0));
   v128.store(dst, f32x4.mul(a, f32x4.splat(<f32>0.25)));
   v128.store(dst + s, f32x4.mul(f32x4.add(ac, b), m6));
@@ -412,7 +412,7 @@ export function winogradFilters4(g: usize, u: usize, us: usize, count: i32, rot:
   for (; j < count; j++) winogradFilter4(g + <usize>j * 36, u + (<usize>j << 2), us, rot, tmp);
 }
 
-@inline function gtStore4(u0: v128, u1: v128, u2: v128, u3: v128, u4: v128, u5: v128, dst: usize, s: usize): void {
+@inline export function gtStore4(u0: v128, u1: v128, u2: v128, u3: v128, u4: v128, u5: v128, dst: usize, s: usize): void {
   const p = f32x4.add(u1, u2), q = f32x4.add(u3, u4);
   const s6 = f32x4.splat(<f32>(1.0 / 6.0));
   v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(u0, f32x4.splat(<f32>0.25)), f32x4.mul(p, s6)), f32x4.mul(q, f32x4.splat(<f32>(1.0 / 24.0)))));
