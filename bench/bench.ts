@@ -69,7 +69,7 @@ if (args.has("--depthwise-only")) {
 }
 
 if (args.has("--winograd-only")) {
-  log("\nWinograd as shipped (F(4×4, 3×3); F(3×3, 3×3) on 3×3 maps) against F(2×2, 3×3) everywhere: training steps (images/s, one thread, interleaved rounds)");
+  log("\nWinograd as shipped (F(4×4, 3×3); the 4/3 cut where F(4×4)'s tiles overhang; F(3×3, 3×3) on 3×3 maps) against F(2×2, 3×3) everywhere: training steps (images/s, one thread, interleaved rounds)");
   for (const s of winogradSteps(e, rng, quick ? 3 : 8)) log(`  ${s.model.padEnd(9)} batch ${String(s.batch).padStart(3)}: F(2×2) ${s.f2.toFixed(1).padStart(7)}   shipped ${s.shipped.toFixed(1).padStart(7)}   ${(s.shipped / s.f2).toFixed(2)}×`);
   process.exit(0);
 }

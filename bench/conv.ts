@@ -157,7 +157,7 @@ export interface WinogradStep { model: string; batch: number; f2: number; shippe
 /**
  * Training steps (forward, loss, backward, SGD; images/s) of cnn (28×28, batch
  * 64) and ResNet-18 (32×32, batch 32) as shipped (F(4×4, 3×3) where Conv2d
- * picks it, F(3×3, 3×3) on 3×3 maps) against the same models with every Winograd conv on F(2×2, 3×3),
+ * picks it, the 4/3 cut where its tiles overhang, F(3×3, 3×3) on 3×3 maps) against the same models with every Winograd conv on F(2×2, 3×3),
  * interleaved rounds, best trial.
  */
 export function winogradSteps(e: Engine, rng: Rng, rounds: number): WinogradStep[] {

@@ -56,11 +56,12 @@ export function winogradTiles(r: WinogradTile, oh: number, ow: number): number {
 
 /**
  * The Winograd tile for an oh × ow map: F(4×4, 3×3) (36 multiplies per tile)
- * where it needs at most WINOGRAD_F4_RATIO of F(2×2, 3×3)'s (16 per tile),
- * counting GEMM columns (winogradTiles), else F(2×2). F(4×4) rounds about
- * ten times worse in f32 (docs/conv.md), so a small saving does not buy it:
- * 14×14 maps 576 against 832 (0.69), 7×7 144 against 256 (0.56), but 10×10
- * 432 against 448. Of the one-tile maps only those up to 3×3, where F(2×2)'s
+ * or the 4/3 cut, whichever needs fewer products, where that is at most
+ * WINOGRAD_F4_RATIO of F(2×2, 3×3)'s (16 per tile), counting GEMM columns
+ * (winogradTiles), else F(2×2). F(4×4) rounds about ten times worse in f32
+ * (docs/conv.md), so a small saving does not buy it: 14×14 maps 576 against
+ * 832 (0.69; the cut 484), 7×7 144 against 256 (0.56; the cut 121), 10×10
+ * 432 against 448 (0.96) but the cut 256 (0.57). Of the one-tile maps only those up to 3×3, where F(2×2)'s
  * tiles overhang (3×3: 36 against 64), take F(4×4): on 4×4 maps, F(2×2) tiles
  * exactly and F(4×4), though 1.40× faster there, takes the PyTorch
  * cross-check of the 16×16 cnn past its tolerance (train logits 1.7e-4 > 1e-4).
@@ -71,9 +72,10 @@ export const WINOGRAD_F4_RATIO = 0.8;
 export function winogradTile(oh: number, ow: number): WinogradTile {
   if (oh === 3 && ow === 3) return 3;
   if (oh <= 4 && ow <= 4) return oh <= 3 && ow <= 3 ? 4 : 2;
-  if (36 * winogradTiles(4, oh, ow) > WINOGRAD_F4_RATIO * 16 * winogradTiles(2, oh, ow)) return 2;
   // F(4×4)'s tiles overhang where a side is no multiple of 4: the exact 4/3 cut needs fewer products.
-  return winogradMixedProducts(oh, ow) < 36 * Math.ceil(oh / 4) * Math.ceil(ow / 4) ? 43 : 4;
+  const f4 = 36 * winogradTiles(4, oh, ow), cut = winogradMixedProducts(oh, ow);
+  if (Math.min(f4, cut) > WINOGRAD_F4_RATIO * 16 * winogradTiles(2, oh, ow)) return 2;
+  return cut < 36 * Math.ceil(oh / 4) * Math.ceil(ow / 4) ? 43 : 4;
 }
 
 /**
