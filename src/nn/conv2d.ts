@@ -43,7 +43,9 @@ export function winogradMixedProducts(oh: number, ow: number): number {
  * GEMM columns per sample for output tiles of side r in an oh × ow map: the
  * tiles rounded up to 4 per plane, except F(4×4) on one-tile maps (oh, ow ≤
  * 4) and F(3×3) (3×3 maps), where the lanes hold four samples and a sample is
- * one column (assembly/kernels/conv/winograd.ts).
+ * one column (assembly/kernels/conv/winograd.ts). For the 4/3 cut (43): a
+ * plane's tiles over its four classes, a sample's column in each class's
+ * products per tile (lanes over samples: winograd_mixed.ts).
  */
 export function winogradTiles(r: WinogradTile, oh: number, ow: number): number {
   if (r === 43) {
@@ -61,8 +63,9 @@ export function winogradTiles(r: WinogradTile, oh: number, ow: number): number {
  * (winogradTiles), else F(2×2). F(4×4) rounds about ten times worse in f32
  * (docs/conv.md), so a small saving does not buy it: 14×14 maps 576 against
  * 832 (0.69; the cut 484), 7×7 144 against 256 (0.56; the cut 121), 10×10
- * 432 against 448 (0.96) but the cut 256 (0.57). Of the one-tile maps only those up to 3×3, where F(2×2)'s
- * tiles overhang (3×3: 36 against 64), take F(4×4): on 4×4 maps, F(2×2) tiles
+ * 432 against 448 (0.96) but the cut 256 (0.57). Of the one-tile maps only
+ * those up to 3×3, where F(2×2)'s tiles overhang (3×3: 36 against 64), take
+ * F(4×4): on 4×4 maps, F(2×2) tiles
  * exactly and F(4×4), though 1.40× faster there, takes the PyTorch
  * cross-check of the 16×16 cnn past its tolerance (train logits 1.7e-4 > 1e-4).
  * A 3×3 map takes F(3×3, 3×3) instead, whose single tile fits it exactly: 25

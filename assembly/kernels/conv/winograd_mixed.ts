@@ -17,7 +17,7 @@ import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer 
 import { SCRATCH43, mixedInput, mixedOutput, mixedGrad, mixedInputGrad, mixedFilters, mixedFilterGrad4 } from "./winograd_f43";
 
 /** 3-wide tiles along a side of s outputs (the rest 4-wide), or −1 when s has no exact cut. */
-export function threes(s: i32): i32 {
+function threes(s: i32): i32 {
   const b = (4 - (s & 3)) & 3; // s ≡ 0, 3, 2, 1 (mod 4): 0, 1, 2, 3 tiles of 3
   return s >= 3 * b ? b : -1;
 }
