@@ -68,11 +68,13 @@ const CASES: Case[] = [
   // The 4/3 cut (tile 43): sides cut exactly into 4- and 3-wide tiles, four
   // classes of tiles, lanes over samples. 7 samples (a part-empty group of
   // lanes), chunks of 4 samples, sides without 4-wide tiles (6 = 3 + 3, 9 =
-  // 3 + 3 + 3: classes with no tiles), and 7·5 filters (a part-full group).
+  // 3 + 3 + 3: classes with no tiles), 7·5 filters (a part-full group), and
+  // maps large enough that a thread's padded planes come in blocks (of 12 samples).
   { what: "Winograd 4/3 cut by default on 7×7 maps (7 samples: the last group of lanes part empty)", n: 7, p: convPlanOf("c", [16, 7, 7], 6, [3, 3], { padding: [1, 1] }), tile: 43 },
   { what: "Winograd 4/3 cut, 14×11 maps in 3 chunks of 4 samples", n: 10, p: convPlanOf("c", [5, 14, 11], 7, [3, 3], { padding: [1, 1] }), tile: 43, chunkTiles: 48 },
   { what: "Winograd 4/3 cut, 6×3 maps (3-wide tiles only)", n: 5, p: convPlanOf("c", [3, 6, 3], 4, [3, 3], { padding: [1, 1] }), tile: 43 },
   { what: "Winograd 4/3 cut, 9×10 maps with bias", n: 3, p: convPlanOf("c", [4, 9, 10], 5, [3, 3], { padding: [1, 1], bias: true }), tile: 43 },
+  { what: "Winograd 4/3 cut, 30×31 maps, 21 samples in one chunk (two blocks of 12 padded planes)", n: 21, p: convPlanOf("c", [2, 30, 31], 3, [3, 3], { padding: [1, 1] }), tile: 43, chunkTiles: 4096 },
 ];
 
 function makeConv(e: Engine, p: ConvPlan, n: number, seed: number, keep = true, winograd?: boolean, tile?: WinogradTile, chunkTiles?: number): { layer: Conv2d; ws: Workspace } {
@@ -134,7 +136,7 @@ for (const [i, { what, n, p, winograd, tile, chunkTiles }] of CASES.entries()) f
 // Central differences for the shapes the issue names: strides 1 and 2, padding
 // 0 and 1, groups 1 and depthwise, odd sizes, 1×1. Conv is linear in w and x,
 // so the differences carry no truncation error, only f32 rounding.
-const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10], CASES[13], CASES[15], CASES[21], CASES[27], CASES[CASES.length - 3]];
+const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10], CASES[13], CASES[15], CASES[21], CASES[27], CASES[CASES.length - 4]];
 for (const { what, n, p, winograd, tile, chunkTiles } of FD) {
   test(`Conv2d ${what}: dW and dx match central differences`, async () => {
     const e = await engine();

@@ -174,57 +174,104 @@ export function mixedInputGrad(rr: i32, rc: i32, dv: usize, ms: usize, q0: usize
   if (Q == 6) store<f32>(p, load<f32>(p, 20) + load<f32>(g + 80 + (l << 2)), 20);
 }
 
+// The filter transforms take blocks of GROUPS groups of four filters: each
+// of a class's X_k slabs then gets GROUPS consecutive vectors at a time. One
+// group at a time wrote (or read) 121 slabs, each on its own page, for every
+// four filters, which overran the TLB (the 7×7 block's filter gradient: 256 ×
+// 128 filters, slabs 128 KiB apart).
+const GROUPS: i32 = 16;
+/** Bytes of scratch mixedFilters and mixedFilterGrads need. */
+export const FILTER_SCRATCH43: usize = 144 + <usize>GROUPS * 528 + 96 + 48;
+
 /**
  * U_k = G_rr g G_rcᵀ of `count` consecutive 3×3 filters from g (9 floats
  * each) for the four classes k (rr, rc) = (4, 4), (4, 3), (3, 4), (3, 3) →
- * u_k[ξ·us + j] for filter j (u_k = 0: a class without tiles), four filters
- * a step: their taps gathered once, G_4 and G_3 down the columns once, then
- * each class's G_rc along the rows. tmp: SCRATCH43 + 48 bytes, its last 48
- * zero (lanes past count read them).
+ * u_k[ξ·us + j] for filter j (u_k = 0: a class without tiles), four filters a
+ * lane group: their taps gathered once, G_4 and G_3 down the columns once,
+ * then each class's G_rc along the rows. tmp: FILTER_SCRATCH43 bytes.
  */
 export function mixedFilters(g: usize, u0: usize, u1: usize, u2: usize, u3: usize, us: usize, count: i32, tmp: usize): void {
-  const s = us << 2, x = tmp, A4 = tmp + 144, A3 = tmp + 432, B = tmp + 672, z = tmp + SCRATCH43;
-  for (let j = 0; j < count; j += 4) {
-    const m = count - j, gj = g + <usize>j * 36;
-    // Tap 3k + q of each lane's filter at x + (3k + q)·16.
-    gather(gj, m > 1 ? gj + 36 : z, m > 2 ? gj + 72 : z, m > 3 ? gj + 108 : z, x);
-    // G_4 and G_3 down each column q: A_r[i][q] at i·48 + q·16.
-    for (let q: usize = 0; q < 3; q++) {
-      gg(4, x + (q << 4), 48, A4 + (q << 4), 48);
-      gg(3, x + (q << 4), 48, A3 + (q << 4), 48);
+  const s = us << 2, x = tmp, cols = tmp + 144, B = cols + <usize>GROUPS * 528, z = B + 96;
+  memory.fill(z, 0, 48);
+  for (let j0 = 0; j0 < count; j0 += 4 * GROUPS) {
+    const groups = min(GROUPS, (count - j0 + 3) >> 2);
+    for (let q = 0; q < groups; q++) {
+      const j = j0 + 4 * q, m = count - j, gj = g + <usize>j * 36;
+      // Tap 3k + c of each lane's filter at x + (3k + c)·16.
+      gather(gj, m > 1 ? gj + 36 : z, m > 2 ? gj + 72 : z, m > 3 ? gj + 108 : z, x);
+      // G_4 and G_3 down each column c: group q's A_4[i][c] at i·48 + c·16, then A_3.
+      const A4 = cols + <usize>q * 528, A3 = A4 + 288;
+      for (let c: usize = 0; c < 3; c++) {
+        gg(4, x + (c << 4), 48, A4 + (c << 4), 48);
+        gg(3, x + (c << 4), 48, A3 + (c << 4), 48);
+      }
     }
-    const o = <usize>j << 2;
-    rowsG(4, 4, A4, u0, o, s, m, B); rowsG(4, 3, A4, u1, o, s, m, B);
-    rowsG(3, 4, A3, u2, o, s, m, B); rowsG(3, 3, A3, u3, o, s, m, B);
+    rowsG(4, 4, cols, u0, j0, count, groups, s, B); rowsG(4, 3, cols, u1, j0, count, groups, s, B);
+    rowsG(3, 4, cols + 288, u2, j0, count, groups, s, B); rowsG(3, 3, cols + 288, u3, j0, count, groups, s, B);
   }
 }
 
-// G_rc along each row i of A (i·48 + q·16) into u[ξ·s] + o: straight for a
-// whole group of filters, through B for the last, part-full one (m lanes).
-@inline function rowsG(rr: i32, rc: i32, A: usize, u: usize, o: usize, s: usize, m: i32, B: usize): void {
+// G_rc along each row i of each group's A (group q's at A + q·528, row i at
+// i·48) into u[ξ·s] from filter j0 on: straight for whole groups, through B
+// for a last, part-full one.
+@inline function rowsG(rr: i32, rc: i32, A: usize, u: usize, j0: i32, count: i32, groups: i32, s: usize, B: usize): void {
   if (!u) return;
   const P = rr + 2, Q = rc + 2;
-  if (m >= 4) {
-    for (let i = 0; i < P; i++) gg(rc, A + <usize>i * 48, 16, u + <usize>(i * Q) * s + o, s);
-    return;
-  }
   for (let i = 0; i < P; i++) {
-    gg(rc, A + <usize>i * 48, 16, B, 16);
-    for (let q = 0; q < Q; q++) {
-      const d = u + <usize>(i * Q + q) * s + o;
-      for (let l = 0; l < m; l++) store<f32>(d + (<usize>l << 2), load<f32>(B + (<usize>q << 4) + (<usize>l << 2)));
+    const ui = u + <usize>(i * Q) * s;
+    for (let q = 0; q < groups; q++) {
+      const j = j0 + 4 * q, m = count - j, src = A + <usize>q * 528 + <usize>i * 48;
+      if (m >= 4) { gg(rc, src, 16, ui + (<usize>j << 2), s); continue; }
+      gg(rc, src, 16, B, 16);
+      for (let c = 0; c < Q; c++) {
+        const d = ui + <usize>c * s + (<usize>j << 2);
+        for (let l = 0; l < m; l++) store<f32>(d + (<usize>l << 2), load<f32>(B + (<usize>c << 4) + (<usize>l << 2)));
+      }
     }
   }
 }
 
 /**
- * G_rrᵀ du G_rc of four consecutive filters (du[ξ·us], 4 lanes; lanes past
- * the filters read the slab's next floats): tap 3r + k of each lane at
- * w + (3r + k)·16. tmp: SCRATCH43 bytes.
+ * The filter gradient of `count` consecutive 3×3 filters, overwritten at g
+ * (9 floats each): Σ_k G_rrᵀ dU_k G_rc over the classes with tiles (du_k ≠
+ * 0; du_k[ξ·us + j] for filter j), summed in class order, four filters a lane
+ * group (lanes past count read the slab's next floats and are not stored).
+ * tmp: FILTER_SCRATCH43 bytes.
  */
-export function mixedFilterGrad4(rr: i32, rc: i32, du: usize, us: usize, w: usize, tmp: usize): void {
-  const P = rr + 2, Q = rc + 2, s = us << 2, A = tmp;
-  // · G_rc along each row i: A[i][k]; then G_rrᵀ down each column k.
-  for (let i = 0; i < P; i++) ggt(rc, du + <usize>(i * Q) * s, s, A + <usize>i * ROW, 16);
-  for (let k = 0; k < 3; k++) ggt(rr, A + (<usize>k << 4), ROW, w + (<usize>k << 4), 48);
+export function mixedFilterGrads(du0: usize, du1: usize, du2: usize, du3: usize, us: usize, g: usize, count: i32, tmp: usize): void {
+  const s = us << 2, A = tmp, acc = tmp + <usize>GROUPS * 288, one = acc + <usize>GROUPS * 144;
+  for (let j0 = 0; j0 < count; j0 += 4 * GROUPS) {
+    const groups = min(GROUPS, (count - j0 + 3) >> 2);
+    let first = true;
+    for (let k = 0; k < 4; k++) {
+      const du = k == 0 ? du0 : k == 1 ? du1 : k == 2 ? du2 : du3;
+      if (!du) continue;
+      const rr = sideR(k), rc = sideC(k), P = rr + 2, Q = rc + 2;
+      // · G_rc along each row i, slab by slab across the groups: group q's A[i][c] at A + q·288 + i·48 + c·16.
+      for (let i = 0; i < P; i++) {
+        const di = du + <usize>(i * Q) * s;
+        for (let q = 0; q < groups; q++) ggt(rc, di + (<usize>(j0 + 4 * q) << 2), s, A + <usize>q * 288 + <usize>i * 48, 16);
+      }
+      // G_rrᵀ down each column c: tap 3r + c at w + (3r + c)·16; the classes added in order.
+      for (let q = 0; q < groups; q++) {
+        const Aq = A + <usize>q * 288, w = first ? acc + <usize>q * 144 : one;
+        for (let c = 0; c < 3; c++) ggt(rr, Aq + (<usize>c << 4), 48, w + (<usize>c << 4), 48);
+        if (first) continue;
+        const aq = acc + <usize>q * 144;
+        for (let t: usize = 0; t < 9; t++) v128.store(aq + (t << 4), f32x4.add(v128.load(aq + (t << 4)), v128.load(one + (t << 4))));
+      }
+      first = false;
+    }
+    for (let q = 0; q < groups; q++) {
+      const j = j0 + 4 * q, m = min(4, count - j), gj = g + <usize>j * 36, aq = acc + <usize>q * 144;
+      for (let l = 0; l < m; l++) {
+        const gl = gj + <usize>l * 36;
+        for (let t = 0; t < 9; t++) store<f32>(gl + (<usize>t << 2), load<f32>(aq + (<usize>t << 4) + (<usize>l << 2)));
+      }
+    }
+  }
 }
+
+/** Class k's tile rows (rr) and columns (rc): (4, 4), (4, 3), (3, 4), (3, 3). */
+@inline export function sideR(k: i32): i32 { return k < 2 ? 4 : 3; }
+@inline export function sideC(k: i32): i32 { return (k & 1) ? 3 : 4; }

@@ -14,7 +14,7 @@
 import { gemm_batch, batchTable, BATCH_NN, BATCH_NT, BATCH_TN } from "../gemm_batch";
 import { copy_floats } from "../copy";
 import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
-import { SCRATCH43, mixedInput, mixedOutput, mixedGrad, mixedInputGrad, mixedFilters, mixedFilterGrad4 } from "./winograd_f43";
+import { SCRATCH43, FILTER_SCRATCH43, sideR, sideC, mixedInput, mixedOutput, mixedGrad, mixedInputGrad, mixedFilters, mixedFilterGrads } from "./winograd_f43";
 
 /** 3-wide tiles along a side of s outputs (the rest 4-wide), or −1 when s has no exact cut. */
 function threes(s: i32): i32 {
@@ -25,8 +25,6 @@ function threes(s: i32): i32 {
 @inline function count(r: i32, s: i32): i32 { const b = threes(s); return r == 3 ? b : (s - 3 * b) >> 2; }
 /** Where tile i of side r starts along a side of s outputs: the 4-wide tiles first. */
 @inline function start(r: i32, s: i32, i: i32): i32 { return r == 4 ? 4 * i : 4 * count(4, s) + 3 * i; }
-@inline function sideR(k: i32): i32 { return k < 2 ? 4 : 3; }
-@inline function sideC(k: i32): i32 { return (k & 1) ? 3 : 4; }
 @inline function prods(k: i32): i32 { return (sideR(k) + 2) * (sideC(k) + 2); }
 /** Class k's tiles in an h × w plane. */
 @inline function tilesK(k: i32, h: i32, w: i32): i32 { return count(sideR(k), h) * count(sideC(k), w); }
@@ -121,7 +119,7 @@ export function mixedBackward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i32, 
  */
 function filters(w: usize, o: i32, c: i32, u: usize, dir: i32, h: i32, wd: i32): void {
   const nt = threadsFor(o, (XF_MIN + 121 * c - 1) / (121 * c));
-  ensureThreadBuffers(nt, SCRATCH43 + 48 + 4 * 144);
+  ensureThreadBuffers(nt, FILTER_SCRATCH43);
   parallelRange(filters_range, o, 1, nt, args8(w, o, c, dir, h, u, wd, 0));
 }
 
@@ -135,60 +133,54 @@ function filters_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const wd = load<i32>(p + 24);
   const tmp = threadBuffer(tid), i0 = <usize>lo * c, cnt = (hi - lo) * c, us = slab(o, c);
   if (dir == 0) {
-    memory.fill(tmp + SCRATCH43, 0, 48);
     mixedFilters(w + i0 * 36, classBase(0, u, o, c, h, wd, i0), classBase(1, u, o, c, h, wd, i0), classBase(2, u, o, c, h, wd, i0), classBase(3, u, o, c, h, wd, i0),
       us, cnt, tmp);
     return;
   }
-  // Four filters at a time: each class's 9 taps (lanes), summed in class order.
-  const acc = tmp + SCRATCH43 + 48, one = acc + 144;
-  for (let j = 0; j < cnt; j += 4) {
-    const f = i0 + <usize>j;
-    let first = true;
-    for (let k = 0; k < 4; k++) {
-      if (!tilesK(k, h, wd)) continue;
-      mixedFilterGrad4(sideR(k), sideC(k), u + (offsetU(k, o, c) << 2) + (f << 2), us, first ? acc : one, tmp);
-      if (!first) for (let q: usize = 0; q < 9; q++) v128.store(acc + (q << 4), f32x4.add(v128.load(acc + (q << 4)), v128.load(one + (q << 4))));
-      first = false;
-    }
-    const mm = min(4, cnt - j), g = w + f * 36;
-    for (let l = 0; l < mm; l++) {
-      const gl = g + <usize>l * 36;
-      for (let q = 0; q < 9; q++) store<f32>(gl + (<usize>q << 2), load<f32>(acc + (<usize>q << 4) + (<usize>l << 2)));
-    }
-  }
+  mixedFilterGrads(classBase(0, u, o, c, h, wd, i0), classBase(1, u, o, c, h, wd, i0), classBase(2, u, o, c, h, wd, i0), classBase(3, u, o, c, h, wd, i0),
+    us, w + i0 * 36, cnt, tmp);
 }
+
+// Padded planes a thread keeps at once (inputs, input gradient): a block of
+// samples, a multiple of 4, within about 64 KiB, so that class by class each
+// of its X_k slabs gets the block's groups in a row rather than one group of
+// four samples visiting all 121 slabs (pages) in turn.
+@inline function blockOf(h: i32, w: i32): i32 { return <i32>min<usize>(32, max<usize>(4, (65536 / planeBytes(h, w)) & ~3)); }
 
 /** V_k = Bᵀ d B of every tile of every plane of x [n, c, h, w], over threads by channel. */
 function inputs(x: usize, n: i32, c: i32, h: i32, w: i32, v: usize): void {
   const per = n * 121 * 4;
   const nt = threadsFor(c, (XF_MIN + per - 1) / per);
-  ensureThreadBuffers(nt, 5 * planeBytes(h, w) + SCRATCH43);
+  ensureThreadBuffers(nt, <usize>(blockOf(h, w) + 1) * planeBytes(h, w) + SCRATCH43);
   parallelRange(inputs_range, c, 1, nt, args8(x, n, c, h, w, v, 0, 0));
 }
 
 function inputs_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const x = load<usize>(p), n = load<i32>(p + 4), c = load<i32>(p + 8), h = load<i32>(p + 12), w = load<i32>(p + 16), v = load<usize>(p + 20);
-  const PB = planeBytes(h, w), buf = threadBuffer(tid), zero = buf + 4 * PB, tmp = buf + 5 * PB, pb = <usize>pitchOf(w) << 2, rowB = <usize>w << 2;
-  // Only the planes' interiors are written below: the borders (and the fifth, zero plane) stay 0.
-  memory.fill(buf, 0, 5 * PB);
+  const SB = blockOf(h, w), PB = planeBytes(h, w), buf = threadBuffer(tid), zero = buf + <usize>SB * PB, tmp = zero + PB;
+  const pb = <usize>pitchOf(w) << 2, rowB = <usize>w << 2;
+  // Only the planes' interiors are written below: the borders (and the zero plane after them) stay 0.
+  memory.fill(buf, 0, <usize>(SB + 1) * PB);
   for (let ch = lo; ch < hi; ch++) {
-    for (let s0 = 0; s0 < n; s0 += 4) {
-      for (let l = 0; l < 4 && s0 + l < n; l++) {
-        const src = x + ((<usize>((s0 + l) * c + ch) * h * w) << 2), pp = buf + <usize>l * PB;
+    for (let b0 = 0; b0 < n; b0 += SB) {
+      const nb = min(SB, n - b0);
+      for (let l = 0; l < nb; l++) {
+        const src = x + ((<usize>((b0 + l) * c + ch) * h * w) << 2), pp = buf + <usize>l * PB;
         for (let r = 0; r < h; r++) copy_floats(pp + <usize>(r + 1) * pb + 4, src + <usize>r * rowB, w);
       }
-      const m = n - s0;
-      const b0 = buf, b1 = m > 1 ? buf + PB : zero, b2 = m > 2 ? buf + 2 * PB : zero, b3 = m > 3 ? buf + 3 * PB : zero;
       for (let k = 0; k < 4; k++) {
         const rr = sideR(k), rc = sideC(k), nr = count(rr, h), nc = count(rc, w), tk = nr * nc;
         if (!tk) continue;
         const T = colsK(k, n, h, w), vs = slab(c, T);
-        const vk = v + (offsetT(k, c, n, h, w) << 2) + ((<usize>ch * T + <usize>(s0 * tk)) << 2);
-        for (let ty = 0; ty < nr; ty++) {
-          for (let tx = 0; tx < nc; tx++) {
-            const off = <usize>start(rr, h, ty) * pb + (<usize>start(rc, w, tx) << 2);
-            mixedInput(rr, rc, b0 + off, b1 + off, b2 + off, b3 + off, pb, vk + (<usize>((ty * nc + tx) * 4) << 2), vs, tmp);
+        for (let s0 = b0; s0 < b0 + nb; s0 += 4) {
+          const m = n - s0, q = buf + <usize>(s0 - b0) * PB;
+          const p1 = m > 1 ? q + PB : zero, p2 = m > 2 ? q + 2 * PB : zero, p3 = m > 3 ? q + 3 * PB : zero;
+          const vk = v + (offsetT(k, c, n, h, w) << 2) + ((<usize>ch * T + <usize>(s0 * tk)) << 2);
+          for (let ty = 0; ty < nr; ty++) {
+            for (let tx = 0; tx < nc; tx++) {
+              const off = <usize>start(rr, h, ty) * pb + (<usize>start(rc, w, tx) << 2);
+              mixedInput(rr, rc, q + off, p1 + off, p2 + off, p3 + off, pb, vk + (<usize>((ty * nc + tx) * 4) << 2), vs, tmp);
+            }
           }
         }
       }
@@ -204,7 +196,7 @@ function inputs_range(lo: i32, hi: i32, p: usize, tid: i32): void {
 function planes(kind: i32, t: usize, n: i32, o: i32, h: i32, w: i32, img: usize, S: i32): void {
   const per = n * h * w * 4;
   const nt = threadsFor(o, (XF_MIN + per - 1) / per);
-  ensureThreadBuffers(nt, (kind == 2 ? 4 * planeBytes(h, w) : 64) + SCRATCH43);
+  ensureThreadBuffers(nt, (kind == 2 ? <usize>blockOf(h, w) * planeBytes(h, w) : 64) + SCRATCH43);
   parallelRange(planes_range, o, 1, nt, args8(t, n, o, h, w, img, kind, S));
 }
 
@@ -212,38 +204,57 @@ function planes_range(lo: i32, hi: i32, p: usize, tid: i32): void {
   const t = load<usize>(p), n = load<i32>(p + 4), o = load<i32>(p + 8), h = load<i32>(p + 12), w = load<i32>(p + 16), img = load<usize>(p + 20);
   const kind = load<i32>(p + 24), S = load<i32>(p + 28);
   const PB = planeBytes(h, w), buf = threadBuffer(tid), pb = <usize>pitchOf(w) << 2, rowB = <usize>w << 2, plane = <usize>(h * w) << 2;
-  const zero = buf, tmp = buf + (kind == 2 ? 4 * PB : 64);
-  if (kind != 2) memory.fill(zero, 0, 64);
-  for (let oc = lo; oc < hi; oc++) {
-    for (let s0 = 0; s0 < n; s0 += 4) {
-      const m = n - s0;
-      const i0 = img + (<usize>(s0 * o + oc) * plane), step = <usize>o * plane;
-      if (kind == 2) memory.fill(buf, 0, 4 * PB);
+  const tmp = buf + (kind == 2 ? <usize>blockOf(h, w) * PB : 64);
+  if (kind != 2) {
+    memory.fill(buf, 0, 64); // zeros for lanes without a sample
+    // Class by class, so that one class's X_k slabs are all a pass touches
+    // (all four classes' 121 pages at once overran the TLB).
+    for (let oc = lo; oc < hi; oc++) {
       for (let k = 0; k < 4; k++) {
-        const rr = sideR(k), rc = sideC(k), nr = count(rr, h), nc = count(rc, w), tk = nr * nc;
-        if (!tk) continue;
-        const Tc = colsK(k, n, h, w), ts = slab(o, Tc);
-        const tt = t + (offsetT(k, o, S, h, w) << 2) + ((<usize>oc * Tc + <usize>(s0 * tk)) << 2);
-        for (let ty = 0; ty < nr; ty++) {
-          for (let tx = 0; tx < nc; tx++) {
-            const col = tt + (<usize>((ty * nc + tx) * 4) << 2), y0 = start(rr, h, ty), x0 = start(rc, w, tx);
-            if (kind == 2) {
-              const off = <usize>y0 * pb + (<usize>x0 << 2);
-              mixedInputGrad(rr, rc, col, ts, buf + off, m > 1 ? buf + PB + off : 0, m > 2 ? buf + 2 * PB + off : 0, m > 3 ? buf + 3 * PB + off : 0, pb, tmp);
-              continue;
-            }
-            const off = <usize>y0 * rowB + (<usize>x0 << 2);
-            if (kind == 0) mixedOutput(rr, rc, col, ts, i0 + off, m > 1 ? i0 + step + off : 0, m > 2 ? i0 + 2 * step + off : 0, m > 3 ? i0 + 3 * step + off : 0, rowB, tmp);
-            else mixedGrad(rr, rc, i0 + off, m > 1 ? i0 + step + off : zero, m > 2 ? i0 + 2 * step + off : zero, m > 3 ? i0 + 3 * step + off : zero, rowB, zero, col, ts, tmp);
-          }
-        }
+        for (let s0 = 0; s0 < n; s0 += 4) classTiles(kind, k, t, oc, s0, n, o, h, w, img, S, buf, tmp);
       }
-      if (kind != 2) continue;
-      // The planes' interiors: the input gradient.
-      for (let l = 0; l < 4 && l < m; l++) {
-        const dst = i0 + <usize>l * step, pp = buf + <usize>l * PB;
+    }
+    return;
+  }
+  // The input gradient: a block of samples' zero-padded planes take every
+  // class's patches (classes in order, each class over the block's groups
+  // of four), then their interiors are copied out.
+  const SB = blockOf(h, w);
+  for (let oc = lo; oc < hi; oc++) {
+    for (let b0 = 0; b0 < n; b0 += SB) {
+      const nb = min(SB, n - b0);
+      memory.fill(buf, 0, <usize>nb * PB);
+      for (let k = 0; k < 4; k++) {
+        for (let s0 = b0; s0 < b0 + nb; s0 += 4) classTiles(2, k, t, oc, s0, n, o, h, w, img, S, buf + <usize>(s0 - b0) * PB, tmp);
+      }
+      for (let l = 0; l < nb; l++) {
+        const dst = img + (<usize>((b0 + l) * o + oc) * plane), pp = buf + <usize>l * PB;
         for (let r = 0; r < h; r++) memory.copy(dst + <usize>r * rowB, pp + <usize>(r + 1) * pb + 4, rowB);
       }
+    }
+  }
+}
+
+// planes_range's work on class k's tiles of samples s0…s0 + 3 of channel oc:
+// buf holds 64 zero bytes (kinds 0, 1) or those samples' padded planes (kind 2).
+@inline function classTiles(kind: i32, k: i32, t: usize, oc: i32, s0: i32, n: i32, o: i32, h: i32, w: i32, img: usize, S: i32, buf: usize, tmp: usize): void {
+  const rr = sideR(k), rc = sideC(k), nr = count(rr, h), nc = count(rc, w), tk = nr * nc;
+  if (!tk) return;
+  const m = n - s0, PB = planeBytes(h, w), pb = <usize>pitchOf(w) << 2, rowB = <usize>w << 2, plane = <usize>(h * w) << 2;
+  const i0 = img + (<usize>(s0 * o + oc) * plane), step = <usize>o * plane, zero = buf;
+  const Tc = colsK(k, n, h, w), ts = slab(o, Tc);
+  const tt = t + (offsetT(k, o, S, h, w) << 2) + ((<usize>oc * Tc + <usize>(s0 * tk)) << 2);
+  for (let ty = 0; ty < nr; ty++) {
+    for (let tx = 0; tx < nc; tx++) {
+      const col = tt + (<usize>((ty * nc + tx) * 4) << 2), y0 = start(rr, h, ty), x0 = start(rc, w, tx);
+      if (kind == 2) {
+        const off = <usize>y0 * pb + (<usize>x0 << 2);
+        mixedInputGrad(rr, rc, col, ts, buf + off, m > 1 ? buf + PB + off : 0, m > 2 ? buf + 2 * PB + off : 0, m > 3 ? buf + 3 * PB + off : 0, pb, tmp);
+        continue;
+      }
+      const off = <usize>y0 * rowB + (<usize>x0 << 2);
+      if (kind == 0) mixedOutput(rr, rc, col, ts, i0 + off, m > 1 ? i0 + step + off : 0, m > 2 ? i0 + 2 * step + off : 0, m > 3 ? i0 + 3 * step + off : 0, rowB, tmp);
+      else mixedGrad(rr, rc, i0 + off, m > 1 ? i0 + step + off : zero, m > 2 ? i0 + 2 * step + off : zero, m > 3 ? i0 + 3 * step + off : zero, rowB, zero, col, ts, tmp);
     }
   }
 }
