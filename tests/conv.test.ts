@@ -303,6 +303,10 @@ test("The 4/3 cut: its tile counts and products; the default takes it only where
   assert.equal(winogradMixedProducts(5, 7), Infinity);
   // 10×10: F(4×4) would save too little over F(2×2) (432 against 448), the cut enough (256).
   assert.deepEqual([[14, 14], [7, 7], [28, 28], [16, 16], [16, 13], [8, 8], [3, 3], [10, 10], [5, 5]].map(([h, w]) => winogradTile(h, w)), [43, 43, 4, 4, 43, 4, 3, 43, 4]);
+  // The cut's U (121 slabs of O × C) within WINOGRAD_CUT_MAX_BYTES: the cnn's 256×128 7×7 conv (15.9 MB) takes it, a 512×512 one (127 MB) keeps F(4×4).
+  assert.equal(winogradTile(7, 7, 256 * 128), 43);
+  assert.equal(winogradTile(7, 7, 512 * 512), 4);
+  assert.equal(winogradTile(10, 10, 512 * 512), 2);
   const e = await engine();
   const ws = new Workspace(e);
   const rng = new Rng(e, 1);

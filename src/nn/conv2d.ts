@@ -72,11 +72,20 @@ export function winogradTiles(r: WinogradTile, oh: number, ow: number): number {
  * products against F(4×4)'s 36 (the 28×28 cnn's last block).
  */
 export const WINOGRAD_F4_RATIO = 0.8;
-export function winogradTile(oh: number, ow: number): WinogradTile {
+/**
+ * The cut's transformed filters (U, and dU in backward) are 121 slabs of
+ * O × C where F(4×4)'s are 36: it is taken only while they stay within this
+ * many bytes a layer, so a wide conv on small maps keeps F(4×4) (ResNet-18's
+ * 512-channel 7×7 convs at 224×224: 127 MB against 38).
+ */
+export const WINOGRAD_CUT_MAX_BYTES = 32 << 20;
+/** The tile for an oh × ow map; `filters` (O·C, 0: unknown) bounds the cut's U by WINOGRAD_CUT_MAX_BYTES. */
+export function winogradTile(oh: number, ow: number, filters = 0): WinogradTile {
   if (oh === 3 && ow === 3) return 3;
   if (oh <= 4 && ow <= 4) return oh <= 3 && ow <= 3 ? 4 : 2;
   // F(4×4)'s tiles overhang where a side is no multiple of 4: the exact 4/3 cut needs fewer products.
-  const f4 = 36 * winogradTiles(4, oh, ow), cut = winogradMixedProducts(oh, ow);
+  const f4 = 36 * winogradTiles(4, oh, ow);
+  const cut = 121 * 4 * filters <= WINOGRAD_CUT_MAX_BYTES ? winogradMixedProducts(oh, ow) : Infinity;
   if (Math.min(f4, cut) > WINOGRAD_F4_RATIO * 16 * winogradTiles(2, oh, ow)) return 2;
   return cut < 36 * Math.ceil(oh / 4) * Math.ceil(ow / 4) ? 43 : 4;
 }
@@ -160,7 +169,7 @@ export class Conv2d implements Layer {
     if (this.bias) rng.fillUniform(this.bias.ptr, out, -bound, bound);
     this.depthwise = p.groups === c && out === c && c > 1 && (o.depthwiseKernel ?? true);
     const ohw = oh * ow;
-    const r = o.winogradTile ?? winogradTile(oh, ow), X = (r + 2) * (r + 2);
+    const r = o.winogradTile ?? winogradTile(oh, ow, out * c), X = (r + 2) * (r + 2);
     if (r === 3 && (oh !== 3 || ow !== 3)) throw new Error(`conv ${p.name}: winogradTile 3 needs a 3×3 output map, got ${oh}×${ow}`);
     if (r === 43 && winogradMixedProducts(oh, ow) === Infinity) throw new Error(`conv ${p.name}: winogradTile 43 needs sides cut exactly into 4s and 3s (not 1, 2 or 5), got ${oh}×${ow}`);
     // Naming a tile asks for Winograd as o.winograd does.
