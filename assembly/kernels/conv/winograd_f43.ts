@@ -9,13 +9,14 @@
 // A 14×14 plane costs 22² = 484 products where F(4×4)'s 16 tiles cost 576; a
 // 7×7 plane 11² = 121 against 144. Every transform takes one tile position of
 // four samples at once (one sample a lane) or, for the filters, four filters.
-// Scratch: two 6 × 6 grids of lane vectors, element (i, j) at i·96 + j·16.
+// The tile transforms' scratch: two 6 × 6 grids of lane vectors, element
+// (i, j) at i·96 + j·16; the filter transforms' (blocks of filters): below.
 // @ts-nocheck
 import { tr0, tr1, lo2, hi2 } from "./winograd_f2x3";
 import { btStore as bt4, atStore as at4, aStore as a4, bStore as b4, gStore4 as g4, gtStore4 as gt4 } from "./winograd_f4x3";
 import { atStore as at3, aStore as a3, gStore as g3, gtStore as gt3, gather } from "./winograd_f3x3";
 
-/** Bytes of scratch each transform below needs. */
+/** Bytes of scratch each tile transform below needs. */
 export const SCRATCH43: usize = 1152;
 const ROW: usize = 96;
 
