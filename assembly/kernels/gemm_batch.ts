@@ -20,6 +20,18 @@ export function batchTable(): usize {
   return memory.data(BATCH_MAX * 12, 16);
 }
 
+/**
+ * Fills batchTable() for X products whose operands are slabs in a row: A_k
+ * at a + k·sa, B_k at b + k·sb, C_k at c + k·sc (sa, sb, sc in floats).
+ */
+export function batchSlabs(X: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize): void {
+  const t = batchTable();
+  for (let k = 0; k < X; k++) {
+    const e = t + <usize>(k * 12), q = <usize>k << 2;
+    store<usize>(e, a + sa * q); store<usize>(e, b + sb * q, 4); store<usize>(e, c + sc * q, 8);
+  }
+}
+
 /** batchTable() for the host (tests fill it, then call gemm_batch). */
 export function gemm_batch_table(): usize {
   return batchTable();

@@ -22,7 +22,7 @@
 // Each output element is computed by one thread in a fixed order: the
 // transforms split over threads by channel, the GEMMs by output panel.
 // @ts-nocheck
-import { gemm_batch, batchTable, BATCH_NN, BATCH_NT, BATCH_TN } from "../gemm_batch";
+import { gemm_batch, batchTable, batchSlabs, BATCH_NN, BATCH_NT, BATCH_TN } from "../gemm_batch";
 import { copy_floats } from "../copy";
 import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
 import { tilesPadded, winogradInputPlane, winogradOutputPlane, winogradGradPlane, winogradFilter, winogradFilterGrad } from "./winograd_f2x3";
@@ -71,11 +71,7 @@ export function winograd_forward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i3
   inputs(r, x, n, c, h, w, v, T);
   for (let s0 = 0; s0 < n; s0 += S) {
     const ns = min(S, n - s0), Tc = cols(ns, tp4), vc = v + (<usize>(s0 * tp4) << 2);
-    const t = batchTable();
-    for (let k = 0; k < X; k++) {
-      const e = t + <usize>(k * 12);
-      store<usize>(e, u + (slab(o, c) * k << 2)); store<usize>(e, vc + (slab(c, T) * k << 2), 4); store<usize>(e, m + (slab(o, Tc) * k << 2), 8);
-    }
+    batchSlabs(X, u, slab(o, c), vc, slab(c, T), m, slab(o, Tc));
     gemm_batch(BATCH_NN, X, o, Tc, c, c, T, Tc, 0);
     outputs(r, m, ns, o, h, w, y + (<usize>s0 * o * h * w << 2), Tc);
   }
@@ -100,25 +96,19 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
     const ns = min(S, n - s0), Tc = cols(ns, tp4), vc = v + (<usize>(s0 * tp4) << 2);
     const dyc = dy + (<usize>s0 * o * h * w << 2);
     grads(r, dyc, ns, o, h, w, m, Tc);
-    const t = batchTable();
-    for (let k = 0; k < X; k++) {
-      const e = t + <usize>(k * 12);
-      store<usize>(e, m + (slab(o, Tc) * k << 2)); store<usize>(e, vc + (slab(c, T) * k << 2), 4); store<usize>(e, du + (slab(o, c) * k << 2), 8);
-    }
+    batchSlabs(X, m, slab(o, Tc), vc, slab(c, T), du, slab(o, c));
     gemm_batch(BATCH_NT, X, o, c, Tc, Tc, T, c, s0 > 0 ? 1 : 0);
     if (dx == 0) continue;
     const dxc = dx + (<usize>s0 * c * h * w << 2);
     if (adjoint) {
       // The adjoint of the forward pass: dV = Uᵀ dM (dM still in m), then B dV Bᵀ.
-      for (let k = 0; k < X; k++) {
-        const e = t + <usize>(k * 12);
-        store<usize>(e, u + (slab(o, c) * k << 2)); store<usize>(e, m + (slab(o, Tc) * k << 2), 4); store<usize>(e, m2 + (slab(c, Tc) * k << 2), 8);
-      }
+      batchSlabs(X, u, slab(o, c), m, slab(o, Tc), m2, slab(c, Tc));
       gemm_batch(BATCH_TN, X, c, Tc, o, c, Tc, Tc, 0);
       planes(r, 2, m2, ns, c, h, w, dxc, Tc, ns * h * w);
       continue;
     }
     inputs(r, dyc, ns, o, h, w, m, Tc); // Bᵀ dY B; this chunk's dM is no longer needed
+    const t = batchTable();
     for (let k = 0; k < X; k++) {
       let uk = ur + (slab(o, c) * k << 2);
       if (r == 2) {

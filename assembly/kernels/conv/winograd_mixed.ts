@@ -11,7 +11,7 @@
 // threads by channel, GEMMs by output panel: the bits do not depend on the
 // thread count.
 // @ts-nocheck
-import { gemm_batch, batchTable, BATCH_NN, BATCH_NT, BATCH_TN } from "../gemm_batch";
+import { gemm_batch, batchSlabs, BATCH_NN, BATCH_NT, BATCH_TN } from "../gemm_batch";
 import { copy_floats } from "../copy";
 import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
 import { SCRATCH43, FILTER_SCRATCH43, sideR, sideC, mixedInput, mixedOutput, mixedGrad, mixedInputGrad, mixedFilters, mixedFilterGrads } from "./winograd_f43";
@@ -68,11 +68,7 @@ export function mixedForward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i32, S
       if (!tk) continue;
       const X = prods(k), T = colsK(k, n, h, w), Tc = colsK(k, ns, h, w);
       const uk = u + (offsetU(k, o, c) << 2), vk = v + (offsetT(k, c, n, h, w) << 2) + (<usize>(s0 * tk) << 2), mk = m + (offsetT(k, o, S, h, w) << 2);
-      const t = batchTable();
-      for (let q = 0; q < X; q++) {
-        const e = t + <usize>(q * 12);
-        store<usize>(e, uk + (slab(o, c) * q << 2)); store<usize>(e, vk + (slab(c, T) * q << 2), 4); store<usize>(e, mk + (slab(o, Tc) * q << 2), 8);
-      }
+      batchSlabs(X, uk, slab(o, c), vk, slab(c, T), mk, slab(o, Tc));
       gemm_batch(BATCH_NN, X, o, Tc, c, c, T, Tc, 0);
     }
     planes(0, m, ns, o, h, w, y + (<usize>s0 * o * h * w << 2), S);
@@ -90,19 +86,12 @@ export function mixedBackward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i32, 
       if (!tk) continue;
       const X = prods(k), T = colsK(k, n, h, w), Tc = colsK(k, ns, h, w);
       const vk = v + (offsetT(k, c, n, h, w) << 2) + (<usize>(s0 * tk) << 2), mk = m + (offsetT(k, o, S, h, w) << 2), duk = du + (offsetU(k, o, c) << 2);
-      const t = batchTable();
-      for (let q = 0; q < X; q++) {
-        const e = t + <usize>(q * 12);
-        store<usize>(e, mk + (slab(o, Tc) * q << 2)); store<usize>(e, vk + (slab(c, T) * q << 2), 4); store<usize>(e, duk + (slab(o, c) * q << 2), 8);
-      }
+      batchSlabs(X, mk, slab(o, Tc), vk, slab(c, T), duk, slab(o, c));
       gemm_batch(BATCH_NT, X, o, c, Tc, Tc, T, c, s0 > 0 ? 1 : 0);
       if (dx == 0) continue;
       // dV_k = U_kᵀ dM_k.
       const uk = u + (offsetU(k, o, c) << 2), m2k = m2 + (offsetT(k, c, S, h, w) << 2);
-      for (let q = 0; q < X; q++) {
-        const e = t + <usize>(q * 12);
-        store<usize>(e, uk + (slab(o, c) * q << 2)); store<usize>(e, mk + (slab(o, Tc) * q << 2), 4); store<usize>(e, m2k + (slab(c, Tc) * q << 2), 8);
-      }
+      batchSlabs(X, uk, slab(o, c), mk, slab(o, Tc), m2k, slab(c, Tc));
       gemm_batch(BATCH_TN, X, c, Tc, o, c, Tc, Tc, 0);
     }
     if (dx != 0) planes(2, m2, ns, c, h, w, dx + (<usize>s0 * c * h * w << 2), S);
