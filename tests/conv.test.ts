@@ -277,14 +277,18 @@ test("depthwise weight gradient: the same bits as the stated order on every padd
   }
 });
 
-test("Conv2d refuses F(3×3) on any map but 3×3, naming the layer and the map", async () => {
+test("Conv2d refuses F(3×3) on any map but 3×3, and the 4/3 cut on a side of 1, 2 or 5, naming the layer and the map", async () => {
   const e = await engine();
   const ws = new Workspace(e);
   const rng = new Rng(e, 1);
+  const refused: [WinogradTile, number, number, string][] = [
+    ...[[4, 4], [3, 2], [7, 7]].map(([h, w]) => [3, h, w, "needs a 3×3 output map"] as [WinogradTile, number, number, string]),
+    ...[[5, 5], [14, 2], [1, 7]].map(([h, w]) => [43, h, w, "needs sides cut exactly into 4s and 3s \\(not 1, 2 or 5\\)"] as [WinogradTile, number, number, string]),
+  ];
   try {
-    for (const [h, w] of [[4, 4], [3, 2], [7, 7]]) {
+    for (const [tile, h, w, why] of refused) {
       const p = convPlanOf("c", [16, h, w], 8, [3, 3], { padding: [1, 1] });
-      assert.throws(() => new Conv2d(e, p, 2, rng, ws, true, { winogradTile: 3 }), new RegExp(`conv c: winogradTile 3 needs a 3×3 output map, got ${h}×${w}`));
+      assert.throws(() => new Conv2d(e, p, 2, rng, ws, true, { winogradTile: tile }), new RegExp(`conv c: winogradTile ${tile} ${why}, got ${h}×${w}`));
     }
     const ok = new Conv2d(e, convPlanOf("c", [16, 3, 3], 8, [3, 3], { padding: [1, 1] }), 2, rng, ws, true, { winogradTile: 3 });
     assert.equal(ok.winogradTile, 3);
@@ -295,7 +299,7 @@ test("Conv2d refuses F(3×3) on any map but 3×3, naming the layer and the map",
   }
 });
 
-test("The 4/3 cut: its tile counts and products; the default takes it only where F(4×4)'s tiles overhang; a side of 1, 2 or 5 is refused", async () => {
+test("The 4/3 cut: its tile counts and products; the default takes it only where F(4×4)'s tiles overhang", () => {
   // Sides: 14 = 4 + 4 + 3 + 3, 7 = 4 + 3, 13 = 4 + 3 + 3 + 3, 6 = 3 + 3; 1, 2 and 5 have no exact cut.
   assert.deepEqual([14, 7, 13, 6, 8, 3, 1, 2, 5].map(winogradThrees), [2, 1, 3, 2, 0, 1, -1, -1, -1]);
   assert.equal(winogradMixedProducts(14, 14), 22 * 22);
@@ -307,16 +311,4 @@ test("The 4/3 cut: its tile counts and products; the default takes it only where
   assert.equal(winogradTile(7, 7, 256 * 128), 43);
   assert.equal(winogradTile(7, 7, 512 * 512), 4);
   assert.equal(winogradTile(10, 10, 512 * 512), 2);
-  const e = await engine();
-  const ws = new Workspace(e);
-  const rng = new Rng(e, 1);
-  try {
-    for (const [h, w] of [[5, 5], [14, 2], [1, 7]]) {
-      const p = convPlanOf("c", [16, h, w], 8, [3, 3], { padding: [1, 1] });
-      assert.throws(() => new Conv2d(e, p, 2, rng, ws, true, { winogradTile: 43 }), new RegExp(`conv c: winogradTile 43 needs sides cut exactly into 4s and 3s \\(not 1, 2 or 5\\), got ${h}×${w}`));
-    }
-  } finally {
-    rng.free();
-    ws.free();
-  }
 });

@@ -30,11 +30,17 @@ export function winogradThrees(s: number): number {
   return s >= 3 * b ? b : -1;
 }
 
+// A side of s outputs in the 4/3 cut: its 4-wide and 3-wide tiles (null where it has no exact cut).
+function cutSide(s: number): { fours: number; threes: number } | null {
+  const threes = winogradThrees(s);
+  return threes < 0 ? null : { fours: (s - 3 * threes) / 4, threes };
+}
+
 /** Products per plane of the 4/3 cut of an oh × ow map (Infinity where it has none): (6·fours + 5·threes) per side, multiplied. */
 export function winogradMixedProducts(oh: number, ow: number): number {
   const side = (s: number) => {
-    const b = winogradThrees(s);
-    return b < 0 ? Infinity : 6 * ((s - 3 * b) / 4) + 5 * b;
+    const c = cutSide(s);
+    return c ? 6 * c.fours + 5 * c.threes : Infinity;
   };
   return side(oh) * side(ow);
 }
@@ -49,7 +55,7 @@ export function winogradMixedProducts(oh: number, ow: number): number {
  */
 export function winogradTiles(r: WinogradTile, oh: number, ow: number): number {
   if (r === 43) {
-    const side = (s: number) => { const b = winogradThrees(s); return b + (s - 3 * b) / 4; };
+    const side = (s: number) => { const c = cutSide(s); return c ? c.fours + c.threes : NaN; };
     return side(oh) * side(ow);
   }
   if (r === 3 || (r === 4 && oh <= 4 && ow <= 4)) return 1;
@@ -181,7 +187,7 @@ export class Conv2d implements Layer {
       let S = Math.max(1, Math.min(maxRows, Math.floor((o.winogradChunkColumns ?? WINOGRAD_CHUNK_COLUMNS) / tiles)));
       // A chunk must start on a group of 4 lanes: by sample, S a multiple of 4.
       if ((tiles === 1 || r === 43) && S < maxRows) S = Math.max(4, S & ~3);
-      // X slabs, each a cache line longer than its rows × columns (winograd.ts);
+      // X slabs, each a cache line longer than its rows × columns (winograd_layout.ts);
       // the 4/3 cut's four classes of tiles as the kernel lays them out.
       const slabs = (rows: number, columns: number) => X * (rows * columns + 16);
       const mixed = (which: number) => e.k.winograd_mixed_floats(which, maxRows, S, c, oh, ow, out);

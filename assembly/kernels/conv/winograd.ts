@@ -24,7 +24,7 @@
 // @ts-nocheck
 import { gemm_batch, batchTable, batchSlabs, BATCH_NN, BATCH_NT, BATCH_TN } from "../gemm_batch";
 import { copy_floats } from "../copy";
-import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
+import { parallelRange, threadsFor, ensureThreadBuffers, threadBuffer } from "../../parallel";
 import { tilesPadded, winogradInputPlane, winogradOutputPlane, winogradGradPlane, winogradFilter, winogradFilterGrad } from "./winograd_f2x3";
 import {
   LANES, setLane, clearLane, tilesPadded4, padPitch4, padRows4, inputScratch4, winogradInputColumns4, winogradInputGroup4, winogradInputPlane4,
@@ -32,6 +32,7 @@ import {
   inputGradScratch4, winogradInputGradPlane4,
 } from "./winograd_f4x3";
 import { mixedForward, mixedBackward } from "./winograd_mixed";
+import { slab, XF_MIN, transformArgs } from "./winograd_layout";
 import { SCRATCH3, winogradInputGroup3, winogradOutputGroup3, winogradInputGradGroup3, winogradGradGroup3, winogradFilters3, winogradFilterGrads3 } from "./winograd_f3x3";
 
 /**
@@ -44,19 +45,8 @@ import { SCRATCH3, winogradInputGroup3, winogradOutputGroup3, winogradInputGradG
 @inline function tiles(r: i32, h: i32, w: i32): i32 { return bySample(r, h, w) ? 1 : r == 4 ? tilesPadded4(h, w) : tilesPadded(h, w); }
 @inline function bySample(r: i32, h: i32, w: i32): bool { return r == 3 || (r == 4 && h <= 4 && w <= 4); }
 @inline function cols(ns: i32, tp4: i32): i32 { return (ns * tp4 + 3) & ~3; }
-/**
- * Floats from one product ξ's [rows][cols] slab to the next: one cache line
- * more than the slab, so that the X streams a transform reads or writes at
- * once do not fall into one cache set (slabs of 2^k floats did: a chunk of 512
- * columns × 128 channels ran at a third of the speed, depending on where the
- * buffers were).
- */
-@inline function slab(rows: i32, cols: i32): usize { return <usize>rows * cols + 16; }
 /** Products per tile. */
 @inline function products(r: i32): i32 { return (r + 2) * (r + 2); }
-
-// Floats written per thread at least before a transform splits over threads.
-const XF_MIN: i32 = 16384;
 
 /**
  * y = conv3x3(x) for n samples [n, c, h, w] → [n, o, h, w] with output tiles
@@ -128,12 +118,6 @@ export function winograd_backward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i
 // ---------------------------------------------------------------------------
 // The transforms over threads.
 
-function args6(a: usize, b: i32, c: i32, d: i32, e: i32, f: usize): usize {
-  const p = taskArgs();
-  store<usize>(p, a); store<i32>(p + 4, b); store<i32>(p + 8, c); store<i32>(p + 12, d); store<i32>(p + 16, e); store<usize>(p + 20, f);
-  return p;
-}
-
 // Padded plane geometry: one zero row and column before the image; rows and
 // columns up to the last tile's patch after it; then 4 zero rows for lanes
 // past the tiles.
@@ -144,8 +128,7 @@ function args6(a: usize, b: i32, c: i32, d: i32, e: i32, f: usize): usize {
 function inputs(r: i32, x: usize, n: i32, c: i32, h: i32, w: i32, v: usize, ld: i32): void {
   const per = n * products(r) * tiles(r, h, w);
   const nt = threadsFor(c, (XF_MIN + per - 1) / per);
-  const p = args6(x, n, c, h, w, v);
-  store<i32>(p + 24, ld);
+  const p = transformArgs(x, n, c, h, w, v, ld, 0);
   if (r == 3) {
     ensureThreadBuffers(nt, SCRATCH3 + 48);
     parallelRange(inputs3_range, c, 1, nt, p);
@@ -254,9 +237,7 @@ function grads(r: i32, dy: usize, n: i32, o: i32, h: i32, w: i32, dm: usize, ld:
 // (A · Aᵀ), kind 2 img from t (B · Bᵀ, the input transform's adjoint; F(3×3)
 // and F(4×4) on planes of several tiles, whose patches it adds up).
 function planes(r: i32, kind: i32, t: usize, n: i32, o: i32, h: i32, w: i32, img: usize, ld: i32, per: i32): void {
-  const p = args6(t, n, o, h, w, img);
-  store<i32>(p + 24, kind | (r << 8));
-  store<i32>(p + 28, ld);
+  const p = transformArgs(t, n, o, h, w, img, kind | (r << 8), ld);
   const nt = threadsFor(o, (XF_MIN + per - 1) / per);
   if (r == 4) ensureThreadBuffers(nt, kind == 2 ? inputGradScratch4(h, w) : 640 + LANES);
   if (r == 3) ensureThreadBuffers(nt, SCRATCH3 + 48);
@@ -317,7 +298,7 @@ function filters(r: i32, w: usize, o: i32, c: i32, u: usize, dir: i32): void {
   const X = products(r), nt = threadsFor(o, (XF_MIN + X * c - 1) / (X * c));
   if (r == 4) ensureThreadBuffers(nt, 512);
   if (r == 3) ensureThreadBuffers(nt, SCRATCH3);
-  parallelRange(filters_range, o, 1, nt, args6(w, o, c, dir, r, u));
+  parallelRange(filters_range, o, 1, nt, transformArgs(w, o, c, dir, r, u, 0, 0));
 }
 
 function filters_range(lo: i32, hi: i32, p: usize, tid: i32): void {

@@ -13,7 +13,8 @@
 // @ts-nocheck
 import { gemm_batch, batchSlabs, BATCH_NN, BATCH_NT, BATCH_TN } from "../gemm_batch";
 import { copy_floats } from "../copy";
-import { parallelRange, threadsFor, taskArgs, ensureThreadBuffers, threadBuffer } from "../../parallel";
+import { parallelRange, threadsFor, ensureThreadBuffers, threadBuffer } from "../../parallel";
+import { slab, XF_MIN, transformArgs } from "./winograd_layout";
 import { SCRATCH43, FILTER_SCRATCH43, sideR, sideC, mixedInput, mixedOutput, mixedGrad, mixedInputGrad, mixedFilters, mixedFilterGrads } from "./winograd_f43";
 
 /** 3-wide tiles along a side of s outputs (the rest 4-wide), or −1 when s has no exact cut. */
@@ -28,7 +29,6 @@ function threes(s: i32): i32 {
 @inline function prods(k: i32): i32 { return (sideR(k) + 2) * (sideC(k) + 2); }
 /** Class k's tiles in an h × w plane. */
 @inline function tilesK(k: i32, h: i32, w: i32): i32 { return count(sideR(k), h) * count(sideC(k), w); }
-@inline function slab(rows: i32, cols: i32): usize { return <usize>rows * cols + 16; }
 /** Columns of class k for n samples (rounded up to 4). */
 @inline function colsK(k: i32, n: i32, h: i32, w: i32): i32 { return ((n + 3) & ~3) * tilesK(k, h, w); }
 
@@ -45,18 +45,10 @@ function offsetT(k: i32, rows: i32, n: i32, h: i32, w: i32): usize {
   return f;
 }
 
-const XF_MIN: i32 = 16384;
-
 // Padded plane: one zero row and column around the image.
 @inline function pitchOf(w: i32): i32 { return w + 2; }
 @inline function planeBytes(h: i32, w: i32): usize { return ((<usize>((h + 2) * pitchOf(w)) << 2) + 63) & ~63; }
 
-function args8(a: usize, b: i32, c: i32, d: i32, e: i32, f: usize, g: i32, h: i32): usize {
-  const p = taskArgs();
-  store<usize>(p, a); store<i32>(p + 4, b); store<i32>(p + 8, c); store<i32>(p + 12, d); store<i32>(p + 16, e); store<usize>(p + 20, f);
-  store<i32>(p + 24, g); store<i32>(p + 28, h);
-  return p;
-}
 
 export function mixedForward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i32, S: i32, wt: usize, u: usize, v: usize, m: usize, y: usize): void {
   filters(wt, o, c, u, 0, h, w);
@@ -109,7 +101,7 @@ export function mixedBackward(x: usize, n: i32, c: i32, h: i32, w: i32, o: i32, 
 function filters(w: usize, o: i32, c: i32, u: usize, dir: i32, h: i32, wd: i32): void {
   const nt = threadsFor(o, (XF_MIN + 121 * c - 1) / (121 * c));
   ensureThreadBuffers(nt, FILTER_SCRATCH43);
-  parallelRange(filters_range, o, 1, nt, args8(w, o, c, dir, h, u, wd, 0));
+  parallelRange(filters_range, o, 1, nt, transformArgs(w, o, c, dir, h, u, wd, 0));
 }
 
 // Filter i0's place in class k's U slabs (0: a class without tiles).
@@ -141,7 +133,7 @@ function inputs(x: usize, n: i32, c: i32, h: i32, w: i32, v: usize): void {
   const per = n * 121 * 4;
   const nt = threadsFor(c, (XF_MIN + per - 1) / per);
   ensureThreadBuffers(nt, <usize>(blockOf(h, w) + 1) * planeBytes(h, w) + SCRATCH43);
-  parallelRange(inputs_range, c, 1, nt, args8(x, n, c, h, w, v, 0, 0));
+  parallelRange(inputs_range, c, 1, nt, transformArgs(x, n, c, h, w, v, 0, 0));
 }
 
 function inputs_range(lo: i32, hi: i32, p: usize, tid: i32): void {
@@ -186,7 +178,7 @@ function planes(kind: i32, t: usize, n: i32, o: i32, h: i32, w: i32, img: usize,
   const per = n * h * w * 4;
   const nt = threadsFor(o, (XF_MIN + per - 1) / per);
   ensureThreadBuffers(nt, (kind == 2 ? <usize>blockOf(h, w) * planeBytes(h, w) : 64) + SCRATCH43);
-  parallelRange(planes_range, o, 1, nt, args8(t, n, o, h, w, img, kind, S));
+  parallelRange(planes_range, o, 1, nt, transformArgs(t, n, o, h, w, img, kind, S));
 }
 
 function planes_range(lo: i32, hi: i32, p: usize, tid: i32): void {
