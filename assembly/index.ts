@@ -28,6 +28,7 @@ export { exp_f64, log_f64, sqrt_f64 } from "./math";
 export { remaining_count, remaining_count_rows, remaining_max_abs, pqi_sums, pqi_from_sums, pqi, pqi_rows, pqi_bound, compact_remaining } from "./kernels/pqi";
 export { gini_scratch_bytes, abs_keys, radix_sort_u32, gini_sorted_keys, gini, gini_rows } from "./kernels/gini";
 export { conv2d_forward, conv2d_backward } from "./kernels/conv/conv2d";
+export { conv3x3_c1_fits } from "./kernels/conv/conv3x3_c1";
 export { im2col } from "./kernels/conv/im2col";
 export { winograd_forward, winograd_backward } from "./kernels/conv/winograd";
 export { winograd_mixed_floats } from "./kernels/conv/winograd_mixed";

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --quick] [-- --sparse-only] [-- --threads-only] [-- --threads 1,2,4] [-- --conv-only] [-- --depthwise-only]
+// npm run bench [-- --json] [-- --quick] [-- --sparse-only] [-- --threads-only] [-- --threads 1,2,4] [-- --conv-only] [-- --conv-layers-only [--layers a,b]] [-- --depthwise-only]
 // GEMM GFLOP/s at the MLP's training shapes and at 256/512/1024 square, beside a
 // plain-JS GEMM in the same process; MLP training steps/s at batch 250; the
 // sections on one thread (the single-threaded build), GEMM, the conv layers and
@@ -17,7 +17,7 @@ import { bestSeconds } from "./timing";
 import { makeLrSchedule } from "../src/optim/lr-schedules";
 import { SoftThresholdOptimizer } from "../src/prune/soft-threshold";
 import { prunableParams } from "../src/prune/prunable";
-import { convRates, convStrategies, cnnImagesPerSecond, winogradSteps } from "./conv";
+import { convRates, convStrategies, cnnImagesPerSecond, winogradSteps, type ConvRate } from "./conv";
 import { sparseInference } from "./sparse";
 import { threadCases } from "./threads";
 import { depthwiseRates } from "./dwconv";
@@ -77,6 +77,24 @@ if (args.has("--winograd-only")) {
 if (args.has("--conv-only")) {
   const li = argv.indexOf("--layers");
   for (const s of convStrategies(e, rng, quick ? 2 : 4, li >= 0 ? argv[li + 1].split(",") : undefined)) log(`  ${s.layer.padEnd(16)} ${s.shape.padEnd(34)} ${s.variant.padEnd(38)} ${s.gflops.toFixed(1).padStart(6)}`);
+  process.exit(0);
+}
+
+function logConvLayers(conv: ConvRate[], ref: number) {
+  log("  model     layer                  shape                               fwd GFLOP/s  bwd GFLOP/s  total   of GEMM  2 threads  2 vs 1");
+  for (const r of conv) {
+    log(`  ${r.model.padEnd(9)} ${r.layer.padEnd(22)} ${r.shape.padEnd(36)} ${r.forwardGflops.toFixed(1).padStart(10)} ${r.backwardGflops.toFixed(1).padStart(12)} ${r.gflops.toFixed(1).padStart(7)} ${((100 * r.gflops) / ref).toFixed(0).padStart(7)}% ${r.gflops2!.toFixed(1).padStart(10)} ${(r.gflops2! / r.gflops).toFixed(2).padStart(6)}×`);
+  }
+}
+
+// The conv-layer table alone (--layers a,b: only those), its GEMM reference the 512² rate in the same rounds.
+if (args.has("--conv-layers-only")) {
+  const li = argv.indexOf("--layers");
+  const t = await loadEngine(undefined, { threads: 2, onNotice: (l) => { throw new Error(l); } });
+  const { layers, gemm512 } = convRates(e, rng, quick ? 2 : 6, t, li >= 0 ? argv[li + 1].split(",") : undefined);
+  log(`\nConv layers (forward + backward; % of the 512² GEMM rate ${gemm512.toFixed(1)} GFLOP/s in the same rounds)`);
+  logConvLayers(layers, gemm512);
+  t.dispose();
   process.exit(0);
 }
 
@@ -223,10 +241,7 @@ const { layers: conv, gemm512: ref512rounds } = convRates(e, rng, convRounds, tw
 // lower than the GEMM section's).
 const ref512conv = Math.max(ref512, ref512rounds);
 log(`\nConv layers (forward + backward; % of the 512² GEMM rate ${ref512conv.toFixed(1)} GFLOP/s: the higher of ${ref512.toFixed(1)} above and ${ref512rounds.toFixed(1)} in the conv rounds)`);
-log("  model     layer                  shape                               fwd GFLOP/s  bwd GFLOP/s  total   of GEMM  2 threads  2 vs 1");
-for (const r of conv) {
-  log(`  ${r.model.padEnd(9)} ${r.layer.padEnd(22)} ${r.shape.padEnd(36)} ${r.forwardGflops.toFixed(1).padStart(10)} ${r.backwardGflops.toFixed(1).padStart(12)} ${r.gflops.toFixed(1).padStart(7)} ${((100 * r.gflops) / ref512conv).toFixed(0).padStart(7)}% ${r.gflops2!.toFixed(1).padStart(10)} ${(r.gflops2! / r.gflops).toFixed(2).padStart(6)}×`);
-}
+logConvLayers(conv, ref512conv);
 // The cnn's conv stack as a whole: total FLOPs over total time.
 const cnnConvs = conv.filter((r) => r.model === "cnn");
 const cnnGflops = cnnConvs.reduce((s, r) => s + r.flops, 0) / cnnConvs.reduce((s, r) => s + r.seconds, 0) / 1e9;

@@ -49,10 +49,11 @@ function distinct(convs: ConvPlan[]): ConvPlan[] {
 }
 
 /**
- * Every conv timed forward and backward in interleaved rounds, each keeping its
- * best trial, with the 512² GEMM timed in the same rounds as the reference.
+ * Every conv (or those named in `only`) timed forward and backward in
+ * interleaved rounds, each keeping its best trial, with the 512² GEMM timed in
+ * the same rounds as the reference.
  */
-export function convRates(e: Engine, rng: Rng, rounds: number, two?: Engine): { layers: ConvRate[]; gemm512: number } {
+export function convRates(e: Engine, rng: Rng, rounds: number, two?: Engine, only?: string[]): { layers: ConvRate[]; gemm512: number } {
   const S = 512;
   const ga = e.alloc(S * S), gb = e.alloc(S * S), gc = e.alloc(S * S);
   rng.fillUniform(ga, S * S, -1, 1);
@@ -79,7 +80,7 @@ export function convRates(e: Engine, rng: Rng, rounds: number, two?: Engine): { 
     };
   };
   const rng2 = two ? new Rng(two, 1) : null;
-  const cases = sets.flatMap(([model, convs, batch]) => convs.map((p, i) => {
+  const cases = sets.flatMap(([model, convs, batch]) => convs.map((p, i) => ({ p, i })).filter(({ p }) => !only || only.includes(p.name)).map(({ p, i }) => {
     const macs = batch * p.out[0] * p.out[1] * p.out[2] * (p.in[0] / p.groups) * p.kernel[0] * p.kernel[1];
     const runs = [make(e, rng, model, p, i, batch), ...(two ? [make(two, rng2!, model, p, i, batch)] : [])];
     return { model, p, batch, macs, needDx: runs[0].needDx, runs };

@@ -42,6 +42,11 @@ const CASES: Case[] = [
   { what: "depthwise 3×3 s2 p1, 14×16 maps (row pairs, an odd row count)", n: 2, p: convPlanOf("c", [2, 14, 16], 2, [3, 3], { stride: [2, 2], padding: [1, 1], groups: 2 }) },
   { what: "depthwise 3×3 stride (1, 2) p1", n: 2, p: convPlanOf("c", [3, 7, 10], 3, [3, 3], { stride: [1, 2], padding: [1, 1], groups: 3 }) },
   { what: "dilation 2, 5×3 kernel, asymmetric padding", n: 2, p: convPlanOf("c", [3, 12, 10], 4, [5, 3], { padding: [2, 1], dilation: [2, 2] }) },
+  // One input channel, 3×3 stride 1, a multiple of 4 output columns: the direct kernels (conv3x3_c1.ts), no im2col;
+  // many samples of a small map (the GEMM path's chunks), padding 2 with a bias; 9 columns take im2col.
+  { what: "one input channel 3×3 p1, 20×12 maps: the direct kernels", n: 3, p: convPlanOf("c", [1, 20, 12], 5, [3, 3], { padding: [1, 1] }) },
+  { what: "one input channel 3×3 p2, 5×6 input (7×8 maps), 11 samples, bias: the direct kernels", n: 11, p: convPlanOf("c", [1, 5, 6], 6, [3, 3], { padding: [2, 2], bias: true }) },
+  { what: "one input channel 3×3 p1, 7×9 maps (im2col: columns no multiple of 4)", n: 3, p: convPlanOf("c", [1, 7, 9], 4, [3, 3], { padding: [1, 1] }) },
   { what: "with bias, stride (2, 1)", n: 2, p: convPlanOf("c", [2, 7, 6], 3, [3, 2], { stride: [2, 1], padding: [1, 0], bias: true }) },
   // Winograd F(2×2, 3×3): odd sizes (half tiles at the right and bottom),
   // planes whose tiles are not a multiple of 4, 1×1 and 1-row maps, and the
@@ -136,7 +141,7 @@ for (const [i, { what, n, p, winograd, tile, chunkTiles }] of CASES.entries()) f
 // Central differences for the shapes the issue names: strides 1 and 2, padding
 // 0 and 1, groups 1 and depthwise, odd sizes, 1×1. Conv is linear in w and x,
 // so the differences carry no truncation error, only f32 rounding.
-const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10], CASES[13], CASES[15], CASES[21], CASES[27], CASES[CASES.length - 4]];
+const FD = [CASES[0], CASES[1], CASES[2], CASES[5], CASES[7], CASES[9], CASES[10], CASES[13], CASES[15], CASES[21], CASES[24], CASES[30], CASES[CASES.length - 4]];
 for (const { what, n, p, winograd, tile, chunkTiles } of FD) {
   test(`Conv2d ${what}: dW and dx match central differences`, async () => {
     const e = await engine();
@@ -164,6 +169,59 @@ for (const { what, n, p, winograd, tile, chunkTiles } of FD) {
     }
   });
 }
+
+// The direct one-channel 3×3 kernels' stated order, bit for bit (the GEMM
+// path's, conv3x3_c1.ts): y in f32 from +0 over the nine taps row-major, the
+// padding's ±0 products included; dW[o, t] in four lanes over the pixels p
+// (p mod 4, ascending), reduced (l0 + l1) + (l2 + l3), then added to the sum
+// so far sample by sample. On 1, 2 and 3 threads where the build has them.
+test("one-channel 3×3 direct kernels: y and dW the same bits as the stated order", async () => {
+  const f = Math.fround;
+  for (const [n, h, w, pad, o] of [[3, 8, 8, 1, 5], [4, 6, 10, 2, 3], [2, 12, 6, 0, 6]]) {
+    const e = await engine();
+    const rand = lcg(17 + h);
+    const p = convPlanOf("c", [1, h, w], o, [3, 3], { padding: [pad, pad] });
+    const [, oh, ow] = p.out, ohw = oh * ow;
+    const X = uniformArray(rand, n * h * w), G = uniformArray(rand, n * o * ohw);
+    const ws = new Workspace(e);
+    const rng = new Rng(e, 2);
+    const layer = new Conv2d(e, p, n, rng, ws, false);
+    const W = layer.weight.toArray();
+    const x = tensorFrom(e, [n, h * w], X), dy = tensorFrom(e, [n, o * ohw], G);
+    // Tap t of output pixel q of sample s, 0 in the padding.
+    const tap = (s: number, q: number, t: number) => {
+      const iy = Math.floor(q / ow) + Math.floor(t / 3) - pad, ix = (q % ow) + (t % 3) - pad;
+      return iy >= 0 && iy < h && ix >= 0 && ix < w ? X[s * h * w + iy * w + ix] : 0;
+    };
+    try {
+      for (const threads of [1, 2, 3].filter((t) => t <= e.threads)) {
+        e.k.par_set_threads(threads);
+        const y = e.f32(layer.forward(x.ptr, n), n * o * ohw);
+        for (let s = 0; s < n; s++) for (let oc = 0; oc < o; oc++) for (let q = 0; q < ohw; q++) {
+          let acc = 0;
+          for (let t = 0; t < 9; t++) acc = f(acc + f(W[oc * 9 + t] * tap(s, q, t)));
+          const v = y[(s * o + oc) * ohw + q];
+          if (!Object.is(v, acc)) assert.fail(`${h}×${w} p${pad}, ${threads} threads: y[${s}, ${oc}, ${q}] = ${v}, stated order gives ${acc}`);
+        }
+        layer.backward(dy.ptr, n, false);
+        const dW = layer.gradWeight.toArray();
+        for (let oc = 0; oc < o; oc++) for (let t = 0; t < 9; t++) {
+          let sum = 0;
+          for (let s = 0; s < n; s++) {
+            const l = [0, 0, 0, 0];
+            for (let q = 0; q < ohw; q++) l[q & 3] = f(l[q & 3] + f(G[(s * o + oc) * ohw + q] * tap(s, q, t)));
+            const v = f(f(l[0] + l[1]) + f(l[2] + l[3]));
+            sum = s === 0 ? v : f(v + sum);
+          }
+          if (!Object.is(dW[oc * 9 + t], sum)) assert.fail(`${h}×${w} p${pad}, ${threads} threads: dW[${oc}, ${t}] = ${dW[oc * 9 + t]}, stated order gives ${sum}`);
+        }
+      }
+    } finally {
+      e.k.par_set_threads(e.threads);
+      layer.free(); ws.free(); rng.free(); x.free(); dy.free();
+    }
+  }
+});
 
 // [n, c, h, w, stride, padding] of 3×3 depthwise convs, one per path of the
 // operator: the 3×3 s2 p1 kernels for 4×4 maps, the lanes (2×2, 4×4 stride 1),

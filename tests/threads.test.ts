@@ -266,7 +266,7 @@ test("PQI and Gini (layer scope by blocks, neuron scope by rows, counts, maxima,
   for (const [, e] of es) e.dispose();
 });
 
-test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8), one-sample chunks (by sample and by dW's panels: kept columns or not, groups, 1×1 direct, dot-form dW), and Winograd F(2×2), F(4×4), F(3×3) and the 4/3 cut with 17: the same bits on 1, 2 and 3 threads", async () => {
+test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2im split by channel and sample below 8; the direct one-channel 3×3 kernels by sample and by dW's channels), one-sample chunks (by sample and by dW's panels: kept columns or not, groups, 1×1 direct, dot-form dW), and Winograd F(2×2), F(4×4), F(3×3) and the 4/3 cut with 17: the same bits on 1, 2 and 3 threads", async () => {
   const es = await engines();
   const rand = lcg(71);
   // The Winograd cases have 60 output channels, enough for the filter
@@ -281,6 +281,8 @@ test("Conv2d forward, dW and dx with 1, 3 and 9 input channels (im2col and col2i
     [convPlanOf("c", [6, 11, 12], 9, [3, 3], { padding: [1, 1], groups: 3 }), 5, { chunkColumns: 1 }],
     [convPlanOf("c", [12, 9, 10], 20, [1, 1]), 5, { chunkColumns: 1 }],
     [convPlanOf("c", [1, 28, 28], 16, [3, 3], { padding: [1, 1] }), 13],
+    // The direct one-channel kernels (conv3x3_c1.ts) with an odd channel count: a thread's share of dW ends in a lone channel.
+    [convPlanOf("c", [1, 6, 8], 7, [3, 3], { padding: [1, 1] }), 9],
     [convPlanOf("c", [3, 40, 36], 8, [3, 3], { stride: [2, 2], padding: [1, 1] }), 7],
     [convPlanOf("c", [3, 32, 32], 4, [5, 5], { padding: [2, 2] }), 5],
     [convPlanOf("c", [9, 12, 12], 6, [3, 3], { padding: [1, 1] }), 6],

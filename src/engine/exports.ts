@@ -110,6 +110,8 @@ export interface KernelExports {
   // conv/conv2d.ts, conv/im2col.ts (geometry g: i32[17] c h w o kh kw sh sw ph pw dh dw groups oh ow S keep)
   conv2d_forward(g: number, x: number, n: number, w: number, col: number, ybuf: number, y: number): void;
   conv2d_backward(g: number, x: number, n: number, w: number, dy: number, col: number, ybuf: number, dcol: number, dw: number, dx: number): void;
+  /** Whether conv2d_forward/backward take the direct 3×3 one-channel kernels (conv/conv3x3_c1.ts): they need no col or ybuf. */
+  conv3x3_c1_fits(g: number): number;
   winograd_forward(x: number, n: number, c: number, h: number, w: number, o: number, r: number, S: number, wt: number, u: number, v: number, m: number, y: number): void;
   winograd_backward(x: number, n: number, c: number, h: number, w: number, o: number, r: number, S: number, wt: number, u: number, ur: number, v: number, fresh: number, dy: number, m: number, m2: number, du: number, dw: number, dx: number): void;
   /** Floats of the mixed-tile Winograd's buffers (tile code 43) for n samples in chunks of S: which 0 U (and dU), 1 V, 2 M, 3 M2. */

@@ -3,7 +3,8 @@
 // a = √5 gives W ~ U(−1/√fan_in, 1/√fan_in), fan_in = (C/groups)·kh·kw; the
 // bias (if any) has the same bound. The wasm operator (assembly/kernels/conv/)
 // picks the strategy: im2col + GEMM over sample chunks, direct GEMM for 1×1,
-// the direct depthwise kernel when groups = C = O. Im2col columns are kept
+// the direct depthwise kernel when groups = C = O, direct 3×3 kernels for a
+// one-channel input (conv3x3_c1.ts), Winograd for 3×3 convs with C ≥ 16. Im2col columns are kept
 // from forward to backward while the model's budget allows (Workspace).
 import type { Engine } from "../engine/engine.js";
 import { Tensor } from "../engine/tensor.js";
@@ -203,15 +204,17 @@ export class Conv2d implements Layer {
       };
     }
     this.chunk = Math.max(1, Math.min(maxRows, Math.floor((o.chunkColumns ?? CONV_CHUNK_COLUMNS) / ohw)));
-    const direct = kh === 1 && kw === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0 && this.chunk === 1;
+    const geom = [c, h, w, out, kh, kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.groups, oh, ow, this.chunk];
+    this.geom = new Tensor(e, [17], "i32").set([...geom, 0]);
+    // 1×1 stride-1 unpadded one-sample chunks multiply the input in place; the direct one-channel 3×3 kernels read it padded.
+    const direct = (kh === 1 && kw === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0 && this.chunk === 1)
+      || (!this.depthwise && !winograd && e.k.conv3x3_c1_fits(this.geom.ptr) !== 0);
     this.colFloats = this.depthwise || direct || winograd ? 0 : c * kh * kw * this.chunk * ohw;
     // Keeping every chunk's columns for backward saves one im2col per step.
     const keepFloats = c * kh * kw * maxRows * ohw;
     this.keptCol = this.colFloats > 0 && ws.grantKeep(keepFloats) ? new Tensor(e, [keepFloats]) : null;
-    this.ybufFloats = this.depthwise || winograd || this.chunk === 1 ? 0 : out * this.chunk * ohw;
-    this.geom = new Tensor(e, [17], "i32").set([
-      c, h, w, out, kh, kw, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.groups, oh, ow, this.chunk, this.keptCol ? 1 : 0,
-    ]);
+    this.ybufFloats = this.depthwise || direct || winograd || this.chunk === 1 ? 0 : out * this.chunk * ohw;
+    if (this.keptCol) this.geom.set([...geom, 1]);
     this.out = new Tensor(e, [maxRows, this.outFeatures]);
     this.dx = inputGrad ? new Tensor(e, [maxRows, this.inFeatures]) : null;
     if (!this.keptCol) ws.reserve(WS_COL, this.colFloats);

@@ -16,7 +16,8 @@
 // @ts-nocheck
 import { gemm_nn, gemm_nt, gemm_tn } from "../gemm";
 import { im2colRows, col2im } from "./im2col";
-import { perSampleForward, perSampleBackward, perSampleFits, gi } from "./conv2d_samples";
+import { perSampleForward, perSampleBackward, perSampleInputGrad, perSampleFits, gi } from "./conv2d_samples";
+import { conv3x3_c1_fits, conv3x3_c1_forward, conv3x3_c1_weight_grad } from "./conv3x3_c1";
 import { parallelRange, threadsFor, taskArgs } from "../../parallel";
 
 // im2col, col2im and the chunk scatter split over threads by channel (each
@@ -38,6 +39,7 @@ export function conv2d_forward(g: usize, x: usize, n: i32, wt: usize, col: usize
   const groups = gi(g, 12), oh = gi(g, 13), ow = gi(g, 14), S = gi(g, 15);
   const ohw = oh * ow, cg = c / groups, og = o / groups, kg = cg * kh * kw;
   const xs = <usize>(c * h * w) << 2, ys = <usize>(o * ohw) << 2;
+  if (conv3x3_c1_fits(g)) return conv3x3_c1_forward(g, x, n, wt, y);
   const direct = isDirect(g);
   if (perSampleFits(g, n, direct, false)) return perSampleForward(g, x, n, wt, col, y, direct);
   for (let s0 = 0; s0 < n; s0 += S) {
@@ -78,6 +80,11 @@ export function conv2d_backward(g: usize, x: usize, n: i32, wt: usize, dy: usize
   const groups = gi(g, 12), oh = gi(g, 13), ow = gi(g, 14), S = gi(g, 15);
   const ohw = oh * ow, cg = c / groups, og = o / groups, kg = cg * kh * kw;
   const xs = <usize>(c * h * w) << 2, ys = <usize>(o * ohw) << 2;
+  if (conv3x3_c1_fits(g)) {
+    conv3x3_c1_weight_grad(g, x, n, dy, dw);
+    if (dx != 0) perSampleInputGrad(g, n, wt, dy, dx, false);
+    return;
+  }
   const direct = isDirect(g);
   if (perSampleFits(g, n, direct, true)) return perSampleBackward(g, x, n, wt, dy, col, dw, dx, direct);
   for (let s0 = 0; s0 < n; s0 += S) {

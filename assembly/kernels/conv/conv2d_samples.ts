@@ -77,10 +77,17 @@ export function perSampleBackward(g: usize, x: usize, n: i32, wt: usize, dy: usi
   store<usize>(p + 24, dw); store<usize>(p + 28, dx); store<i32>(p + 32, direct ? 1 : 0);
   gemm_piece_reserve(KIND_NT, threads, og, kg, ohw);
   parallel(weight_task, p, threads);
-  if (dx == 0) return;
-  const nt = min(threads, n);
-  gemm_piece_reserve(KIND_TN, nt, kg, ohw, og);
+  if (dx != 0) perSampleInputGrad(g, n, wt, dy, dx, direct);
+}
+
+/** dx (overwritten) = dL/dx sample by sample over threads: dcol = Wᵀ·dY_s, then col2im (direct: straight into dx). */
+export function perSampleInputGrad(g: usize, n: i32, wt: usize, dy: usize, dx: usize, direct: bool): void {
+  const nt = min(par_threads(), n);
+  const og = gi(g, 3) / gi(g, 12), kg = gi(g, 0) / gi(g, 12) * gi(g, 4) * gi(g, 5);
+  gemm_piece_reserve(KIND_TN, nt, kg, gi(g, 13) * gi(g, 14), og);
   if (!direct) ensureThreadBuffers(nt, colBytes(g));
+  const p = taskArgs();
+  store<usize>(p, g); store<i32>(p + 8, n); store<usize>(p + 12, wt); store<usize>(p + 16, dy); store<usize>(p + 28, dx); store<i32>(p + 32, direct ? 1 : 0);
   parallel(input_task, p, nt);
 }
 
