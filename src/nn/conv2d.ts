@@ -4,8 +4,9 @@
 // bias (if any) has the same bound. The wasm operator (assembly/kernels/conv/)
 // picks the strategy: im2col + GEMM over sample chunks, direct GEMM for 1×1,
 // the direct depthwise kernel when groups = C = O, direct 3×3 kernels for a
-// one-channel input (conv3x3_c1.ts), Winograd for 3×3 convs with C ≥ 16. Im2col columns are kept
-// from forward to backward while the model's budget allows (Workspace).
+// one-channel input (conv3x3_c1.ts), Winograd for 3×3 convs with C ≥ 16.
+// Im2col columns are kept from forward to backward while the model's budget
+// allows (Workspace).
 import type { Engine } from "../engine/engine.js";
 import { Tensor } from "../engine/tensor.js";
 import type { Rng } from "../engine/rng.js";
