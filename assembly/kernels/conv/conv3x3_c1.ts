@@ -106,16 +106,17 @@ function weight_task(tid: i32, nt: i32, p: usize): void {
     // Channels in pairs, one kernel row a pass (the 2nd and 3rd read the pair's
     // dY rows from L1): 6 accumulators. All nine taps of one channel at once
     // spilled (18 GFLOP/s in L1), taps 0–4 then 5–8 ran 31–35, pairs 45–47.
-    let oc = o0;
-    for (; oc + 1 < o1; oc += 2) {
+    for (let oc = o0; oc < o1; oc += 2) {
       const dp = d + <usize>(oc - o0) * plane, c = dw + (<usize>(oc * 9) << 2);
-      for (let ky = 0; ky < 3; ky++) kernelRow(dp, plane, buf + <usize>ky * rowB, rowB, rowEnd, c + (<usize>(ky * 3) << 2), acc, true);
-    }
-    if (oc < o1) {
-      const dp = d + <usize>(oc - o0) * plane, c = dw + (<usize>(oc * 9) << 2);
-      for (let ky = 0; ky < 3; ky++) kernelRow(dp, plane, buf + <usize>ky * rowB, rowB, rowEnd, c + (<usize>(ky * 3) << 2), acc, false);
+      if (oc + 1 < o1) kernelRows(dp, plane, buf, rowB, rowEnd, c, acc, true);
+      else kernelRows(dp, plane, buf, rowB, rowEnd, c, acc, false);
     }
   }
+}
+
+// The three kernel rows of channel plane d (with pair, and of the next channel's), one pass each.
+@inline function kernelRows(d: usize, plane: usize, buf: usize, rowB: usize, rowEnd: usize, c: usize, acc: bool, pair: bool): void {
+  for (let ky = 0; ky < 3; ky++) kernelRow(d, plane, buf + <usize>ky * rowB, rowB, rowEnd, c + (<usize>(ky * 3) << 2), acc, pair);
 }
 
 // Taps (ky, 0..2) of channel plane d (and, with pair, of the next channel's at

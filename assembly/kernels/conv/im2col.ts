@@ -60,8 +60,7 @@ export function im2colRows(
                   // left a 1×1 stride-2 conv's gather bound by memory latency
                   // (ResNet-18's 16×16 downsample: 4.7 ms of a 10.7 ms forward
                   // pass); this one keeps 4 times as many lines in flight.
-                  // Loads stay inside the row: ox·2 + off + 7 < w.
-                  for (; ox + 3 < hi && (ox << 1) + off + 7 < w; ox += 4) {
+                  for (; stride2Group(ox, hi, off, w); ox += 4) {
                     const sp = srow + (<usize>((ox << 1) + off) << 2);
                     v128.store(dst + (<usize>ox << 2), v128.shuffle<i32>(v128.load(sp), v128.load(sp, 16), 0, 2, 4, 6));
                   }
@@ -121,7 +120,7 @@ export function col2im(
                   // floats. The odd lanes add +0, which leaves every value as it was:
                   // dx starts at +0, and a sum from +0 is never −0.
                   const z = f32x4.splat(0);
-                  for (; ox + 3 < hi && (ox << 1) + off + 7 < w; ox += 4) {
+                  for (; stride2Group(ox, hi, off, w); ox += 4) {
                     const d = drow + (<usize>((ox << 1) + off) << 2), v = v128.load(src + (<usize>ox << 2));
                     v128.store(d, f32x4.add(v128.load(d), v128.shuffle<i32>(v, z, 0, 4, 1, 4)));
                     v128.store(d, f32x4.add(v128.load(d, 16), v128.shuffle<i32>(v, z, 2, 4, 3, 4)), 16);
@@ -140,6 +139,12 @@ export function col2im(
       }
     }
   }
+}
+
+// Whether stride-2 columns ox … ox + 3 (of those below hi) go as one group of
+// 4: their 8 floats from input column 2·ox + off stay inside the row of w.
+@inline function stride2Group(ox: i32, hi: i32, off: i32, w: i32): bool {
+  return ox + 3 < hi && (ox << 1) + off + 7 < w;
 }
 
 // dst[i] += src[i], i < n (SIMD body, scalar tail; same f32 adds either way).
