@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --quick] [-- --sparse-only] [-- --threads-only] [-- --threads 1,2,4] [-- --conv-only] [-- --conv-layers-only [--layers a,b]] [-- --depthwise-only]
+// npm run bench [-- --json] [-- --quick] [-- --sparse-only] [-- --threads-only] [-- --threads 1,2,4] [-- --conv-only] [-- --conv-layers-only [--layers a,b]] [-- --depthwise-only] [-- --placement-only]
 // GEMM GFLOP/s at the MLP's training shapes and at 256/512/1024 square, beside a
 // plain-JS GEMM in the same process; MLP training steps/s at batch 250; the
 // sections on one thread (the single-threaded build), GEMM, the conv layers and
@@ -21,6 +21,7 @@ import { convRates, convStrategies, cnnImagesPerSecond, winogradSteps, type Conv
 import { sparseInference } from "./sparse";
 import { threadCases } from "./threads";
 import { depthwiseRates } from "./dwconv";
+import { sgdPlacement, PLACEMENT_AFTER } from "./placement";
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -65,6 +66,18 @@ async function depthwiseSection(rounds: number) {
 
 if (args.has("--depthwise-only")) {
   await depthwiseSection(quick ? 2 : 6);
+  process.exit(0);
+}
+
+// SGD on the MLP's weights at 2 threads after each operation of a step (bench/placement.ts).
+if (args.has("--placement-only")) {
+  const t = await loadEngine(undefined, { threads: 2, onNotice: (l) => { throw new Error(l); } });
+  const rows = sgdPlacement(t, quick ? 100 : 300);
+  t.dispose();
+  log("\nSGD step at 2 threads (µs, first quartile) right after the operation named");
+  log(`  ${"weight".padEnd(13)} ${PLACEMENT_AFTER.map((a) => a.padStart(27)).join("")}`);
+  for (const r of rows) log(`  ${r.weight.padEnd(13)} ${PLACEMENT_AFTER.map((a) => r.after[a].toFixed(1).padStart(27)).join("")}`);
+  if (asJson) console.log(JSON.stringify({ placement: rows }));
   process.exit(0);
 }
 
