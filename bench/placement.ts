@@ -4,18 +4,19 @@
 // threaded build at 2 threads. The first quartile of the trials, in µs.
 // docs/performance.md (twelfth session) and docs/threads.md read these.
 import type { Engine } from "../src/engine/engine";
+import { Rng } from "../src/engine/rng";
 
 export interface PlacementRow { weight: string; after: Record<string, number> }
 
 export const PLACEMENT_AFTER = ["itself", "forward (reads W by rows)", "dW (writes it by columns)", "dX (reads W by columns)", "all three"] as const;
 
 export function sgdPlacement(e: Engine, trials: number): PlacementRow[] {
-  const R = 250, k = e.k;
+  const R = 250, k = e.k, rng = new Rng(e, 5);
   const rows: PlacementRow[] = [];
+  const filled = (n: number, scale: number) => { const p = e.alloc(n); rng.fillUniform(p, n, -scale, scale); return p; };
   for (const [name, O, I] of [["fc2 256×128", 256, 128], ["fc1 128×784", 128, 784]] as const) {
-    const fill = (n: number, f: (i: number) => number) => { const p = e.alloc(n); const v = e.f32(p, n); for (let i = 0; i < n; i++) v[i] = f(i); return p; };
-    const W = fill(O * I, (i) => 0.1 * Math.sin(i)), G = fill(O * I, (i) => 0.01 * Math.cos(i)), B = e.alloc(O * I);
-    const X = fill(R * I, (i) => Math.sin(0.3 * i)), DY = fill(R * O, (i) => Math.cos(0.2 * i)), Y = e.alloc(R * O), DX = e.alloc(R * I);
+    const W = filled(O * I, 0.1), G = filled(O * I, 0.01), B = e.alloc(O * I);
+    const X = filled(R * I, 1), DY = filled(R * O, 1), Y = e.alloc(R * O), DX = e.alloc(R * I);
     const sgd = () => k.sgd_step(W, G, B, O * I, 0.01, 0.9, 0, 5e-4, 1, 0);
     const fwd = () => k.gemm_nt(R, O, I, X, I, W, I, Y, O, 0);
     const dw = () => k.gemm_tn(O, I, R, DY, O, X, I, G, I, 0);
@@ -36,5 +37,6 @@ export function sgdPlacement(e: Engine, trials: number): PlacementRow[] {
     for (const p of [W, G, B, X, DY, Y, DX]) e.free(p);
     rows.push({ weight: name, after });
   }
+  rng.free();
   return rows;
 }
